@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** Every environment variable the engine reads, with its default. README's table mirrors this. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  LOG_PRETTY: z.stringbool().optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: z.url().optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PG_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('escrow'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  PSP_SANDBOX_PORT: port.default(3100),
+  PSP_SANDBOX_URL: z.url().optional(),
+  VNPAY_TMN_CODE: z.string().min(1).default('ESCROWSB'),
+  VNPAY_HASH_SECRET: z.string().min(16).default('sandbox-hash-secret-not-for-production'),
+  OPS_API_KEY: z.string().min(16).default('ops_dev_key_change_me_in_production'),
+  TOKEN_SECRET: z.string().min(32).default('dev-token-secret-change-me-in-production-0000'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError listing every bad variable at once. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) {
+    if (result.data.NODE_ENV === 'production') assertProductionSecrets(env);
+    return result.data;
+  }
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    }),
+  );
+}
+
+/** Dev defaults for secrets are public; production must set its own. */
+function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
+  const missing = [
+    'DATABASE_URL',
+    'TEMPORAL_ADDRESS',
+    'OPS_API_KEY',
+    'TOKEN_SECRET',
+    'VNPAY_HASH_SECRET',
+  ]
+    .filter((name) => !env[name])
+    .map((name) => `${name}: required when NODE_ENV=production`);
+  if (missing.length > 0) throw new ConfigError(missing);
+}
+
+/** For entry points: a bad environment ends the process with a readable list, exit code 78. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,111 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { escrowSearchAttributes } from '../../workflows/search-attributes.js';
+import { temporalCliPath } from './paths.js';
+
+export interface TemporalServerOptions {
+  port: number;
+  /** Web UI port; omit for a headless server (tests). */
+  uiPort?: number;
+  /** SQLite file that keeps history across restarts; omit for in-memory. */
+  dbFile?: string;
+  namespace?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface TemporalServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+const cliType: Record<SearchAttributeType, string> = {
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** `--search-attribute Name=Type` flags for the escrow search attributes. */
+export const searchAttributeFlags = (): string[] =>
+  escrowSearchAttributes.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${cliType[key.type]}`,
+  ]);
+
+/** The Temporal CLI dev server (the real server, SQLite-backed), with our search attributes. */
+export async function startTemporal(options: TemporalServerOptions): Promise<TemporalServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace ?? 'default',
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...searchAttributeFlags(),
+  ];
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = options.onLog ?? (() => {});
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line.trim()) log(line);
+    });
+  }
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal server exited early (code ${code})`))),
+  );
+  await Promise.race([waitForFrontend(address), exited]);
+  exited.catch(() => {});
+  return {
+    address,
+    ...(options.uiPort ? { uiUrl: `http://127.0.0.1:${options.uiPort}` } : {}),
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForFrontend(address: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`Temporal at ${address} not ready: ${String(error)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited in time. */
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createSql, type Sql } from '../../infra/db.js';
+
+export interface TestDatabase {
+  sql: Sql;
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
+
+/** A fresh, fully migrated database of its own (a clone of the template), for one test file. */
+export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+  const adminUrl = inject('postgresAdminUrl');
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  const admin = createSql(adminUrl, { max: 1 });
+  await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`);
+  await admin.end();
+  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+  const sql = createSql(url, { max: options.max ?? 10, applicationName: 'escrow-test' });
+  return {
+    sql,
+    url,
+    name,
+    drop: async () => {
+      await sql.end({ timeout: 5 });
+      const dropper = createSql(adminUrl, { max: 1 });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code is deterministic: it imports only
+// @temporalio/workflow, domain/ and activity types.
+export {};
