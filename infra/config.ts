@@ -21,6 +21,7 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('escrow'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   PSP_SANDBOX_PORT: port.default(3100),
   PSP_SANDBOX_URL: z.url().optional(),
   VNPAY_TMN_CODE: z.string().min(1).default('ESCROWSB'),
@@ -66,6 +67,10 @@ function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
     .map((name) => `${name}: required when NODE_ENV=production`);
   if (missing.length > 0) throw new ConfigError(missing);
 }
+
+/** The Temporal frontend to use: the configured one, else the dev server `npm run dev` starts. */
+export const temporalAddress = (config: Config): string =>
+  config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
 
 /** For entry points: a bad environment ends the process with a readable list, exit code 78. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,0 +1,108 @@
+/** VNPay 2.1.0 constants: field orders of the merchant_webapi checksums and the codes we use. */
+
+export const vnpVersion = '2.1.0';
+export const paymentPath = '/paymentv2/vpcpay.html';
+export const transactionApiPath = '/merchant_webapi/api/transaction';
+export const payoutPath = '/payouts';
+
+export const refundRequestFields = [
+  'vnp_RequestId',
+  'vnp_Version',
+  'vnp_Command',
+  'vnp_TmnCode',
+  'vnp_TransactionType',
+  'vnp_TxnRef',
+  'vnp_Amount',
+  'vnp_TransactionNo',
+  'vnp_TransactionDate',
+  'vnp_CreateBy',
+  'vnp_CreateDate',
+  'vnp_IpAddr',
+  'vnp_OrderInfo',
+] as const;
+
+export const queryRequestFields = [
+  'vnp_RequestId',
+  'vnp_Version',
+  'vnp_Command',
+  'vnp_TmnCode',
+  'vnp_TxnRef',
+  'vnp_TransactionDate',
+  'vnp_CreateDate',
+  'vnp_IpAddr',
+  'vnp_OrderInfo',
+] as const;
+
+export const refundResponseFields = [
+  'vnp_ResponseId',
+  'vnp_Command',
+  'vnp_ResponseCode',
+  'vnp_Message',
+  'vnp_TmnCode',
+  'vnp_TxnRef',
+  'vnp_Amount',
+  'vnp_BankCode',
+  'vnp_PayDate',
+  'vnp_TransactionNo',
+  'vnp_TransactionType',
+  'vnp_TransactionStatus',
+  'vnp_OrderInfo',
+] as const;
+
+export const queryResponseFields = [
+  ...refundResponseFields,
+  'vnp_PromotionCode',
+  'vnp_PromotionAmount',
+] as const;
+
+/** vnp_ResponseCode of a payment (return URL and IPN). */
+export const paymentResponseCode = {
+  success: '00',
+  expired: '11',
+  customerCancelled: '24',
+} as const;
+
+/** vnp_TransactionStatus of a payment, in IPNs and querydr answers. */
+export const transactionStatus = {
+  success: '00',
+  pending: '01',
+  failed: '02',
+} as const;
+
+/** vnp_TransactionType of refunds (querydr reports '01' for the payment itself). */
+export const transactionType = { payment: '01', fullRefund: '02', partialRefund: '03' } as const;
+
+/** vnp_ResponseCode of querydr and refund answers. */
+export const apiResponseCode = {
+  success: '00',
+  invalidMerchant: '02',
+  invalidFormat: '03',
+  notFound: '91',
+  invalidAmount: '93',
+  duplicateRequest: '94',
+  notRefundable: '95',
+  invalidChecksum: '97',
+  other: '99',
+} as const;
+
+/** The merchant's IPN answer; VNPay stops retrying only on 00 and 02. */
+export const ipnAck = {
+  confirmed: { RspCode: '00', Message: 'Confirm Success' },
+  already_confirmed: { RspCode: '02', Message: 'Order already confirmed' },
+  order_not_found: { RspCode: '01', Message: 'Order not found' },
+  invalid_amount: { RspCode: '04', Message: 'Invalid amount' },
+  invalid_signature: { RspCode: '97', Message: 'Invalid Checksum' },
+  error: { RspCode: '99', Message: 'Unknown error' },
+} as const;
+
+export const ipnFinalRspCodes: ReadonlySet<string> = new Set(['00', '02']);
+
+/** VNPay amounts are VND × 100. */
+export const amountToVnp = (vnd: bigint): string => (vnd * 100n).toString();
+
+/** Undefined when the text is not a whole number of VND × 100. */
+export function amountFromVnp(text: string | undefined): bigint | undefined {
+  if (text === undefined || !/^\d{1,20}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value % 100n === 0n ? value / 100n : undefined;
+}

@@ -1,0 +1,147 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, temporalAddress } from '../infra/config.js';
+import { createSql } from '../infra/db.js';
+import { migrate } from '../ledger/migrate.js';
+import { prefixedWriter } from './lib/log-prefix.js';
+import { dataDir } from './lib/paths.js';
+import { assertPortFree, PortInUseError } from './lib/ports.js';
+import { startPostgres } from './lib/postgres-server.js';
+import { spawnService, waitForHttp } from './lib/services.js';
+import { startTemporal, stopChild } from './lib/temporal-server.js';
+
+// The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
+// sandbox PSP, the worker and the API. DATABASE_URL / TEMPORAL_ADDRESS swap in real servers.
+const config = loadConfig();
+const say = prefixedWriter('dev');
+const stops: Array<() => Promise<void>> = [];
+const children: ChildProcess[] = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping…');
+    await Promise.allSettled(children.map((child) => stopChild(child)));
+    for (const stop of stops.reverse()) await stop().catch((e) => say(`stop failed: ${String(e)}`));
+    say('stopped.');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function startDatabase(): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  await assertPortFree(
+    config.PG_PORT,
+    'Postgres',
+    'PG_PORT (or DATABASE_URL to use a running server)',
+  );
+  mkdirSync(dataDir, { recursive: true });
+  const pgLog = prefixedWriter('postgres');
+  const fresh = !existsSync(join(dataDir, 'postgres', 'PG_VERSION'));
+  const server = await startPostgres({
+    dataDir: join(dataDir, 'postgres'),
+    port: config.PG_PORT,
+    persistent: true,
+    onLog: (line) => {
+      if (/ERROR|FATAL|PANIC|ready to accept/.test(line)) pgLog(line);
+    },
+  });
+  stops.push(server.stop);
+  const admin = createSql(server.url(), { max: 1 });
+  const [exists] = await admin`select 1 from pg_database where datname = 'escrow'`;
+  if (!exists) await admin.unsafe('create database escrow');
+  await admin.end();
+  say(
+    fresh
+      ? 'Postgres initialised in .data/postgres'
+      : 'Postgres started with the data in .data/postgres',
+  );
+  return server.url('escrow');
+}
+
+async function startTemporalServer(): Promise<{ address: string; uiUrl?: string }> {
+  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS };
+  await assertPortFree(
+    config.TEMPORAL_PORT,
+    'Temporal frontend',
+    'TEMPORAL_PORT (or TEMPORAL_ADDRESS to use a running server)',
+  );
+  await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+  mkdirSync(dataDir, { recursive: true });
+  const temporalLog = prefixedWriter('temporal');
+  const server = await startTemporal({
+    port: config.TEMPORAL_PORT,
+    uiPort: config.TEMPORAL_UI_PORT,
+    dbFile: join(dataDir, 'temporal.db'),
+    namespace: config.TEMPORAL_NAMESPACE,
+    onLog: temporalLog,
+  });
+  stops.push(server.stop);
+  return server;
+}
+
+function startService(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawnService(entry, env, prefixedWriter(name));
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited (${signal ?? `code ${code}`}); stopping the stack.`);
+    void shutdown(1);
+  });
+  return child;
+}
+
+try {
+  await assertPortFree(config.PORT, 'API', 'PORT');
+  await assertPortFree(config.PSP_SANDBOX_PORT, 'sandbox PSP', 'PSP_SANDBOX_PORT');
+  const [databaseUrl, temporal] = await Promise.all([startDatabase(), startTemporalServer()]);
+  const sql = createSql(databaseUrl, { max: 1 });
+  const { applied } = await migrate(sql);
+  await sql.end();
+  say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
+
+  const apiUrl = `http://${config.HOST}:${config.PORT}`;
+  const pspUrl = config.PSP_SANDBOX_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress({ ...config, TEMPORAL_ADDRESS: temporal.address }),
+    PSP_SANDBOX_URL: pspUrl,
+    PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
+    LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
+  };
+  if (existsSync(new URL('../psp/sandbox/main.ts', import.meta.url))) {
+    startService('psp', 'psp/sandbox/main.ts', env);
+  }
+  startService('worker', 'worker/main.ts', env);
+  const api = startService('api', 'api/main.ts', env);
+  await waitForHttp(`${apiUrl}/readyz`, 120_000, api);
+
+  const line = '─'.repeat(64);
+  const banner = [
+    line,
+    ' Escrow engine is running (Ctrl-C stops everything)',
+    line,
+    ` API            ${apiUrl}`,
+    ` API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
+    ` Health         ${apiUrl}/readyz`,
+    ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
+    ` Temporal gRPC  ${temporal.address}`,
+    ` Postgres       ${databaseUrl}`,
+    ` Sandbox PSP    ${pspUrl}`,
+    ` Ops API key    ${config.OPS_API_KEY}`,
+    line,
+  ];
+  for (const text of banner) process.stdout.write(`${text}\n`);
+} catch (error) {
+  say(
+    error instanceof PortInUseError
+      ? error.message
+      : `start-up failed: ${error instanceof Error ? error.stack : String(error)}`,
+  );
+  await shutdown(1);
+}

@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { repoRoot } from './paths.js';
+
+/** Runs a TypeScript entry point in its own Node process (tsx loader), lines to `onLine`. */
+export function spawnService(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+  }
+  return child;
+}
+
+/** Polls a URL until it answers 2xx. */
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null)
+      throw new Error(`process serving ${url} exited (code ${child.exitCode})`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not become ready within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

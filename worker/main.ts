@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { loadConfig, temporalAddress } from '../infra/config.js';
+import { createSql } from '../infra/db.js';
+import { createLogger } from '../infra/logger.js';
+import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
+if (!config.DATABASE_URL) {
+  logger.fatal('DATABASE_URL is not set');
+  process.exit(78);
+}
+installTemporalRuntime(logger);
+
+const sql = createSql(config.DATABASE_URL, {
+  max: config.DATABASE_POOL_SIZE,
+  applicationName: 'escrow-worker',
+});
+const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+const worker = await Worker.create({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  // Production images prebuild the bundle; development bundles from source at start.
+  ...(config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
+  activities: createActivities({ sql }),
+});
+logger.info(
+  { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporalAddress(config) },
+  'worker running',
+);
+// Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
+await worker.run();
+await connection.close();
+await sql.end({ timeout: 5 });
+logger.info('worker stopped');
