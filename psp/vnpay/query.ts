@@ -1,0 +1,76 @@
+import { type GetTransactionInput, PspPermanentError, type TransactionStatus } from '../types.js';
+import { formatVnpDate } from './dates.js';
+import { assertTxnRef, newRequestId } from './fields.js';
+import {
+  amountFromVnp,
+  apiResponseCode,
+  queryRequestFields,
+  queryResponseFields,
+  vnpVersion,
+} from './protocol.js';
+import { callTransactionApi, commonApiFailure, type TransactionApiConfig } from './transaction-api.js';
+
+export interface QueryConfig extends TransactionApiConfig {
+  serverIp: string;
+}
+
+/**
+ * vnp_TransactionStatus → the payment's outcome. Refund states (05, 06, 09) mean the payment
+ * itself went through; 07 (suspected fraud) waits for the merchant's decision.
+ */
+const paymentStatus: Record<string, TransactionStatus['status']> = {
+  '00': 'succeeded',
+  '05': 'succeeded',
+  '06': 'succeeded',
+  '09': 'succeeded',
+  '01': 'pending',
+  '07': 'pending',
+  '02': 'failed',
+  '04': 'failed',
+};
+
+/** querydr: what VNPay knows of a payment. A read, so each call has a fresh request id. */
+export async function queryTransaction(
+  config: QueryConfig,
+  input: GetTransactionInput,
+  now: Date = new Date(),
+): Promise<TransactionStatus> {
+  assertTxnRef(input.txnRef);
+  const request = {
+    vnp_RequestId: newRequestId(),
+    vnp_Version: vnpVersion,
+    vnp_Command: 'querydr',
+    vnp_TmnCode: config.tmnCode,
+    vnp_TxnRef: input.txnRef,
+    vnp_TransactionDate: formatVnpDate(input.transactionDate),
+    vnp_CreateDate: formatVnpDate(now),
+    vnp_IpAddr: config.serverIp,
+    vnp_OrderInfo: `Query ${input.txnRef}`,
+  };
+  const response = await callTransactionApi(config, request, {
+    request: queryRequestFields,
+    response: queryResponseFields,
+  });
+  const failure = commonApiFailure('querydr', response);
+  if (failure) throw failure;
+  const code = response.vnp_ResponseCode;
+  if (code === apiResponseCode.notFound) return { status: 'not_found' };
+  if (code !== apiResponseCode.success) {
+    throw new PspPermanentError('invalid_response', `querydr: unexpected code ${code}`, 'vnpay');
+  }
+  const status = paymentStatus[response.vnp_TransactionStatus ?? ''];
+  const amount = amountFromVnp(response.vnp_Amount);
+  if (!status || amount === undefined) {
+    throw new PspPermanentError(
+      'invalid_response',
+      `querydr: unknown vnp_TransactionStatus or bad vnp_Amount for ${input.txnRef}`,
+      'vnpay',
+    );
+  }
+  const transactionNo = response.vnp_TransactionNo;
+  return {
+    status,
+    amount,
+    ...(transactionNo && transactionNo !== '0' ? { providerTransactionId: transactionNo } : {}),
+  };
+}

@@ -1,0 +1,77 @@
+import { PspPermanentError, PspTransientError } from '../types.js';
+import { parseJsonObject, postJson } from './http.js';
+import { apiResponseCode, transactionApiPath } from './protocol.js';
+import { checksum, verifyChecksum } from './signing.js';
+
+export interface TransactionApiConfig {
+  baseUrl: string;
+  tmnCode: string;
+  hashSecret: string;
+  timeoutMs: number;
+}
+
+/** JSON values as the strings the checksum is computed over. */
+function asStrings(object: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value === 'string' || typeof value === 'number') strings[key] = String(value);
+  }
+  return strings;
+}
+
+/**
+ * One signed merchant_webapi call (querydr or refund). The answer is returned only when its own
+ * checksum verifies and it is about our terminal and transaction: a forged "00" must never
+ * read as a refund done.
+ */
+export async function callTransactionApi(
+  config: TransactionApiConfig,
+  request: Record<string, string>,
+  fields: { request: readonly string[]; response: readonly string[] },
+): Promise<Record<string, string>> {
+  const url = `${config.baseUrl.replace(/\/+$/, '')}${transactionApiPath}`;
+  const body = { ...request, vnp_SecureHash: checksum(fields.request, request, config.hashSecret) };
+  const answer = await postJson(url, JSON.stringify(body), { timeoutMs: config.timeoutMs });
+  const command = request.vnp_Command;
+  if (answer.status === 401 || answer.status === 403) {
+    throw new PspPermanentError('misconfigured', `${command}: ${url} answered ${answer.status}`, 'vnpay');
+  }
+  if (answer.status >= 400) {
+    throw new PspPermanentError('invalid_request', `${command}: ${url} answered ${answer.status}`, 'vnpay');
+  }
+  const object = parseJsonObject(answer.text);
+  if (!object) throw invalidResponse(`${command}: the answer is not a JSON object`);
+  const response = asStrings(object);
+  if (!verifyChecksum(fields.response, response, config.hashSecret)) {
+    throw invalidResponse(`${command}: the answer's vnp_SecureHash does not verify`);
+  }
+  for (const field of ['vnp_TmnCode', 'vnp_TxnRef'] as const) {
+    if (response[field] && response[field] !== request[field]) {
+      throw invalidResponse(`${command}: the answer is for another ${field}`);
+    }
+  }
+  return response;
+}
+
+const invalidResponse = (message: string) =>
+  new PspPermanentError('invalid_response', message, 'vnpay');
+
+/** The failures querydr and refund share; undefined for codes the caller interprets. */
+export function commonApiFailure(
+  command: string,
+  response: Record<string, string>,
+): PspPermanentError | PspTransientError | undefined {
+  const code = response.vnp_ResponseCode;
+  const message = `${command}: VNPay answered ${code} ${response.vnp_Message ?? ''}`.trim();
+  switch (code) {
+    case apiResponseCode.invalidMerchant:
+    case apiResponseCode.invalidChecksum:
+      return new PspPermanentError('misconfigured', message, 'vnpay');
+    case apiResponseCode.invalidFormat:
+      return new PspPermanentError('invalid_request', message, 'vnpay');
+    case apiResponseCode.other:
+      return new PspTransientError('provider_error', message, 'vnpay');
+    default:
+      return undefined;
+  }
+}
