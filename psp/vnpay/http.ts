@@ -27,9 +27,14 @@ export async function postJson(
     answer = { status: response.status, headers: response.headers, text: await response.text() };
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
-      throw new PspTransientError('timeout', `no answer from ${url} within ${timeoutMs} ms`, 'vnpay', {
-        cause: error,
-      });
+      throw new PspTransientError(
+        'timeout',
+        `no answer from ${url} within ${timeoutMs} ms`,
+        'vnpay',
+        {
+          cause: error,
+        },
+      );
     }
     throw new PspTransientError('network', `request to ${url} failed: ${String(error)}`, 'vnpay', {
       cause: error,

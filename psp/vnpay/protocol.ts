@@ -60,6 +60,7 @@ export const paymentResponseCode = {
   success: '00',
   expired: '11',
   customerCancelled: '24',
+  insufficientFunds: '51',
 } as const;
 
 /** vnp_TransactionStatus of a payment, in IPNs and querydr answers. */

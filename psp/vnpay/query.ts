@@ -8,7 +8,11 @@ import {
   queryResponseFields,
   vnpVersion,
 } from './protocol.js';
-import { callTransactionApi, commonApiFailure, type TransactionApiConfig } from './transaction-api.js';
+import {
+  callTransactionApi,
+  commonApiFailure,
+  type TransactionApiConfig,
+} from './transaction-api.js';
 
 export interface QueryConfig extends TransactionApiConfig {
   serverIp: string;

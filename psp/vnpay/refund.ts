@@ -9,7 +9,11 @@ import {
   transactionType,
   vnpVersion,
 } from './protocol.js';
-import { callTransactionApi, commonApiFailure, type TransactionApiConfig } from './transaction-api.js';
+import {
+  callTransactionApi,
+  commonApiFailure,
+  type TransactionApiConfig,
+} from './transaction-api.js';
 
 export interface RefundConfig extends TransactionApiConfig {
   /** vnp_IpAddr: the address of the server making the request. */

@@ -34,10 +34,18 @@ export async function callTransactionApi(
   const answer = await postJson(url, JSON.stringify(body), { timeoutMs: config.timeoutMs });
   const command = request.vnp_Command;
   if (answer.status === 401 || answer.status === 403) {
-    throw new PspPermanentError('misconfigured', `${command}: ${url} answered ${answer.status}`, 'vnpay');
+    throw new PspPermanentError(
+      'misconfigured',
+      `${command}: ${url} answered ${answer.status}`,
+      'vnpay',
+    );
   }
   if (answer.status >= 400) {
-    throw new PspPermanentError('invalid_request', `${command}: ${url} answered ${answer.status}`, 'vnpay');
+    throw new PspPermanentError(
+      'invalid_request',
+      `${command}: ${url} answered ${answer.status}`,
+      'vnpay',
+    );
   }
   const object = parseJsonObject(answer.text);
   if (!object) throw invalidResponse(`${command}: the answer is not a JSON object`);

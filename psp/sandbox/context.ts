@@ -1,0 +1,17 @@
+import type { Logger } from '../../infra/logger.js';
+import type { Background } from './background.js';
+import type { Faults } from './faults.js';
+import type { IpnRetryPolicy } from './ipn.js';
+import type { SandboxStore } from './store.js';
+
+/** What every route of the sandbox shares. */
+export interface SandboxContext {
+  tmnCode: string;
+  hashSecret: string;
+  ipnUrl: string;
+  ipnPolicy: IpnRetryPolicy;
+  store: SandboxStore;
+  faults: Faults;
+  background: Background;
+  log: Logger;
+}

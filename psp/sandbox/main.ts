@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logger.js';
+import { dataDir } from '../../scripts/lib/paths.js';
+import { startSandboxPsp } from './server.js';
+
+/** `npm run psp:sandbox`: the sandbox PSP on PSP_SANDBOX_PORT, sending IPNs to our API. */
+const config = loadConfig();
+const log = createLogger({
+  level: config.LOG_LEVEL,
+  pretty: config.LOG_PRETTY,
+  name: 'psp-sandbox',
+});
+const apiBaseUrl = config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
+
+const sandbox = await startSandboxPsp({
+  port: config.PSP_SANDBOX_PORT,
+  tmnCode: config.VNPAY_TMN_CODE,
+  hashSecret: config.VNPAY_HASH_SECRET,
+  ipnUrl: `${apiBaseUrl.replace(/\/+$/, '')}/v1/psp/vnpay/callback`,
+  dataFile: join(dataDir, 'psp-sandbox.json'),
+  log,
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, 'stopping the sandbox PSP');
+    sandbox.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'sandbox PSP did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,87 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createLogger, type Logger } from '../../infra/logger.js';
+import { Background } from './background.js';
+import type { SandboxContext } from './context.js';
+import { Faults } from './faults.js';
+import { inspectRoutes } from './inspect-routes.js';
+import { defaultIpnRetryPolicy, type IpnRetryPolicy } from './ipn.js';
+import { resumeNotifications } from './notify.js';
+import { paymentRoutes } from './payment-routes.js';
+import { payoutRoutes } from './payout-routes.js';
+import { type SandboxRecords, SandboxStore } from './store.js';
+import { transactionRoutes } from './transaction-routes.js';
+
+export interface SandboxPspOptions {
+  /** 0 picks a free port; `url` tells which. */
+  port: number;
+  host?: string;
+  tmnCode: string;
+  hashSecret: string;
+  /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
+  ipnUrl: string;
+  /** Keeps the records across restarts; in memory only when omitted. */
+  dataFile?: string;
+  log?: Logger;
+  ipnRetry?: Partial<IpnRetryPolicy>;
+}
+
+export interface SandboxPsp {
+  url: string;
+  records: SandboxRecords;
+  /** Stops IPN retries and held requests, closes every connection, writes the data file. */
+  stop(): Promise<void>;
+}
+
+/** The sandbox PSP: a local HTTP server speaking VNPay 2.1.0, with faults on request. */
+export async function startSandboxPsp(options: SandboxPspOptions): Promise<SandboxPsp> {
+  const log = options.log ?? createLogger({ level: 'silent', pretty: false });
+  const store = await SandboxStore.open(options.dataFile, (error) =>
+    log.error({ err: error, dataFile: options.dataFile }, 'could not write the data file'),
+  );
+  const context: SandboxContext = {
+    tmnCode: options.tmnCode,
+    hashSecret: options.hashSecret,
+    ipnUrl: options.ipnUrl,
+    ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
+    store,
+    faults: new Faults(),
+    background: new Background(),
+    log,
+  };
+  const app = new Hono()
+    .route('/', paymentRoutes(context))
+    .route('/', transactionRoutes(context))
+    .route('/', payoutRoutes(context))
+    .route('/', inspectRoutes(context));
+  app.onError((error, c) => {
+    log.error({ err: error, path: c.req.path }, 'sandbox request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port: options.port, hostname: host }, () =>
+      resolve(listening),
+    );
+    listening.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  resumeNotifications(context);
+  log.info({ url, ipnUrl: options.ipnUrl, dataFile: options.dataFile }, 'sandbox PSP listening');
+
+  return {
+    url,
+    records: store.records,
+    stop: async () => {
+      await context.background.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await store.flush();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** One attempt at delivering an IPN: the merchant's HTTP status and RspCode, or the error. */
+export interface IpnAttempt {
+  at: string;
+  httpStatus?: number;
+  rspCode?: string;
+  error?: string;
+}
+
+export interface IpnDelivery {
+  /** original: the payment's outcome; duplicate: the same again; stale: an older, failed state. */
+  kind: 'original' | 'duplicate' | 'stale';
+  params: Record<string, string>;
+  attempts: IpnAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
+/** A payment, kept by vnp_TxnRef: VNPay lets each TxnRef be paid once. Amounts in VND. */
+export interface SandboxPayment {
+  txnRef: string;
+  status: 'pending' | 'paid' | 'declined';
+  amount: string;
+  orderInfo: string;
+  returnUrl: string;
+  ipAddr: string;
+  createDate: string;
+  expireDate: string;
+  bankCode: string;
+  transactionNo?: string;
+  responseCode?: string;
+  payDate?: string;
+  refundedAmount: string;
+  ipn: IpnDelivery[];
+  createdAt: string;
+}
+
+/** A refund, kept by vnp_RequestId, with the signed answer a repeated request gets again. */
+export interface SandboxRefund {
+  requestId: string;
+  txnRef: string;
+  transactionType: string;
+  amount: string;
+  transactionNo: string;
+  orderInfo: string;
+  createdBy: string;
+  createdAt: string;
+  response: Record<string, string>;
+}
+
+/** A payout, kept by idempotency key; failed ones too, so a retry gets the same failure. */
+export interface SandboxPayout {
+  idempotencyKey: string;
+  payoutId: string;
+  status: 'succeeded' | 'failed';
+  amount: string;
+  currency: string;
+  destination: { bankCode: string; accountNumber: string; accountName: string };
+  description: string;
+  failure?: { code: 'declined' | 'invalid_destination'; message: string };
+  /** Fingerprint of the request, to refuse the key's reuse for a different payout. */
+  requestHash: string;
+  createdAt: string;
+}
+
+interface Snapshot {
+  nextTransactionNo: number;
+  payments: SandboxPayment[];
+  refunds: SandboxRefund[];
+  payouts: SandboxPayout[];
+}
+
+/** Read-only copies of the records, for tests and the /_sandbox API. */
+export interface SandboxRecords {
+  payments(): SandboxPayment[];
+  payment(txnRef: string): SandboxPayment | undefined;
+  refunds(): SandboxRefund[];
+  refund(requestId: string): SandboxRefund | undefined;
+  payouts(): SandboxPayout[];
+  payout(idempotencyKey: string): SandboxPayout | undefined;
+}
+
+/**
+ * The sandbox's records, in memory, written whole to dataFile after each change when given
+ * (a sandbox holds a few thousand records at most). Writes are serialized and atomic.
+ */
+export class SandboxStore {
+  readonly payments = new Map<string, SandboxPayment>();
+  readonly refunds = new Map<string, SandboxRefund>();
+  readonly payouts = new Map<string, SandboxPayout>();
+  private nextTransactionNo = 14_000_001;
+  private writing: Promise<void> = Promise.resolve();
+  private writeQueued = false;
+
+  private constructor(
+    private readonly dataFile: string | undefined,
+    private readonly onWriteError: (error: unknown) => void,
+  ) {}
+
+  static async open(
+    dataFile: string | undefined,
+    onWriteError: (error: unknown) => void,
+  ): Promise<SandboxStore> {
+    const store = new SandboxStore(dataFile, onWriteError);
+    if (dataFile) {
+      const text = await readFile(dataFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (text !== undefined) store.load(JSON.parse(text) as Snapshot);
+    }
+    return store;
+  }
+
+  private load(snapshot: Snapshot): void {
+    this.nextTransactionNo = snapshot.nextTransactionNo;
+    for (const payment of snapshot.payments) this.payments.set(payment.txnRef, payment);
+    for (const refund of snapshot.refunds) this.refunds.set(refund.requestId, refund);
+    for (const payout of snapshot.payouts) this.payouts.set(payout.idempotencyKey, payout);
+  }
+
+  /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */
+  takeTransactionNo(): string {
+    const transactionNo = String(this.nextTransactionNo++);
+    this.changed();
+    return transactionNo;
+  }
+
+  /** Call after every mutation; coalesces into at most one pending write. */
+  changed(): void {
+    if (!this.dataFile || this.writeQueued) return;
+    this.writeQueued = true;
+    this.writing = this.writing.then(async () => {
+      this.writeQueued = false;
+      await this.write().catch(this.onWriteError);
+    });
+  }
+
+  /** Resolves when every change so far is on disk. */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
+  private async write(): Promise<void> {
+    const file = this.dataFile as string;
+    const snapshot: Snapshot = {
+      nextTransactionNo: this.nextTransactionNo,
+      payments: [...this.payments.values()],
+      refunds: [...this.refunds.values()],
+      payouts: [...this.payouts.values()],
+    };
+    await mkdir(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(snapshot, null, 2)}\n`);
+    await rename(temporary, file);
+  }
+
+  readonly records: SandboxRecords = {
+    payments: () => [...this.payments.values()].map((r) => structuredClone(r)),
+    payment: (txnRef) => copy(this.payments.get(txnRef)),
+    refunds: () => [...this.refunds.values()].map((r) => structuredClone(r)),
+    refund: (requestId) => copy(this.refunds.get(requestId)),
+    payouts: () => [...this.payouts.values()].map((r) => structuredClone(r)),
+    payout: (idempotencyKey) => copy(this.payouts.get(idempotencyKey)),
+  };
+}
+
+const copy = <T>(record: T | undefined): T | undefined =>
+  record === undefined ? undefined : structuredClone(record);
