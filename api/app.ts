@@ -4,13 +4,16 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import type { PaymentProvider } from '../psp/types.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { healthRoutes } from './routes/health.js';
+import { pspCallbackRoutes } from './routes/psp-callback.js';
 
 export interface AppDeps {
   sql: Sql;
   temporal: Client;
   logger: Logger;
+  providers: PaymentProvider[];
 }
 
 /** The HTTP API. Built from its dependencies so tests run the very same app. */
@@ -33,6 +36,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route('/', healthRoutes(deps));
+  app.route('/', pspCallbackRoutes(deps));
 
   app.notFound((c) =>
     problemResponse(

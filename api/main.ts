@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
+import { createProvider } from '../infra/provider.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import { createApp } from './app.js';
 
@@ -19,7 +20,7 @@ const temporal = createTemporalClient({
   address: temporalAddress(config),
   namespace: config.TEMPORAL_NAMESPACE,
 });
-const app = createApp({ sql, temporal, logger });
+const app = createApp({ sql, temporal, logger, providers: [createProvider(config)] });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
   logger.info({ url: `http://${config.HOST}:${info.port}` }, 'API listening'),

@@ -1,6 +1,10 @@
-import postgres, { type Sql } from 'postgres';
+import postgres from 'postgres';
 
-export type { Sql };
+/** int8 ↔ bigint is registered, so bigint parameters and results type-check. */
+type CustomTypes = { bigint: bigint };
+export type Sql = postgres.Sql<CustomTypes>;
+/** The handle inside `sql.begin`: same queries, one transaction. */
+export type Tx = postgres.TransactionSql<CustomTypes>;
 
 export interface SqlOptions {
   max?: number;

@@ -4,6 +4,7 @@ import { createActivities } from '../activities/index.js';
 import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
+import { createProvider } from '../infra/provider.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 
 const config = loadConfig();
@@ -27,7 +28,7 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-  activities: createActivities({ sql }),
+  activities: createActivities({ sql, provider: createProvider(config) }),
 });
 logger.info(
   { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporalAddress(config) },

@@ -1,3 +1,3 @@
 // Every workflow the worker registers. Workflow code is deterministic: it imports only
-// @temporalio/workflow, domain/ and activity types.
-export {};
+// @temporalio/workflow (and its @temporalio/common base), domain/ and activity types.
+export { escrowWorkflow } from './escrow.js';

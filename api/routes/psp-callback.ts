@@ -1,0 +1,72 @@
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import type { Sql } from '../../infra/db.js';
+import type { Logger } from '../../infra/logger.js';
+import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
+import { findEscrow } from '../../store/escrow-reads.js';
+import { confirmPayment } from '../escrow-commands.js';
+import { ProblemError } from '../problem.js';
+
+export interface CallbackDeps {
+  sql: Sql;
+  temporal: Client;
+  logger: Logger;
+  providers: PaymentProvider[];
+}
+
+/**
+ * `GET|POST /v1/psp/:provider/callback`: the provider's payment notification (IPN). It is
+ * verified (signature, escrow, amount, currency) before it may reach a workflow, and answered
+ * in the provider's acknowledgement format. Duplicates are harmless: the workflow ignores a
+ * transaction it has seen.
+ */
+export function pspCallbackRoutes({ sql, temporal, logger, providers }: CallbackDeps): Hono {
+  const log = logger.child({ component: 'psp-callback' });
+  return new Hono().on(['GET', 'POST'], '/v1/psp/:provider/callback', async (c) => {
+    const provider = providers.find((p) => p.name === c.req.param('provider'));
+    if (!provider) {
+      throw new ProblemError(404, 'unknown-provider', 'Unknown provider', `No provider named ${c.req.param('provider')}`);
+    }
+    const answer = (outcome: CallbackOutcome) => {
+      const ack = provider.acknowledge(outcome);
+      return c.body(JSON.stringify(ack.body), ack.status as 200, { 'content-type': ack.contentType });
+    };
+    const verification = provider.verifyCallback({
+      method: c.req.method,
+      query: c.req.query(),
+      body: c.req.method === 'POST' ? await c.req.text() : undefined,
+    });
+    if (!verification.ok) {
+      log.warn({ reason: verification.reason, detail: verification.detail }, 'callback rejected');
+      return answer(verification.reason === 'invalid_signature' ? 'invalid_signature' : 'error');
+    }
+    const { event } = verification;
+    const escrow = await findEscrow(sql, event.txnRef);
+    if (!escrow) {
+      log.warn({ txnRef: event.txnRef }, 'callback for an unknown escrow');
+      return answer('order_not_found');
+    }
+    if (event.amount !== escrow.amount || event.currency !== escrow.currency) {
+      log.warn(
+        { escrowId: escrow.id, expected: `${escrow.amount} ${escrow.currency}`, got: `${event.amount} ${event.currency}` },
+        'callback amount or currency mismatch: rejected',
+      );
+      return answer('invalid_amount');
+    }
+    if (event.status !== 'succeeded') {
+      log.info({ escrowId: escrow.id, providerTransactionId: event.providerTransactionId }, 'payment failed at the provider');
+      return answer('confirmed');
+    }
+    if (escrow.view.payment?.providerTransactionId === event.providerTransactionId) {
+      return answer('already_confirmed');
+    }
+    await confirmPayment(temporal, escrow.id, {
+      providerTransactionId: event.providerTransactionId,
+      amount: Number(event.amount),
+      currency: event.currency,
+      paidAt: event.paidAt.toISOString(),
+    });
+    log.info({ escrowId: escrow.id, providerTransactionId: event.providerTransactionId }, 'payment confirmed');
+    return answer('confirmed');
+  });
+}

@@ -1,0 +1,629 @@
+// The escrow state machine as a pure reducer: (state, input, now) → new state + the facts to
+// record. The workflow applies it and carries out the money movements; the property test runs
+// it directly. Amounts are safe integers in minor units (JSON-friendly for Temporal payloads);
+// every multiplication goes through BigInt, and the ledger code works in bigint throughout.
+import {
+  ACTION_RULES,
+  type Action,
+  actionsAllowedIn,
+  type EscrowStatus,
+  isTerminal,
+  LATE_PAYMENT_GRACE_MS,
+  type Role,
+  TIMER_RULES,
+  type Timer,
+  timersIn,
+} from './lifecycle.js';
+
+export interface PayoutDestination {
+  bankCode: string;
+  accountNumber: string;
+  accountName: string;
+}
+
+export interface EscrowTerms {
+  escrowId: string;
+  platformId: string;
+  reference: string;
+  buyerId: string;
+  sellerId: string;
+  amount: number;
+  currency: string;
+  /** Platform fee, in minor units, taken from the seller's side on release. */
+  fee: number;
+  description: string;
+  payoutDestination: PayoutDestination;
+  windows: Record<Timer, number>;
+}
+
+export type RefundStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed';
+export type PayoutStatus = 'not_due' | 'pending' | 'in_flight' | 'paid' | 'failed';
+
+export interface RefundJob {
+  id: string;
+  amount: number;
+  /** The PSP transaction being refunded. */
+  paymentTransactionId: string;
+  paidAt: number;
+  reason: string;
+  status: RefundStatus;
+  pspRefundId?: string;
+  lastError?: string;
+}
+
+export interface PayoutJob {
+  status: PayoutStatus;
+  amount: number;
+  attempts: number;
+  destination: PayoutDestination;
+  payoutId?: string;
+  lastError?: string;
+}
+
+export interface Dispute {
+  reason: string;
+  details: string;
+  openedAt: number;
+  sellerResponse?: { message: string; at: number };
+  escalated: boolean;
+  resolution?: {
+    outcome: 'release' | 'refund' | 'split';
+    sellerAmount: number;
+    buyerAmount: number;
+    at: number;
+  };
+}
+
+export type MoneyMovement =
+  | { kind: 'funding'; amount: number; paymentTransactionId: string }
+  | { kind: 'release'; sellerAmount: number; fee: number }
+  | { kind: 'refund'; amount: number; refundId: string }
+  | { kind: 'payout_reserve'; amount: number; attempt: number }
+  | { kind: 'payout_settle'; attempt: number }
+  | { kind: 'payout_void'; attempt: number }
+  | { kind: 'refund_reserve'; amount: number; refundId: string }
+  | { kind: 'refund_settle'; refundId: string }
+  | { kind: 'refund_void'; refundId: string };
+
+/** A fact in the escrow's timeline; recorded in Postgres with its sequence number. */
+export interface EscrowEvent {
+  seq: number;
+  type: string;
+  at: number;
+  status: EscrowStatus;
+  data: Record<string, unknown>;
+  money?: MoneyMovement;
+}
+
+export interface EscrowState {
+  terms: EscrowTerms;
+  status: EscrowStatus;
+  statusSince: number;
+  deadlines: Partial<Record<Timer, number>>;
+  inspectionExtended: boolean;
+  payment?: { providerTransactionId: string; amount: number; currency: string; paidAt: number };
+  seenPayments: string[];
+  shipment?: { carrier: string; trackingNumber: string; shippedAt: number };
+  deliveredAt?: number;
+  dispute?: Dispute;
+  cancelReason?: string;
+  money: { funded: number; released: number; fees: number; refunded: number };
+  payout: PayoutJob;
+  refunds: RefundJob[];
+  attention: string[];
+  /** The workflow may finish once terminal, jobs done and this time passed (late payments). */
+  closeAfter?: number;
+  seq: number;
+  timeline: EscrowEvent[];
+}
+
+export type ActionInput =
+  | { action: 'markShipped'; carrier: string; trackingNumber: string }
+  | { action: 'markDelivered' }
+  | { action: 'accept' }
+  | { action: 'extendInspection' }
+  | { action: 'openDispute'; reason: string; details: string }
+  | { action: 'respondToDispute'; message: string }
+  | { action: 'resolveDispute'; outcome: 'release' | 'refund' | 'split'; sellerAmount?: number }
+  | { action: 'cancel'; reason: string }
+  | { action: 'retryPayout'; destination?: PayoutDestination };
+
+export type EscrowInput =
+  | (ActionInput & { type: 'action'; role: Role })
+  | { type: 'timer'; timer: Timer }
+  | {
+      type: 'payment';
+      providerTransactionId: string;
+      amount: number;
+      currency: string;
+      paidAt: number;
+    }
+  | { type: 'payoutStarted' }
+  | { type: 'payoutResult'; ok: true; payoutId: string }
+  | { type: 'payoutResult'; ok: false; error: string }
+  | { type: 'refundStarted'; refundId: string }
+  | { type: 'refundResult'; refundId: string; ok: true; pspRefundId: string }
+  | { type: 'refundResult'; refundId: string; ok: false; error: string };
+
+export type RejectionCode = 'forbidden' | 'invalid_state' | 'invalid_argument';
+
+export interface Rejection {
+  code: RejectionCode;
+  message: string;
+  status: EscrowStatus;
+  allowedActions: Action[];
+}
+
+export const held = (s: EscrowState): number =>
+  s.money.funded - s.money.released - s.money.fees - s.money.refunded;
+
+/** Fee charged on a part of the escrow: proportional, rounded down (in the seller's favour). */
+export const proratedFee = (fee: number, part: number, whole: number): number =>
+  whole === 0 ? 0 : Number((BigInt(fee) * BigInt(part)) / BigInt(whole));
+
+export function initialState(terms: EscrowTerms, now: number): EscrowState {
+  const state: EscrowState = {
+    terms,
+    status: 'awaiting_payment',
+    statusSince: now,
+    deadlines: {},
+    inspectionExtended: false,
+    seenPayments: [],
+    money: { funded: 0, released: 0, fees: 0, refunded: 0 },
+    payout: { status: 'not_due', amount: 0, attempts: 0, destination: terms.payoutDestination },
+    refunds: [],
+    attention: [],
+    seq: 0,
+    timeline: [],
+  };
+  enter(state, 'awaiting_payment', now);
+  record(state, now, 'created', { amount: terms.amount, currency: terms.currency, fee: terms.fee });
+  return state;
+}
+
+/** Why an action may not be taken now, or `undefined` when it may. Used by Update validators. */
+export function rejectAction(
+  state: EscrowState,
+  input: ActionInput,
+  role: Role,
+): Rejection | undefined {
+  const rule = ACTION_RULES[input.action];
+  const reject = (code: RejectionCode, message: string): Rejection => ({
+    code,
+    message,
+    status: state.status,
+    allowedActions: actionsAllowedIn(state.status, role),
+  });
+  if (!rule.by.includes(role)) return reject('forbidden', `${role} may not ${input.action}`);
+  if (!rule.from.includes(state.status)) {
+    return reject(
+      'invalid_state',
+      `${input.action} is not allowed while the escrow is ${state.status}`,
+    );
+  }
+  switch (input.action) {
+    case 'extendInspection':
+      if (state.inspectionExtended)
+        return reject('invalid_state', 'the inspection window was already extended once');
+      return undefined;
+    case 'respondToDispute':
+      if (state.dispute?.sellerResponse)
+        return reject('invalid_state', 'the seller has already responded');
+      return undefined;
+    case 'resolveDispute': {
+      if (input.outcome !== 'split') return undefined;
+      const amount = input.sellerAmount;
+      if (
+        amount === undefined ||
+        !Number.isSafeInteger(amount) ||
+        amount <= 0 ||
+        amount >= held(state)
+      ) {
+        return reject(
+          'invalid_argument',
+          `a split needs sellerAmount strictly between 0 and the held amount ${held(state)}`,
+        );
+      }
+      return undefined;
+    }
+    case 'retryPayout':
+      if (state.payout.status !== 'failed') {
+        return reject(
+          'invalid_state',
+          `no failed payout to retry (payout is ${state.payout.status})`,
+        );
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Applies one input. Inputs that make no sense now (a stale timer, a duplicate) change nothing. */
+export function step(state: EscrowState, input: EscrowInput, now: number): EscrowState {
+  // JSON copy: the state is plain data, and structuredClone is not in every sandbox.
+  const s: EscrowState = JSON.parse(JSON.stringify(state));
+  const before = s.timeline.length;
+  applyInput(s, input, now);
+  // Every fact of one step carries the status the step ended in.
+  for (const event of s.timeline.slice(before)) event.status = s.status;
+  return s;
+}
+
+function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
+  switch (input.type) {
+    case 'action':
+      if (rejectAction(s, input, input.role)) return;
+      applyAction(s, input, now);
+      break;
+    case 'timer':
+      applyTimer(s, input.timer, now);
+      break;
+    case 'payment':
+      applyPayment(s, input, now);
+      break;
+    case 'payoutStarted':
+      s.payout.status = 'in_flight';
+      s.payout.attempts += 1;
+      record(
+        s,
+        now,
+        'payout_started',
+        { amount: s.payout.amount, attempt: s.payout.attempts },
+        {
+          kind: 'payout_reserve',
+          amount: s.payout.amount,
+          attempt: s.payout.attempts,
+        },
+      );
+      break;
+    case 'payoutResult':
+      if (input.ok) {
+        s.payout.status = 'paid';
+        s.payout.payoutId = input.payoutId;
+        record(
+          s,
+          now,
+          'payout_succeeded',
+          { payoutId: input.payoutId, amount: s.payout.amount },
+          {
+            kind: 'payout_settle',
+            attempt: s.payout.attempts,
+          },
+        );
+      } else {
+        s.payout.status = 'failed';
+        s.payout.lastError = input.error;
+        flag(s, 'payout_failed');
+        record(
+          s,
+          now,
+          'payout_failed',
+          { error: input.error, attempt: s.payout.attempts },
+          {
+            kind: 'payout_void',
+            attempt: s.payout.attempts,
+          },
+        );
+      }
+      break;
+    case 'refundStarted': {
+      const refund = s.refunds.find((r) => r.id === input.refundId);
+      if (!refund || refund.status !== 'pending') return;
+      refund.status = 'in_flight';
+      record(
+        s,
+        now,
+        'refund_started',
+        { refundId: refund.id, amount: refund.amount },
+        {
+          kind: 'refund_reserve',
+          amount: refund.amount,
+          refundId: refund.id,
+        },
+      );
+      break;
+    }
+    case 'refundResult': {
+      const refund = s.refunds.find((r) => r.id === input.refundId);
+      if (!refund || refund.status !== 'in_flight') return;
+      if (input.ok) {
+        refund.status = 'succeeded';
+        refund.pspRefundId = input.pspRefundId;
+        record(
+          s,
+          now,
+          'refund_succeeded',
+          { refundId: refund.id, amount: refund.amount },
+          {
+            kind: 'refund_settle',
+            refundId: refund.id,
+          },
+        );
+      } else {
+        refund.status = 'failed';
+        refund.lastError = input.error;
+        flag(s, 'refund_failed');
+        record(
+          s,
+          now,
+          'refund_failed',
+          { refundId: refund.id, error: input.error },
+          {
+            kind: 'refund_void',
+            refundId: refund.id,
+          },
+        );
+      }
+      break;
+    }
+  }
+}
+
+function applyAction(s: EscrowState, input: ActionInput & { role: Role }, now: number): void {
+  const by = input.role;
+  switch (input.action) {
+    case 'markShipped':
+      s.shipment = { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now };
+      record(s, now, 'shipped', {
+        by,
+        carrier: input.carrier,
+        trackingNumber: input.trackingNumber,
+      });
+      enter(s, 'shipped', now);
+      return;
+    case 'markDelivered':
+      deliver(s, now, { by });
+      return;
+    case 'accept':
+      record(s, now, 'accepted', { by });
+      releaseAll(s, now);
+      return;
+    case 'extendInspection': {
+      s.inspectionExtended = true;
+      const deadline = (s.deadlines.inspectionWindow ?? now) + s.terms.windows.inspectionWindow;
+      s.deadlines.inspectionWindow = deadline;
+      record(s, now, 'inspection_extended', { by, until: new Date(deadline).toISOString() });
+      return;
+    }
+    case 'openDispute':
+      s.dispute = { reason: input.reason, details: input.details, openedAt: now, escalated: false };
+      record(s, now, 'dispute_opened', { by, reason: input.reason });
+      enter(s, 'disputed', now);
+      return;
+    case 'respondToDispute':
+      if (!s.dispute) return;
+      s.dispute.sellerResponse = { message: input.message, at: now };
+      delete s.deadlines.sellerResponseWindow;
+      record(s, now, 'dispute_responded', { by });
+      return;
+    case 'resolveDispute':
+      resolve(s, input.outcome, input.sellerAmount, now);
+      return;
+    case 'cancel':
+      s.cancelReason = input.reason;
+      if (s.status === 'awaiting_payment') {
+        record(s, now, 'cancelled', { by, reason: input.reason });
+        enter(s, 'cancelled', now);
+        s.closeAfter = now + LATE_PAYMENT_GRACE_MS;
+      } else {
+        record(s, now, 'cancelled_after_funding', { by, reason: input.reason });
+        refundAll(s, now, `cancelled: ${input.reason}`);
+      }
+      return;
+    case 'retryPayout':
+      if (input.destination) s.payout.destination = input.destination;
+      s.payout.status = 'pending';
+      delete s.payout.lastError;
+      unflag(s, 'payout_failed');
+      record(s, now, 'payout_retry_requested', { by });
+      return;
+  }
+}
+
+function applyTimer(s: EscrowState, timer: Timer, now: number): void {
+  const deadline = s.deadlines[timer];
+  if (deadline === undefined || deadline > now || TIMER_RULES[timer].status !== s.status) return;
+  delete s.deadlines[timer];
+  switch (timer) {
+    case 'paymentWindow':
+      record(s, now, 'expired', {});
+      enter(s, 'expired', now);
+      s.closeAfter = now + LATE_PAYMENT_GRACE_MS;
+      return;
+    case 'shippingWindow':
+      record(s, now, 'shipping_window_elapsed', {});
+      refundAll(s, now, 'not shipped in time');
+      return;
+    case 'deliveryWindow':
+      deliver(s, now, { by: 'timer' });
+      return;
+    case 'inspectionWindow':
+      record(s, now, 'inspection_elapsed', {});
+      releaseAll(s, now);
+      return;
+    case 'sellerResponseWindow':
+      record(s, now, 'seller_response_elapsed', {});
+      resolve(s, 'refund', undefined, now);
+      return;
+    case 'opsDecisionSla':
+      if (s.dispute) s.dispute.escalated = true;
+      flag(s, 'dispute_overdue');
+      record(s, now, 'dispute_escalated', {});
+      return;
+  }
+}
+
+function applyPayment(
+  s: EscrowState,
+  p: Extract<EscrowInput, { type: 'payment' }>,
+  now: number,
+): void {
+  if (s.seenPayments.includes(p.providerTransactionId)) return;
+  s.seenPayments.push(p.providerTransactionId);
+  const matches = p.amount === s.terms.amount && p.currency === s.terms.currency;
+  // Money that reached the PSP is booked either way; only a matching first payment funds the deal.
+  s.money.funded += p.amount;
+  const payment = {
+    providerTransactionId: p.providerTransactionId,
+    amount: p.amount,
+    currency: p.currency,
+    paidAt: p.paidAt,
+  };
+  const funding: MoneyMovement = {
+    kind: 'funding',
+    amount: p.amount,
+    paymentTransactionId: p.providerTransactionId,
+  };
+  if (s.status === 'awaiting_payment' && matches) {
+    s.payment = payment;
+    record(
+      s,
+      now,
+      'payment_confirmed',
+      { providerTransactionId: p.providerTransactionId, amount: p.amount },
+      funding,
+    );
+    enter(s, 'funded', now);
+    return;
+  }
+  const reason = !matches ? 'amount_mismatch' : 'late_or_duplicate_payment';
+  if (!matches) flag(s, 'amount_mismatch');
+  record(
+    s,
+    now,
+    'payment_rejected',
+    {
+      reason,
+      providerTransactionId: p.providerTransactionId,
+      amount: p.amount,
+      currency: p.currency,
+    },
+    funding,
+  );
+  queueRefund(s, now, p.amount, payment, reason);
+}
+
+function deliver(s: EscrowState, now: number, data: Record<string, unknown>): void {
+  s.deliveredAt = now;
+  record(s, now, 'delivered', data);
+  enter(s, 'delivered', now);
+}
+
+function releaseAll(s: EscrowState, now: number): void {
+  const amount = held(s);
+  const fee = Math.min(s.terms.fee, amount);
+  release(s, now, amount - fee, fee);
+  enter(s, 'released', now);
+}
+
+function refundAll(s: EscrowState, now: number, reason: string): void {
+  if (!s.payment) return;
+  queueRefund(s, now, held(s), s.payment, reason);
+  enter(s, 'refunded', now);
+}
+
+function resolve(
+  s: EscrowState,
+  outcome: 'release' | 'refund' | 'split',
+  sellerPart: number | undefined,
+  now: number,
+): void {
+  const total = held(s);
+  const sellerAmount = outcome === 'release' ? total : outcome === 'refund' ? 0 : (sellerPart ?? 0);
+  const buyerAmount = total - sellerAmount;
+  if (s.dispute) s.dispute.resolution = { outcome, sellerAmount, buyerAmount, at: now };
+  unflag(s, 'dispute_overdue');
+  record(s, now, 'dispute_resolved', { outcome, sellerAmount, buyerAmount });
+  if (sellerAmount > 0) {
+    const fee = proratedFee(Math.min(s.terms.fee, s.terms.amount), sellerAmount, s.terms.amount);
+    release(s, now, sellerAmount - fee, fee);
+  }
+  if (buyerAmount > 0 && s.payment)
+    queueRefund(s, now, buyerAmount, s.payment, `dispute resolved: ${outcome}`);
+  enter(s, outcome === 'release' ? 'released' : outcome === 'refund' ? 'refunded' : 'split', now);
+}
+
+function release(s: EscrowState, now: number, sellerAmount: number, fee: number): void {
+  s.money.released += sellerAmount;
+  s.money.fees += fee;
+  record(s, now, 'funds_released', { sellerAmount, fee }, { kind: 'release', sellerAmount, fee });
+  if (sellerAmount > 0) {
+    s.payout.amount += sellerAmount;
+    s.payout.status = 'pending';
+  }
+}
+
+function queueRefund(
+  s: EscrowState,
+  now: number,
+  amount: number,
+  payment: NonNullable<EscrowState['payment']>,
+  reason: string,
+): void {
+  if (amount <= 0) return;
+  const id = String(s.refunds.length + 1);
+  s.money.refunded += amount;
+  s.refunds.push({
+    id,
+    amount,
+    paymentTransactionId: payment.providerTransactionId,
+    paidAt: payment.paidAt,
+    reason,
+    status: 'pending',
+  });
+  record(
+    s,
+    now,
+    'funds_refunded',
+    { refundId: id, amount, reason },
+    { kind: 'refund', amount, refundId: id },
+  );
+}
+
+function enter(s: EscrowState, status: EscrowStatus, now: number): void {
+  s.status = status;
+  s.statusSince = now;
+  s.deadlines = {};
+  for (const timer of timersIn(status)) s.deadlines[timer] = now + s.terms.windows[timer];
+  if (isTerminal(status) && s.closeAfter === undefined) s.closeAfter = now;
+}
+
+function flag(s: EscrowState, reason: string): void {
+  if (!s.attention.includes(reason)) s.attention.push(reason);
+}
+
+function unflag(s: EscrowState, reason: string): void {
+  s.attention = s.attention.filter((r) => r !== reason);
+}
+
+function record(
+  s: EscrowState,
+  at: number,
+  type: string,
+  data: Record<string, unknown>,
+  money?: MoneyMovement,
+): void {
+  s.seq += 1;
+  s.timeline.push({ seq: s.seq, type, at, status: s.status, data, ...(money ? { money } : {}) });
+}
+
+/** Work the workflow still owes the outside world: payouts and refunds not yet settled. */
+export const pendingRefunds = (s: EscrowState): RefundJob[] =>
+  s.refunds.filter((r) => r.status === 'pending');
+
+export const isSettled = (s: EscrowState): boolean =>
+  isTerminal(s.status) &&
+  s.payout.status !== 'pending' &&
+  s.payout.status !== 'in_flight' &&
+  s.payout.status !== 'failed' &&
+  s.refunds.every((r) => r.status === 'succeeded');
+
+/** The next timer to fire, if any. */
+export function nextDeadline(s: EscrowState): { timer: Timer; at: number } | undefined {
+  let next: { timer: Timer; at: number } | undefined;
+  for (const [timer, at] of Object.entries(s.deadlines) as Array<[Timer, number]>) {
+    if (!next || at < next.at) next = { timer, at };
+  }
+  return next;
+}

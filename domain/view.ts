@@ -1,0 +1,72 @@
+// What queries and the API show of an escrow: the state with times as ISO strings.
+import type { EscrowState } from './escrow.js';
+import { held } from './escrow.js';
+import { actionsAllowedIn } from './lifecycle.js';
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+
+export function escrowView(s: EscrowState) {
+  const { terms } = s;
+  return {
+    id: terms.escrowId,
+    platformId: terms.platformId,
+    reference: terms.reference,
+    buyerId: terms.buyerId,
+    sellerId: terms.sellerId,
+    description: terms.description,
+    status: s.status,
+    statusSince: iso(s.statusSince),
+    amount: terms.amount,
+    currency: terms.currency,
+    fee: terms.fee,
+    money: { ...s.money, held: held(s) },
+    deadlines: Object.fromEntries(
+      Object.entries(s.deadlines).map(([timer, at]) => [timer, iso(at)]),
+    ),
+    inspectionExtended: s.inspectionExtended,
+    allowedActions: actionsAllowedIn(s.status),
+    payment: s.payment ? { ...s.payment, paidAt: iso(s.payment.paidAt) } : undefined,
+    shipment: s.shipment ? { ...s.shipment, shippedAt: iso(s.shipment.shippedAt) } : undefined,
+    deliveredAt: iso(s.deliveredAt),
+    dispute: s.dispute
+      ? {
+          ...s.dispute,
+          openedAt: iso(s.dispute.openedAt),
+          sellerResponse: s.dispute.sellerResponse
+            ? { ...s.dispute.sellerResponse, at: iso(s.dispute.sellerResponse.at) }
+            : undefined,
+          resolution: s.dispute.resolution
+            ? { ...s.dispute.resolution, at: iso(s.dispute.resolution.at) }
+            : undefined,
+        }
+      : undefined,
+    cancelReason: s.cancelReason,
+    payout: {
+      status: s.payout.status,
+      amount: s.payout.amount,
+      attempts: s.payout.attempts,
+      payoutId: s.payout.payoutId,
+      lastError: s.payout.lastError,
+    },
+    refunds: s.refunds.map((r) => ({
+      id: r.id,
+      amount: r.amount,
+      reason: r.reason,
+      status: r.status,
+      pspRefundId: r.pspRefundId,
+      lastError: r.lastError,
+    })),
+    needsAttention: s.attention.length > 0,
+    attentionReasons: s.attention,
+    timeline: s.timeline.map((e) => ({
+      seq: e.seq,
+      type: e.type,
+      at: iso(e.at),
+      status: e.status,
+      data: e.data,
+    })),
+  };
+}
+
+export type EscrowView = ReturnType<typeof escrowView>;

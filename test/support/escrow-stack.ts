@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { startEscrow } from '../../api/escrow-commands.js';
+import type { EscrowTerms } from '../../domain/escrow.js';
+import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
+import type { Sql } from '../../infra/db.js';
+import { createLogger } from '../../infra/logger.js';
+import { startSandboxPsp } from '../../psp/sandbox/server.js';
+import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
+import { freePort } from '../../scripts/lib/ports.js';
+
+const TMN_CODE = 'TESTMRCH';
+const HASH_SECRET = 'test-hash-secret-0123456789abcdef';
+
+export interface EscrowStackOptions {
+  client: Client;
+  nativeConnection: NativeConnection;
+  taskQueue: string;
+  sql: Sql;
+}
+
+/**
+ * The real pieces an escrow needs, on loopback: the sandbox PSP (VNPay protocol over HTTP), the
+ * API app (for the PSP's callbacks) and a worker with the real activities on the test Postgres.
+ */
+export async function startEscrowStack({ client, nativeConnection, taskQueue, sql }: EscrowStackOptions) {
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const apiPort = await freePort();
+  const sandbox = await startSandboxPsp({
+    port: 0,
+    tmnCode: TMN_CODE,
+    hashSecret: HASH_SECRET,
+    ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
+    ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
+  });
+  const provider = createVnpayProvider({
+    baseUrl: sandbox.url,
+    tmnCode: TMN_CODE,
+    hashSecret: HASH_SECRET,
+    timeoutMs: 5_000,
+  });
+  const app = createApp({ sql, temporal: client, logger, providers: [provider] });
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: apiPort });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({ sql, provider }),
+  });
+  const running = worker.run();
+
+  return {
+    sandbox,
+    provider,
+    apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Starts an escrow as the API does, and returns its view with the payment link. */
+    create: (overrides: Partial<EscrowTerms> = {}) =>
+      startEscrow(client, taskQueue, {
+        terms: testTerms(overrides),
+        returnUrl: 'http://127.0.0.1/return',
+        clientIp: '127.0.0.1',
+      }),
+    /** Pays (or declines) at the sandbox as a script would; the IPN then reaches the API. */
+    pay: async (paymentUrl: string, outcome: 'success' | 'decline' = 'success') => {
+      const response = await fetch(paymentUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ outcome }),
+      });
+      if (!response.ok) throw new Error(`sandbox payment failed: ${response.status} ${await response.text()}`);
+      return response.json() as Promise<{ transactionNo: string }>;
+    },
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      server.close();
+      await sandbox.stop();
+    },
+  };
+}
+
+export type EscrowStack = Awaited<ReturnType<typeof startEscrowStack>>;
+
+export function testTerms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
+  return {
+    escrowId: `esc_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+    platformId: 'plt_test',
+    reference: `order-${randomUUID().slice(0, 8)}`,
+    buyerId: 'buyer_1',
+    sellerId: 'seller_1',
+    amount: 1_500_000,
+    currency: 'VND',
+    fee: 30_000,
+    description: 'Vintage camera',
+    payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'NGUYEN VAN A' },
+    windows: { ...DEFAULT_WINDOWS },
+    ...overrides,
+  };
+}
