@@ -81,10 +81,8 @@ export async function sendPayout(config: PayoutConfig, input: PayoutInput): Prom
   });
   const invalid = (message: string) =>
     new PspPermanentError('invalid_response', `payout: ${message}`, 'vnpay');
-  const signature = answer.headers.get(payoutSignatureHeader) ?? '';
-  const expected = payoutSignature(config.hashSecret, input.idempotencyKey, answer.text);
-  if (!hexDigestEquals(expected, signature)) throw invalid('the answer is not signed by the PSP');
   const object = parseJsonObject(answer.text);
+  // Failures move no money and come unsigned when our own signature was refused.
   if (answer.status >= 400) {
     const error = (object as Partial<PayoutErrorBody> | undefined)?.error;
     const code = (error && errorCodes[error.code]) ?? 'invalid_request';
@@ -94,6 +92,9 @@ export async function sendPayout(config: PayoutConfig, input: PayoutInput): Prom
       'vnpay',
     );
   }
+  const signature = answer.headers.get(payoutSignatureHeader) ?? '';
+  const expected = payoutSignature(config.hashSecret, input.idempotencyKey, answer.text);
+  if (!hexDigestEquals(expected, signature)) throw invalid('the answer is not signed by the PSP');
   const success = object as Partial<PayoutSuccessBody> | undefined;
   if (
     success?.status !== 'succeeded' ||

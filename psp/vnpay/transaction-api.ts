@@ -20,9 +20,10 @@ function asStrings(object: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * One signed merchant_webapi call (querydr or refund). The answer is returned only when its own
- * checksum verifies and it is about our terminal and transaction: a forged "00" must never
- * read as a refund done.
+ * One signed merchant_webapi call (querydr or refund). A success answer ("00") is returned only
+ * when its checksum verifies, so a forged one never reads as a refund done. Error answers are
+ * read as they come: they move no money, and when VNPay rejects our checksum (97) we cannot
+ * expect it to sign with a secret we share.
  */
 export async function callTransactionApi(
   config: TransactionApiConfig,
@@ -50,7 +51,8 @@ export async function callTransactionApi(
   const object = parseJsonObject(answer.text);
   if (!object) throw invalidResponse(`${command}: the answer is not a JSON object`);
   const response = asStrings(object);
-  if (!verifyChecksum(fields.response, response, config.hashSecret)) {
+  const success = response.vnp_ResponseCode === apiResponseCode.success;
+  if (success && !verifyChecksum(fields.response, response, config.hashSecret)) {
     throw invalidResponse(`${command}: the answer's vnp_SecureHash does not verify`);
   }
   for (const field of ['vnp_TmnCode', 'vnp_TxnRef'] as const) {
