@@ -29,7 +29,12 @@ export interface EscrowStackOptions {
  * The real pieces an escrow needs, on loopback: the sandbox PSP (VNPay protocol over HTTP), the
  * API app (for the PSP's callbacks) and a worker with the real activities on the test Postgres.
  */
-export async function startEscrowStack({ client, nativeConnection, taskQueue, sql }: EscrowStackOptions) {
+export async function startEscrowStack({
+  client,
+  nativeConnection,
+  taskQueue,
+  sql,
+}: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   const apiPort = await freePort();
   const sandbox = await startSandboxPsp({
@@ -74,7 +79,8 @@ export async function startEscrowStack({ client, nativeConnection, taskQueue, sq
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ outcome }),
       });
-      if (!response.ok) throw new Error(`sandbox payment failed: ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`sandbox payment failed: ${response.status} ${await response.text()}`);
       return response.json() as Promise<{ transactionNo: string }>;
     },
     stop: async () => {
@@ -99,7 +105,11 @@ export function testTerms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
     currency: 'VND',
     fee: 30_000,
     description: 'Vintage camera',
-    payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'NGUYEN VAN A' },
+    payoutDestination: {
+      bankCode: 'VCB',
+      accountNumber: '0123456789',
+      accountName: 'NGUYEN VAN A',
+    },
     windows: { ...DEFAULT_WINDOWS },
     ...overrides,
   };

@@ -1,5 +1,8 @@
 /** Retries an assertion until it passes or the time is up (for effects that arrive async). */
-export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  assertion: () => Promise<void> | void,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
