@@ -46,8 +46,11 @@ export interface ActionRule {
   from: readonly EscrowStatus[];
   /** Who may take it. The platform acts for its buyers and sellers; ops arbitrate. */
   by: readonly Role[];
-  /** Where it leads, for the diagram; `undefined` when it changes progress, not status. */
-  to?: EscrowStatus | readonly EscrowStatus[];
+  /**
+   * Where it may lead: one status, several (the outcome decides), or per starting status.
+   * `undefined` when it changes progress, not status.
+   */
+  to?: EscrowStatus | readonly EscrowStatus[] | Partial<Record<EscrowStatus, EscrowStatus>>;
   description: string;
 }
 
@@ -95,7 +98,7 @@ export const ACTION_RULES: Record<Action, ActionRule> = {
   cancel: {
     from: ['awaiting_payment', 'funded'],
     by: ['platform', 'ops'],
-    to: ['cancelled', 'refunded'],
+    to: { awaiting_payment: 'cancelled', funded: 'refunded' },
     description: 'unpaid: nothing moves; funded but not shipped: full refund',
   },
   retryPayout: {
@@ -168,6 +171,16 @@ export const actionsAllowedIn = (status: EscrowStatus, role?: Role): Action[] =>
     const rule = ACTION_RULES[action];
     return rule.from.includes(status) && (role === undefined || rule.by.includes(role));
   });
+
+/** The statuses an action may lead to from `from` (itself when it changes no status). */
+export function targetsOf(action: Action, from: EscrowStatus): EscrowStatus[] {
+  const { to } = ACTION_RULES[action];
+  if (to === undefined) return [from];
+  if (typeof to === 'string') return [to];
+  if (Array.isArray(to)) return [...to];
+  const target = (to as Partial<Record<EscrowStatus, EscrowStatus>>)[from];
+  return target ? [target] : [];
+}
 
 export const timersIn = (status: EscrowStatus): Timer[] =>
   TIMERS.filter((timer) => TIMER_RULES[timer].status === status);

@@ -5,6 +5,7 @@ import {
   amountFromVnp,
   amountToVnp,
   apiResponseCode,
+  jsonStrings,
   queryRequestFields,
   queryResponseFields,
   refundRequestFields,
@@ -40,16 +41,6 @@ const statusOf: Record<SandboxPayment['status'], string> = {
   declined: transactionStatus.failed,
 };
 
-/** JSON values as strings, as VNPay's checksums see them. */
-function asStrings(body: unknown): Record<string, string> {
-  const strings: Record<string, string> = {};
-  if (typeof body !== 'object' || body === null) return strings;
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string' || typeof value === 'number') strings[key] = String(value);
-  }
-  return strings;
-}
-
 /**
  * POST /merchant_webapi/api/transaction: querydr and refund, as VNPay answers them — always
  * HTTP 200 with a vnp_ResponseCode, and every answer signed with the response checksum.
@@ -57,7 +48,7 @@ function asStrings(body: unknown): Record<string, string> {
 export function transactionRoutes(context: SandboxContext): Hono {
   const app = new Hono();
   app.post(transactionApiPath, async (c) => {
-    const request = asStrings(await c.req.json().catch(() => undefined));
+    const request = jsonStrings(await c.req.json().catch(() => undefined));
     switch (request.vnp_Command) {
       case 'refund':
         return withRequestFaults(context, 'refund', async () => c.json(refund(context, request)));

@@ -58,7 +58,6 @@ export const queryResponseFields = [
 /** vnp_ResponseCode of a payment (return URL and IPN). */
 export const paymentResponseCode = {
   success: '00',
-  expired: '11',
   customerCancelled: '24',
   insufficientFunds: '51',
 } as const;
@@ -97,6 +96,16 @@ export const ipnAck = {
 } as const;
 
 export const ipnFinalRspCodes: ReadonlySet<string> = new Set(['00', '02']);
+
+/** JSON values as the strings VNPay's checksums are computed over. */
+export function jsonStrings(value: unknown): Record<string, string> {
+  const strings: Record<string, string> = {};
+  if (typeof value !== 'object' || value === null) return strings;
+  for (const [key, field] of Object.entries(value)) {
+    if (typeof field === 'string' || typeof field === 'number') strings[key] = String(field);
+  }
+  return strings;
+}
 
 /** VNPay amounts are VND × 100. */
 export const amountToVnp = (vnd: bigint): string => (vnd * 100n).toString();

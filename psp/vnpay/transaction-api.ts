@@ -1,6 +1,6 @@
 import { PspPermanentError, PspTransientError } from '../types.js';
 import { parseJsonObject, postJson } from './http.js';
-import { apiResponseCode, transactionApiPath } from './protocol.js';
+import { apiResponseCode, jsonStrings, transactionApiPath } from './protocol.js';
 import { checksum, verifyChecksum } from './signing.js';
 
 export interface TransactionApiConfig {
@@ -8,15 +8,6 @@ export interface TransactionApiConfig {
   tmnCode: string;
   hashSecret: string;
   timeoutMs: number;
-}
-
-/** JSON values as the strings the checksum is computed over. */
-function asStrings(object: Record<string, unknown>): Record<string, string> {
-  const strings: Record<string, string> = {};
-  for (const [key, value] of Object.entries(object)) {
-    if (typeof value === 'string' || typeof value === 'number') strings[key] = String(value);
-  }
-  return strings;
 }
 
 /**
@@ -50,7 +41,7 @@ export async function callTransactionApi(
   }
   const object = parseJsonObject(answer.text);
   if (!object) throw invalidResponse(`${command}: the answer is not a JSON object`);
-  const response = asStrings(object);
+  const response = jsonStrings(object);
   const success = response.vnp_ResponseCode === apiResponseCode.success;
   if (success && !verifyChecksum(fields.response, response, config.hashSecret)) {
     throw invalidResponse(`${command}: the answer's vnp_SecureHash does not verify`);

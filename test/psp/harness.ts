@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultSpec } from '../../psp/sandbox/faults.js';
 import {
   type SandboxPsp,
   type SandboxPspOptions,
@@ -106,7 +107,7 @@ export interface PspFixture {
   provider: PaymentProvider;
   /** The adapter with a short timeout, for timeout faults. */
   impatientProvider: PaymentProvider;
-  armFault(fault: object): Promise<void>;
+  armFault(fault: FaultSpec): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -138,6 +138,22 @@ describe('payment and IPN', () => {
     expect(psp.receiver.forTxnRef(txnRef)).toHaveLength(1);
   });
 
+  it('refuses payment after vnp_ExpireDate, sending no IPN', async () => {
+    const txnRef = newTxnRef('late');
+    const { url } = await psp.provider.createPayment({
+      ...paymentInput(txnRef),
+      expiresAt: new Date(Date.now() + 1_000),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const late = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"outcome":"success"}',
+    });
+    expect(late.status).toBe(410);
+    expect(psp.sandbox.records.payment(txnRef)).toMatchObject({ status: 'pending', ipn: [] });
+  });
+
   it('answers 500 on the payment page when a create http500 fault is armed', async () => {
     await psp.armFault({ operation: 'create', kind: 'http500' });
     const { url } = await psp.provider.createPayment(paymentInput(newTxnRef('p500')));

@@ -1,0 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { renderLifecycleDoc } from './lib/lifecycle-diagram.js';
+
+const target = new URL('../docs/lifecycle.md', import.meta.url);
+await writeFile(target, renderLifecycleDoc());
+process.stdout.write('docs/lifecycle.md written\n');
