@@ -60,18 +60,24 @@ export async function startEscrowStack({
     activities: createActivities({ sql, provider }),
   });
   const running = worker.run();
+  const createdIds: string[] = [];
 
   return {
+    /** Every escrow this stack created, oldest first. */
+    createdIds,
     sandbox,
     provider,
     apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Starts an escrow as the API does, and returns its view with the payment link. */
-    create: (overrides: Partial<EscrowTerms> = {}) =>
-      startEscrow(client, taskQueue, {
-        terms: testTerms(overrides),
+    create: (overrides: Partial<EscrowTerms> = {}) => {
+      const terms = testTerms(overrides);
+      createdIds.push(terms.escrowId);
+      return startEscrow(client, taskQueue, {
+        terms,
         returnUrl: 'http://127.0.0.1/return',
         clientIp: '127.0.0.1',
-      }),
+      });
+    },
     /** Pays (or declines) at the sandbox as a script would; the IPN then reaches the API. */
     pay: async (paymentUrl: string, outcome: 'success' | 'decline' = 'success') => {
       const response = await fetch(paymentUrl, {

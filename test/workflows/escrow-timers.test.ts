@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionRejectedError, performAction, queryEscrow } from '../../api/escrow-commands.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
-import type { ActionArgs } from '../../workflows/messages.js';
+import { type ActionArgs, escrowWorkflowId } from '../../workflows/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
+import { recordingHistories, saveHistory } from '../support/histories.js';
 import { createTimeSkippingEnv } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
@@ -22,6 +23,20 @@ beforeAll(async () => {
     taskQueue: `escrow-ts-${randomUUID()}`,
     sql: db.sql,
   });
+});
+// With RECORD_HISTORIES=1 each test's escrows become replay fixtures (npm run fixtures:histories).
+let recordedUpTo = 0;
+afterEach(async (context) => {
+  const ids = stack.createdIds.slice(recordedUpTo);
+  recordedUpTo = stack.createdIds.length;
+  if (!recordingHistories()) return;
+  for (const [index, id] of ids.entries()) {
+    await saveHistory(
+      env.client,
+      escrowWorkflowId(id),
+      `${context.task.name}${ids.length > 1 ? ` ${index + 1}` : ''}`,
+    );
+  }
 });
 afterAll(async () => {
   await stack?.stop();
