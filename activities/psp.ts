@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type PaymentProvider, PspPermanentError } from '../psp/types.js';
 
 export interface PaymentLinkInput {
@@ -37,6 +37,9 @@ export interface SendPayoutInput {
  * in the message and details), which the workflow handles; anything else is retried.
  */
 async function callPsp<T>(call: () => Promise<T>): Promise<T> {
+  // Heartbeats while waiting on the PSP, so a worker that dies mid-call is noticed within the
+  // heartbeat timeout and the call is retried (same idempotency key) on another worker.
+  const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await call();
   } catch (error) {
@@ -50,8 +53,12 @@ async function callPsp<T>(call: () => Promise<T>): Promise<T> {
       );
     }
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
+
+const HEARTBEAT_EVERY_MS = 2_000;
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 export function createPspActivities(provider: PaymentProvider) {

@@ -60,6 +60,7 @@ const { recordTransition } = proxyActivities<Activities>({
 // ones (declined, invalid destination) come back as non-retryable failures the workflow handles.
 const psp = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

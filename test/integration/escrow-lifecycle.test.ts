@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { performAction, queryEscrow } from '../../api/escrow-commands.js';
+import { escrowMoneySummary } from '../../ledger/balances.js';
+import { checkLedger } from '../../ledger/invariants.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
@@ -51,4 +53,70 @@ it('happy path end to end: pay at the sandbox, ship, deliver, accept, paid out',
     { status: string; last_seq: number }[]
   >`select status, last_seq from escrows where id = ${created.id}`;
   expect(row?.status).toBe('released');
+  const summary = await escrowMoneySummary(db.sql, created.id);
+  expect(summary).toMatchObject({
+    funded: 1_500_000n,
+    held: 0n,
+    released: 1_500_000n,
+    fees: 30_000n,
+    paidOut: 1_470_000n,
+  });
+  await expectLedgerBalanced();
 });
+
+it('refund path end to end: a duplicate IPN is harmless, cancel refunds in full at the sandbox', async () => {
+  await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ operation: 'ipn', kind: 'duplicate_callback', times: 1 }),
+  });
+  const created = await stack.create();
+  await stack.pay(created.paymentLink.url);
+  await eventually(async () => expect(await statusOf(created.id)).toBe('funded'));
+  const cancelled = await performAction(temporal.client, created.id, 'cancel', {
+    role: 'platform',
+    reason: 'out of stock',
+  });
+  expect(cancelled.status).toBe('refunded');
+  await eventually(async () =>
+    expect((await queryEscrow(temporal.client, created.id)).refunds[0]?.status).toBe('succeeded'),
+  );
+  const final = await queryEscrow(temporal.client, created.id);
+  expect(final.money).toMatchObject({ funded: 1_500_000, refunded: 1_500_000, held: 0 });
+  expect(final.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
+  expect(
+    stack.sandbox.records
+      .refunds()
+      .filter((r) => r.txnRef === created.id)
+      .map((r) => r.amount),
+  ).toEqual(['1500000']);
+  await expectLedgerBalanced();
+});
+
+it('keeps the search attributes ops filter by in the Temporal UI current', async () => {
+  const created = await stack.create({ sellerId: 'seller_sa', amount: 2_000_000 });
+  const listed = async (query: string) => {
+    const ids: string[] = [];
+    for await (const wf of temporal.client.workflow.list({ query })) ids.push(wf.workflowId);
+    return ids;
+  };
+  await eventually(async () =>
+    expect(
+      await listed(
+        `SellerId = 'seller_sa' AND EscrowStatus = 'awaiting_payment' AND EscrowAmount = 2000000 AND NeedsAttention = false`,
+      ),
+    ).toContain(`escrow:${created.id}`),
+  );
+  await performAction(temporal.client, created.id, 'cancel', { role: 'platform', reason: 'test' });
+  await eventually(async () =>
+    expect(await listed(`SellerId = 'seller_sa' AND EscrowStatus = 'cancelled'`)).toContain(
+      `escrow:${created.id}`,
+    ),
+  );
+});
+
+async function expectLedgerBalanced() {
+  const report = await checkLedger(db.sql);
+  expect(report.violations).toEqual([]);
+  expect(report.ok).toBe(true);
+}

@@ -23,6 +23,8 @@ export interface EscrowStackOptions {
   nativeConnection: NativeConnection;
   taskQueue: string;
   sql: Sql;
+  /** Run a worker in this process (default); false when the test runs worker processes itself. */
+  inProcessWorker?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function startEscrowStack({
   nativeConnection,
   taskQueue,
   sql,
+  inProcessWorker = true,
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   const apiPort = await freePort();
@@ -53,16 +56,24 @@ export async function startEscrowStack({
   const app = createApp({ sql, temporal: client, logger, providers: [provider] });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: apiPort });
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ sql, provider }),
-  });
-  const running = worker.run();
+  const worker = inProcessWorker
+    ? await Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        activities: createActivities({ sql, provider }),
+      })
+    : undefined;
+  const running = worker?.run();
   const createdIds: string[] = [];
 
   return {
+    /** The PSP settings a worker process needs to reach this sandbox. */
+    pspEnv: {
+      PSP_SANDBOX_URL: sandbox.url,
+      VNPAY_TMN_CODE: TMN_CODE,
+      VNPAY_HASH_SECRET: HASH_SECRET,
+    },
     /** Every escrow this stack created, oldest first. */
     createdIds,
     sandbox,
@@ -90,7 +101,7 @@ export async function startEscrowStack({
       return response.json() as Promise<{ transactionNo: string }>;
     },
     stop: async () => {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       server.close();
       await sandbox.stop();
