@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../webhooks/schedule.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -23,11 +24,40 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   PSP_SANDBOX_PORT: port.default(3100),
-  PSP_SANDBOX_URL: z.url().optional(),
+  /** Where the sandbox PSP keeps its records; default .data/psp-sandbox.json. */
+  PSP_SANDBOX_DATA_FILE: z.string().min(1).optional(),
+  /** VNPay merchant endpoint; unset: the sandbox PSP on PSP_SANDBOX_PORT. */
+  VNPAY_URL: z.url().optional(),
   VNPAY_TMN_CODE: z.string().min(1).default('ESCROWSB'),
   VNPAY_HASH_SECRET: z.string().min(16).default('sandbox-hash-secret-not-for-production'),
   OPS_API_KEY: z.string().min(16).default('ops_dev_key_change_me_in_production'),
   TOKEN_SECRET: z.string().min(32).default('dev-token-secret-change-me-in-production-0000'),
+  /** Where the PSP sends the buyer's browser after paying; defaults to the API's own page. */
+  PAYMENT_RETURN_URL: z.url().optional(),
+  /** Largest request body the API reads, in bytes; larger ones get 413. */
+  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+  /** How long Idempotency-Key responses are kept for replay (Stripe keeps them 24 h). */
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(24)
+    .max(24 * 30)
+    .default(24),
+  /** Delays before each webhook retry (ms, s, m, h, d), comma-separated; given up after the last. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE)
+    .transform((text, ctx) => {
+      try {
+        return parseRetrySchedule(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
 });
 
 export type Config = z.infer<typeof configSchema>;

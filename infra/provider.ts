@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 /** The payment provider from configuration: the VNPay adapter, aimed at the sandbox by default. */
 export function createProvider(config: Config): PaymentProvider {
   return createVnpayProvider({
-    baseUrl: config.PSP_SANDBOX_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`,
+    baseUrl: config.VNPAY_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`,
     tmnCode: config.VNPAY_TMN_CODE,
     hashSecret: config.VNPAY_HASH_SECRET,
     timeoutMs: 15_000,

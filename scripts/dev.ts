@@ -112,12 +112,12 @@ try {
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
-  const pspUrl = config.PSP_SANDBOX_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
+  const pspUrl = config.VNPAY_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress({ ...config, TEMPORAL_ADDRESS: temporal.address }),
-    PSP_SANDBOX_URL: pspUrl,
+    VNPAY_URL: pspUrl,
     PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };

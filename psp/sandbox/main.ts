@@ -15,10 +15,11 @@ const apiBaseUrl = config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`;
 
 const sandbox = await startSandboxPsp({
   port: config.PSP_SANDBOX_PORT,
+  host: config.HOST,
   tmnCode: config.VNPAY_TMN_CODE,
   hashSecret: config.VNPAY_HASH_SECRET,
   ipnUrl: `${apiBaseUrl.replace(/\/+$/, '')}/v1/psp/vnpay/callback`,
-  dataFile: join(dataDir, 'psp-sandbox.json'),
+  dataFile: config.PSP_SANDBOX_DATA_FILE ?? join(dataDir, 'psp-sandbox.json'),
   log,
 });
 

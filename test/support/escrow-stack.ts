@@ -70,7 +70,7 @@ export async function startEscrowStack({
   return {
     /** The PSP settings a worker process needs to reach this sandbox. */
     pspEnv: {
-      PSP_SANDBOX_URL: sandbox.url,
+      VNPAY_URL: sandbox.url,
       VNPAY_TMN_CODE: TMN_CODE,
       VNPAY_HASH_SECRET: HASH_SECRET,
     },

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../infra/config.js';
+import { repoRoot } from '../../scripts/lib/paths.js';
+import { assertPortFree, freePort } from '../../scripts/lib/ports.js';
+
+describe('configuration', () => {
+  it('has working defaults for local development', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'escrow',
+    });
+  });
+
+  it('lists every bad variable at once, by name', () => {
+    const error = (() => {
+      try {
+        parseConfig({
+          PORT: 'abc',
+          TEMPORAL_ADDRESS: 'no-port',
+          DATABASE_URL: 'mysql://x/y',
+          LOG_LEVEL: 'loud',
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'LOG_LEVEL'])
+      expect(problems).toContain(name);
+  });
+
+  it('refuses to run in production on the public development secrets', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
+  });
+
+  it('a process started with PORT=abc exits non-zero and names the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('PORT="abc"');
+  });
+});
+
+describe('ports', () => {
+  it('names the port and the variable to change when a port is taken', async () => {
+    const port = await freePort();
+    const server = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      await expect(assertPortFree(port, 'API', 'PORT')).rejects.toThrow(
+        `Port ${port} (API) is already in use: set PORT to a free port.`,
+      );
+    } finally {
+      server.close();
+    }
+  });
+});
