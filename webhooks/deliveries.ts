@@ -1,0 +1,354 @@
+import type { Sql } from '../infra/db.js';
+import { nextRetryDelay } from './schedule.js';
+
+/** A delivery a dispatcher has claimed: what it needs to make one attempt. */
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  url: string;
+  secret: string;
+  escrowId: string;
+  seq: number;
+  /** The attempt number this claim stands for; results are accepted only for it. */
+  attempt: number;
+  roundAttempts: number;
+  payload: { id: string; type: string } & Record<string, unknown>;
+}
+
+/**
+ * Claims up to `limit` due deliveries for this dispatcher, marking them `delivering` with a
+ * lease. Due: pending and its time has come, or delivering whose lease ran out (the process that
+ * claimed it stopped; that attempt is recorded as lost). In order per escrow per endpoint: a
+ * delivery is not due while an earlier event of its escrow is still open for the same endpoint,
+ * or not yet fanned out. `SKIP LOCKED` lets several dispatchers claim side by side, never the
+ * same row.
+ */
+export async function claimDue(
+  sql: Sql,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedDelivery[]> {
+  if (limit <= 0) return [];
+  return sql<ClaimedDelivery[]>`
+    with due as (
+      select d.id, d.status as previous_status, d.attempts as previous_attempt,
+             d.last_attempt_at as previous_started_at
+        from webhook_deliveries d
+        join webhook_endpoints e on e.id = d.endpoint_id
+       where e.enabled
+         and ((d.status = 'pending' and d.next_attempt_at <= now())
+              or (d.status = 'delivering' and d.lease_until < now()))
+         and not exists (
+           select 1 from webhook_deliveries p
+            where p.endpoint_id = d.endpoint_id and p.escrow_id = d.escrow_id
+              and p.seq < d.seq and p.status in ('pending', 'delivering'))
+         and not exists (
+           select 1 from webhook_outbox o
+            where o.escrow_id = d.escrow_id and o.seq < d.seq and o.fanned_out_at is null)
+       order by coalesce(d.next_attempt_at, d.lease_until), d.position
+       limit ${limit}
+       for update of d skip locked
+    ), lost as (
+      insert into webhook_delivery_attempts (delivery_id, attempt, started_at, error)
+      select id, previous_attempt, previous_started_at,
+             'no result recorded: the dispatcher stopped during this attempt'
+        from due
+       where previous_status = 'delivering' and previous_attempt > 0
+      on conflict (delivery_id, attempt) do nothing
+    ), claimed as (
+      update webhook_deliveries d
+         set status = 'delivering',
+             attempts = d.attempts + 1,
+             round_attempts = d.round_attempts + 1,
+             lease_until = now() + ${leaseMs}::float8 * interval '1 millisecond',
+             last_attempt_at = now(),
+             next_attempt_at = null,
+             updated_at = now()
+        from due
+       where d.id = due.id
+      returning d.id, d.endpoint_id, d.outbox_id, d.escrow_id, d.seq, d.attempts, d.round_attempts
+    )
+    select c.id, c.endpoint_id as "endpointId", e.url, e.secret, c.escrow_id as "escrowId",
+           c.seq, c.attempts as attempt, c.round_attempts as "roundAttempts", o.payload
+      from claimed c
+      join webhook_endpoints e on e.id = c.endpoint_id
+      join webhook_outbox o on o.id = c.outbox_id
+     order by c.escrow_id, c.seq`;
+}
+
+/** What happened on one attempt. */
+export interface AttemptResult {
+  startedAt: Date;
+  durationMs: number;
+  statusCode?: number;
+  error?: string;
+  responseExcerpt?: string;
+}
+
+export type AttemptOutcome =
+  /** 2xx. */
+  | 'succeeded'
+  /** Failed; another attempt is scheduled. */
+  | 'retrying'
+  /** Failed and the retry schedule is used up (or the endpoint was disabled): given up. */
+  | 'failed'
+  /** 410 Gone: the endpoint is disabled and its queued deliveries given up. */
+  | 'endpoint_disabled'
+  /** The lease had run out and another dispatcher took the delivery over: only logged. */
+  | 'superseded';
+
+export const isSuccess = (statusCode: number | undefined): boolean =>
+  statusCode !== undefined && statusCode >= 200 && statusCode < 300;
+
+/**
+ * Records an attempt and moves the delivery on: succeeded, retried after the schedule's next
+ * delay, or given up. Only the claim that made the attempt may move it (fenced by attempt
+ * number); a late result from a superseded claim still lands in the attempt history.
+ */
+export async function recordAttempt(
+  sql: Sql,
+  delivery: ClaimedDelivery,
+  result: AttemptResult,
+  retrySchedule: readonly number[],
+): Promise<AttemptOutcome> {
+  const succeeded = isSuccess(result.statusCode);
+  const gone = result.statusCode === 410;
+  const delay =
+    succeeded || gone ? undefined : nextRetryDelay(retrySchedule, delivery.roundAttempts);
+  const error =
+    result.error ?? (succeeded ? null : `endpoint answered HTTP ${result.statusCode ?? '?'}`);
+  return sql.begin(async (tx) => {
+    await tx`
+      insert into webhook_delivery_attempts
+        (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+      values (${delivery.id}, ${delivery.attempt}, ${result.startedAt}, ${result.durationMs},
+              ${result.statusCode ?? null}, ${error}, ${result.responseExcerpt ?? null})
+      on conflict (delivery_id, attempt) do update set
+        duration_ms = excluded.duration_ms, status_code = excluded.status_code,
+        error = excluded.error, response_excerpt = excluded.response_excerpt`;
+
+    if (gone) {
+      const reason = `the endpoint answered 410 Gone (delivery ${delivery.id})`;
+      await tx`
+        update webhook_endpoints
+           set enabled = false, disabled_at = now(), disabled_reason = ${reason}
+         where id = ${delivery.endpointId} and enabled`;
+      await tx`
+        update webhook_deliveries
+           set status = 'failed', failed_at = now(), next_attempt_at = null, updated_at = now(),
+               last_error = ${'not sent: the endpoint was disabled after answering 410 Gone'}
+         where endpoint_id = ${delivery.endpointId} and status = 'pending'`;
+    }
+
+    const moved = await tx<{ status: string }[]>`
+      update webhook_deliveries d
+         set status = case
+               when ${succeeded} then 'succeeded'
+               when ${delay ?? null}::bigint is not null and e.enabled then 'pending'
+               else 'failed' end,
+             next_attempt_at = case
+               when not ${succeeded} and ${delay ?? null}::bigint is not null and e.enabled
+               then now() + ${delay ?? 0}::float8 * interval '1 millisecond' end,
+             succeeded_at = case when ${succeeded} then now() else d.succeeded_at end,
+             failed_at = case
+               when not ${succeeded} and (${delay ?? null}::bigint is null or not e.enabled)
+               then now() end,
+             lease_until = null,
+             last_status_code = ${result.statusCode ?? null},
+             last_error = ${error},
+             updated_at = now()
+        from webhook_endpoints e
+       where d.id = ${delivery.id} and e.id = d.endpoint_id
+         and d.status = 'delivering' and d.attempts = ${delivery.attempt}
+      returning d.status`;
+    const status = moved[0]?.status;
+    if (status === undefined) return 'superseded';
+    if (gone) return 'endpoint_disabled';
+    return status === 'succeeded' ? 'succeeded' : status === 'pending' ? 'retrying' : 'failed';
+  });
+}
+
+export interface AttemptView {
+  attempt: number;
+  startedAt: string;
+  durationMs: number | null;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+export interface DeliveryView {
+  id: string;
+  endpointId: string;
+  url: string;
+  eventId: string;
+  eventType: string;
+  escrowId: string;
+  seq: number;
+  status: 'pending' | 'delivering' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  succeededAt: string | null;
+  failedAt: string | null;
+  history: AttemptView[];
+}
+
+interface DeliveryRow {
+  id: string;
+  position: bigint;
+  endpointId: string;
+  url: string;
+  eventId: string;
+  eventType: string;
+  escrowId: string;
+  seq: number;
+  status: DeliveryView['status'];
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  succeededAt: Date | null;
+  failedAt: Date | null;
+}
+
+interface AttemptRow {
+  deliveryId: string;
+  attempt: number;
+  startedAt: Date;
+  durationMs: number | null;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** Who may see a delivery: one platform, or every platform (ops). */
+export type DeliveryScope = { platformId: string } | { allPlatforms: true };
+
+const scopeFilter = (sql: Sql, scope: DeliveryScope) =>
+  'platformId' in scope ? sql`and d.platform_id = ${scope.platformId}` : sql``;
+
+export interface ListDeliveriesInput {
+  scope: DeliveryScope;
+  escrowId?: string;
+  limit: number;
+  /** Continue after this position (newest first). */
+  before?: bigint;
+}
+
+/** Deliveries newest first, each with its attempt history; `nextBefore` when more follow. */
+export async function listDeliveries(
+  sql: Sql,
+  { scope, escrowId, limit, before }: ListDeliveriesInput,
+): Promise<{ deliveries: DeliveryView[]; nextBefore: bigint | null }> {
+  const rows = await sql<DeliveryRow[]>`
+    ${selectDeliveries(sql)}
+     where true ${scopeFilter(sql, scope)}
+       ${escrowId === undefined ? sql`` : sql`and d.escrow_id = ${escrowId}`}
+       ${before === undefined ? sql`` : sql`and d.position < ${before}`}
+     order by d.position desc
+     limit ${limit + 1}`;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    deliveries: await withHistory(sql, page),
+    nextBefore: rows.length > limit && last ? last.position : null,
+  };
+}
+
+export async function findDelivery(
+  sql: Sql,
+  id: string,
+  scope: DeliveryScope,
+): Promise<DeliveryView | undefined> {
+  const rows = await sql<DeliveryRow[]>`
+    ${selectDeliveries(sql)} where d.id = ${id} ${scopeFilter(sql, scope)}`;
+  return (await withHistory(sql, rows))[0];
+}
+
+export type RedeliverResult =
+  | { ok: true; delivery: DeliveryView }
+  | { ok: false; reason: 'not_found' | 'in_flight' | 'endpoint_disabled' };
+
+/**
+ * Queues a delivery again, due now, with a fresh retry schedule: after it succeeded, was given
+ * up, or while it waits for a retry. Not while an attempt is in flight, nor to a disabled
+ * endpoint.
+ */
+export async function redeliver(
+  sql: Sql,
+  id: string,
+  scope: DeliveryScope,
+): Promise<RedeliverResult> {
+  const updated = await sql`
+    update webhook_deliveries d
+       set status = 'pending', next_attempt_at = now(), round_attempts = 0,
+           succeeded_at = null, failed_at = null, updated_at = now()
+      from webhook_endpoints e
+     where d.id = ${id} ${scopeFilter(sql, scope)}
+       and e.id = d.endpoint_id and e.enabled and d.status <> 'delivering'
+    returning d.id`;
+  const delivery = await findDelivery(sql, id, scope);
+  if (!delivery) return { ok: false, reason: 'not_found' };
+  if (updated.length === 0) {
+    return {
+      ok: false,
+      reason: delivery.status === 'delivering' ? 'in_flight' : 'endpoint_disabled',
+    };
+  }
+  return { ok: true, delivery };
+}
+
+const selectDeliveries = (sql: Sql) => sql`
+  select d.id, d.position, d.endpoint_id as "endpointId", e.url, o.payload->>'id' as "eventId",
+         d.event_type as "eventType", d.escrow_id as "escrowId", d.seq, d.status, d.attempts,
+         d.next_attempt_at as "nextAttemptAt", d.last_attempt_at as "lastAttemptAt",
+         d.last_status_code as "lastStatusCode", d.last_error as "lastError",
+         d.created_at as "createdAt", d.updated_at as "updatedAt",
+         d.succeeded_at as "succeededAt", d.failed_at as "failedAt"
+    from webhook_deliveries d
+    join webhook_endpoints e on e.id = d.endpoint_id
+    join webhook_outbox o on o.id = d.outbox_id`;
+
+async function withHistory(sql: Sql, rows: DeliveryRow[]): Promise<DeliveryView[]> {
+  if (rows.length === 0) return [];
+  const attempts = await sql<AttemptRow[]>`
+    select delivery_id as "deliveryId", attempt, started_at as "startedAt",
+           duration_ms as "durationMs", status_code as "statusCode", error,
+           response_excerpt as "responseExcerpt"
+      from webhook_delivery_attempts
+     where delivery_id in ${sql(rows.map((r) => r.id))}
+     order by delivery_id, attempt`;
+  const byDelivery = new Map<string, AttemptView[]>();
+  for (const a of attempts) {
+    const list = byDelivery.get(a.deliveryId) ?? [];
+    list.push({
+      attempt: a.attempt,
+      startedAt: a.startedAt.toISOString(),
+      durationMs: a.durationMs,
+      statusCode: a.statusCode,
+      error: a.error,
+      responseExcerpt: a.responseExcerpt,
+    });
+    byDelivery.set(a.deliveryId, list);
+  }
+  return rows.map(({ position: _position, ...r }) => ({
+    ...r,
+    nextAttemptAt: iso(r.nextAttemptAt),
+    lastAttemptAt: iso(r.lastAttemptAt),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    succeededAt: iso(r.succeededAt),
+    failedAt: iso(r.failedAt),
+    history: byDelivery.get(r.id) ?? [],
+  }));
+}
