@@ -8,6 +8,7 @@ import type { PaymentProvider } from '../psp/types.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/', healthRoutes(deps));
   app.route('/', pspCallbackRoutes(deps));
+  app.route('/', webhookRoutes(deps));
 
   app.notFound((c) =>
     problemResponse(

@@ -6,6 +6,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createProvider } from '../infra/provider.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
@@ -30,12 +31,14 @@ const worker = await Worker.create({
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
   activities: createActivities({ sql, provider: createProvider(config) }),
 });
+const webhooks = startWebhookDispatcher({ sql, logger, ...dispatcherSettings(config) });
 logger.info(
   { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporalAddress(config) },
   'worker running',
 );
 // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
 await worker.run();
+await webhooks.stop();
 await connection.close();
 await sql.end({ timeout: 5 });
 logger.info('worker stopped');
