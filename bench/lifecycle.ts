@@ -1,0 +1,192 @@
+// npm run bench:lifecycle — N escrows through the whole happy path (create → pay → ship →
+// deliver → accept → paid out) on a Temporal dev server with the real activities, Postgres and
+// the sandbox PSP; baseline in the same run: a bare workflow with the same Updates, signal and
+// number of activities, doing nothing. Everything runs on loopback and stops by itself.
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createApp } from '../api/app.js';
+import { performAction, queryEscrow, startEscrow } from '../api/escrow-commands.js';
+import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
+import { createSql } from '../infra/db.js';
+import { createLogger } from '../infra/logger.js';
+import { migrate } from '../ledger/migrate.js';
+import { startSandboxPsp } from '../psp/sandbox/server.js';
+import { createVnpayProvider } from '../psp/vnpay/adapter.js';
+import { freePort } from '../scripts/lib/ports.js';
+import { startPostgres } from '../scripts/lib/postgres-server.js';
+import { startTemporal } from '../scripts/lib/temporal-server.js';
+import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
+import { percentile, runPool } from './stats.js';
+
+const TOTAL = Number(process.env.BENCH_ESCROWS ?? 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
+const TMN = 'BENCHMRC';
+const SECRET = 'bench-hash-secret-0123456789abcdef';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const logger = createLogger({ level: 'silent', pretty: false });
+const work = await mkdtemp(join(tmpdir(), 'escrow-bench-'));
+await chmod(work, 0o755);
+const stops: Array<() => Promise<unknown>> = [() => rm(work, { recursive: true, force: true })];
+try {
+  const [postgres, temporal] = await Promise.all([
+    freePort().then((port) =>
+      startPostgres({ dataDir: join(work, 'pg'), port, persistent: false }),
+    ),
+    freePort().then((port) => startTemporal({ port })),
+  ]);
+  stops.push(postgres.stop, temporal.stop);
+  const sql = createSql(postgres.url(), { max: 20, applicationName: 'bench' });
+  stops.unshift(() => sql.end());
+  await migrate(sql);
+
+  const apiPort = await freePort();
+  const sandbox = await startSandboxPsp({
+    port: 0,
+    tmnCode: TMN,
+    hashSecret: SECRET,
+    ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
+    ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
+  });
+  stops.unshift(sandbox.stop);
+  const provider = createVnpayProvider({
+    baseUrl: sandbox.url,
+    tmnCode: TMN,
+    hashSecret: SECRET,
+    timeoutMs: 10_000,
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  stops.unshift(() => connection.close());
+  const server = serve({
+    fetch: createApp({ sql, temporal: client, logger, providers: [provider] }).fetch,
+    hostname: '127.0.0.1',
+    port: apiPort,
+  });
+  stops.unshift(async () => server.close());
+
+  const taskQueue = `bench-${randomUUID()}`;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./lifecycle/workflows.ts', import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+  });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { code },
+    activities: { ...createActivities({ sql, provider }), noop: async () => {} },
+  });
+  const running = worker.run();
+  stops.unshift(async () => {
+    worker.shutdown();
+    await running;
+    await nativeConnection.close();
+  });
+
+  const until = async (check: () => Promise<boolean>) => {
+    while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  const escrowRun = async (i: number) => {
+    const escrowId = `esc_bench_${i}_${randomUUID().slice(0, 8)}`;
+    const created = await startEscrow(client, taskQueue, {
+      terms: {
+        escrowId,
+        platformId: 'plt_bench',
+        reference: `order-${i}`,
+        buyerId: `buyer_${i}`,
+        sellerId: `seller_${i % 10}`,
+        amount: 1_500_000,
+        currency: 'VND',
+        fee: 30_000,
+        description: 'bench',
+        payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'BENCH' },
+        windows: DEFAULT_WINDOWS,
+      },
+      returnUrl: 'http://127.0.0.1/return',
+      clientIp: '127.0.0.1',
+    });
+    const paid = await fetch(created.paymentLink.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ outcome: 'success' }),
+    });
+    if (!paid.ok) throw new Error(`payment failed: ${paid.status}`);
+    await until(async () => (await queryEscrow(client, escrowId)).status === 'funded');
+    await performAction(client, escrowId, 'markShipped', {
+      role: 'seller',
+      carrier: 'GHN',
+      trackingNumber: 'B',
+    });
+    await performAction(client, escrowId, 'markDelivered', { role: 'platform' });
+    await performAction(client, escrowId, 'accept', { role: 'buyer' });
+    await until(async () => (await queryEscrow(client, escrowId)).payout.status === 'paid');
+  };
+
+  const baselineRun = async (i: number) => {
+    const workflowId = `baseline-${i}-${randomUUID().slice(0, 8)}`;
+    const start = new WithStartWorkflowOperation('baselineWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    await client.workflow.executeUpdateWithStart(baselineLink, { startWorkflowOperation: start });
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.signal(baselinePaid);
+    for (const step of ['ship', 'deliver', 'accept'])
+      await handle.executeUpdate(baselineStep, { args: [step] });
+    await handle.result();
+  };
+
+  const measure = async (name: string, run: (i: number) => Promise<void>) => {
+    await runPool(Math.min(5, TOTAL), CONCURRENCY, run); // warm-up: bundle load, JIT, caches
+    const started = performance.now();
+    const latencies = await runPool(TOTAL, CONCURRENCY, run);
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      name,
+      perSec: TOTAL / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    };
+  };
+
+  const baseline = await measure('baseline (bare workflow)', baselineRun);
+  const escrows = await measure('escrow happy path', escrowRun);
+
+  const payouts = sandbox.records.payouts().filter((p) => p.status === 'succeeded').length;
+  process.stdout.write(
+    `\n${TOTAL} runs each, concurrency ${CONCURRENCY}; sandbox payouts: ${payouts}\n\n`,
+  );
+  process.stdout.write(
+    '| workload | per second | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |\n',
+  );
+  for (const row of [escrows, baseline]) {
+    process.stdout.write(
+      `| ${row.name} | ${row.perSec.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} |\n`,
+    );
+  }
+  const round = (n: number) => Math.round(n * 100) / 100;
+  process.stdout.write(
+    `\n${JSON.stringify({ escrowsPerSec: round(escrows.perSec), baselinePerSec: round(baseline.perSec), ratio: round(escrows.perSec / baseline.perSec) })}\n`,
+  );
+} finally {
+  for (const stop of stops) await stop().catch(() => {});
+}
+process.exit(0);

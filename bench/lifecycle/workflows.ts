@@ -1,0 +1,2 @@
+export * from '../../workflows/index.js';
+export { baselineWorkflow } from './baseline-workflow.js';
