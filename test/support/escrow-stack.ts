@@ -68,6 +68,8 @@ export async function startEscrowStack({
   const createdIds: string[] = [];
 
   return {
+    /** Signs VNPay parameters as the sandbox does, for hand-made callbacks. */
+    vnpayCredentials: { tmnCode: TMN_CODE, hashSecret: HASH_SECRET },
     /** The PSP settings a worker process needs to reach this sandbox. */
     pspEnv: {
       VNPAY_URL: sandbox.url,
