@@ -1,26 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
-import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { PaymentProvider } from '../psp/types.js';
+import { authenticate } from './auth.js';
+import { createCurrencies } from './currencies.js';
+import type { RouteDeps } from './deps.js';
+import { toProblem, validationHook } from './errors.js';
+import { createIdempotency } from './idempotency.js';
+import { HttpMetrics } from './metrics.js';
+import { mountOpenApi } from './openapi.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { escrowActionRoutes } from './routes/escrow-actions.js';
+import { escrowRoutes } from './routes/escrows.js';
 import { healthRoutes } from './routes/health.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { metaRoutes } from './routes/meta.js';
+import { partyTokenRoutes } from './routes/party-tokens.js';
+import { platformRoutes } from './routes/platforms.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { type ApiSettings, defaultApiSettings } from './settings.js';
 
 export interface AppDeps {
   sql: Sql;
   temporal: Client;
   logger: Logger;
   providers: PaymentProvider[];
+  /** From configuration (`apiSettingsFrom(config)`); the development defaults fill the rest. */
+  settings?: Partial<ApiSettings>;
 }
 
+/** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
+const isPspCallback = (path: string) => path.startsWith('/v1/psp/');
+
 /** The HTTP API. Built from its dependencies so tests run the very same app. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const settings: ApiSettings = { ...defaultApiSettings(), ...deps.settings };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    settings,
+    idempotent: createIdempotency({ sql: deps.sql, settings, logger: deps.logger }),
+    currencies: createCurrencies(deps.sql, deps.providers),
+  };
+  const metrics = new HttpMetrics();
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+
   app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(metrics.middleware());
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -35,10 +65,38 @@ export function createApp(deps: AppDeps): Hono {
       'request',
     );
   });
+  const limitBody = bodyLimit({
+    maxSize: settings.maxBodyBytes,
+    onError: () => {
+      throw new ProblemError(
+        413,
+        'payload-too-large',
+        'Payload too large',
+        `The request body is larger than ${settings.maxBodyBytes} bytes.`,
+      );
+    },
+  });
+  const authenticated = authenticate({ sql: deps.sql, settings });
+  const guard: MiddlewareHandler = async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (isPspCallback(c.req.path)) return limitBody(c, next);
+    return authenticated(c, async () => {
+      await limitBody(c, next);
+    });
+  };
+  app.use('/v1/*', guard);
 
   app.route('/', healthRoutes(deps));
+  app.route('/', metaRoutes(metrics));
   app.route('/', pspCallbackRoutes(deps));
-  app.route('/', webhookRoutes(deps));
+  app.route('/', platformRoutes(routeDeps));
+  app.route('/', escrowRoutes(routeDeps));
+  app.route('/', escrowActionRoutes(routeDeps));
+  app.route('/', partyTokenRoutes(routeDeps));
+  app.route('/', ledgerRoutes(routeDeps));
+  app.route('/', webhookRoutes(routeDeps));
+  mountOpenApi(app);
 
   app.notFound((c) =>
     problemResponse(
@@ -47,18 +105,8 @@ export function createApp(deps: AppDeps): Hono {
     ),
   );
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(c, error);
-    if (error instanceof HTTPException) {
-      return problemResponse(
-        c,
-        new ProblemError(
-          error.status as 400,
-          'http-error',
-          error.message || 'HTTP error',
-          error.message,
-        ),
-      );
-    }
+    const problem = toProblem(error);
+    if (problem) return problemResponse(c, problem);
     deps.logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return problemResponse(
       c,

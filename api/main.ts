@@ -5,6 +5,7 @@ import { createLogger } from '../infra/logger.js';
 import { createProvider } from '../infra/provider.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import { createApp } from './app.js';
+import { apiSettingsFrom } from './settings.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'api' });
@@ -20,7 +21,13 @@ const temporal = createTemporalClient({
   address: temporalAddress(config),
   namespace: config.TEMPORAL_NAMESPACE,
 });
-const app = createApp({ sql, temporal, logger, providers: [createProvider(config)] });
+const app = createApp({
+  sql,
+  temporal,
+  logger,
+  providers: [createProvider(config)],
+  settings: apiSettingsFrom(config),
+});
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
   logger.info({ url: `http://${config.HOST}:${info.port}` }, 'API listening'),

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { startEscrow } from '../../api/escrow-commands.js';
+import { type ApiSettings, defaultApiSettings } from '../../api/settings.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
@@ -25,6 +26,8 @@ export interface EscrowStackOptions {
   sql: Sql;
   /** Run a worker in this process (default); false when the test runs worker processes itself. */
   inProcessWorker?: boolean;
+  /** API settings over the development defaults (the task queue is always this stack's). */
+  apiSettings?: Partial<ApiSettings>;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function startEscrowStack({
   taskQueue,
   sql,
   inProcessWorker = true,
+  apiSettings: settingsOverrides = {},
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   const apiPort = await freePort();
@@ -53,7 +57,14 @@ export async function startEscrowStack({
     hashSecret: HASH_SECRET,
     timeoutMs: 5_000,
   });
-  const app = createApp({ sql, temporal: client, logger, providers: [provider] });
+  const apiSettings: ApiSettings = { ...defaultApiSettings(), ...settingsOverrides, taskQueue };
+  const app = createApp({
+    sql,
+    temporal: client,
+    logger,
+    providers: [provider],
+    settings: apiSettings,
+  });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: apiPort });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const worker = inProcessWorker
@@ -78,6 +89,8 @@ export async function startEscrowStack({
     },
     /** Every escrow this stack created, oldest first. */
     createdIds,
+    /** The API's settings (ops key, token secret …) as this stack runs it. */
+    apiSettings,
     sandbox,
     provider,
     apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,0 +1,74 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Sql } from '../infra/db.js';
+import { findPlatform } from '../store/platforms.js';
+import {
+  platformKeyMatches,
+  platformOfKey,
+  secretsEqual,
+  verifyPartyToken,
+} from './credentials.js';
+import type { Principal } from './principal.js';
+import { ProblemError } from './problem.js';
+
+export interface AuthDeps {
+  sql: Sql;
+  settings: { opsApiKey: string; tokenSecret: string };
+}
+
+const unauthenticated = (detail: string): ProblemError =>
+  new ProblemError(401, 'unauthenticated', 'Unauthenticated', detail);
+
+/**
+ * `Authorization: Bearer <credential>` → the request's Principal (`c.get('principal')`), or 401.
+ * A platform key names its platform and is checked against the stored SHA-256 in constant
+ * time; a party token is checked by its HMAC then its expiry; anything else must be the ops key.
+ */
+export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
+  return async (c, next) => {
+    try {
+      c.set('principal', await identify(c.req.header('authorization'), sql, settings));
+    } catch (error) {
+      if (error instanceof ProblemError) c.header('WWW-Authenticate', 'Bearer realm="escrow"');
+      throw error;
+    }
+    await next();
+  };
+}
+
+async function identify(
+  header: string | undefined,
+  sql: Sql,
+  settings: AuthDeps['settings'],
+): Promise<Principal> {
+  if (!header) throw unauthenticated('Send Authorization: Bearer <API key or party token>.');
+  const token = /^Bearer +(\S{1,4096})$/i.exec(header.trim())?.[1];
+  if (!token) throw unauthenticated('The Authorization header must be: Bearer <credential>.');
+  if (token.startsWith('sk_')) {
+    const platformId = platformOfKey(token);
+    const platform = platformId ? await findPlatform(sql, platformId) : undefined;
+    if (!platform || !platformKeyMatches(token, platform.apiKeySha256)) {
+      throw unauthenticated('This API key is not valid.');
+    }
+    return { kind: 'platform', platformId: platform.id };
+  }
+  if (token.startsWith('pt_')) {
+    const verified = verifyPartyToken(token, settings.tokenSecret);
+    if (!verified.ok) {
+      throw unauthenticated(
+        verified.reason === 'expired'
+          ? 'This party token has expired; ask the platform for a new one.'
+          : 'This party token is not valid.',
+      );
+    }
+    const { claims } = verified;
+    return {
+      kind: 'party',
+      platformId: claims.platformId,
+      escrowId: claims.escrowId,
+      role: claims.role,
+      expiresAt: new Date(claims.expiresAt * 1000).toISOString(),
+    };
+  }
+  if (secretsEqual(token, settings.opsApiKey)) return { kind: 'ops' };
+  throw unauthenticated('This credential is not valid.');
+}

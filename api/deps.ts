@@ -1,0 +1,18 @@
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { PaymentProvider } from '../psp/types.js';
+import type { Currencies } from './currencies.js';
+import type { Idempotent } from './idempotency.js';
+import type { ApiSettings } from './settings.js';
+
+/** What route factories get: the app's dependencies, resolved settings and shared helpers. */
+export interface RouteDeps {
+  sql: Sql;
+  temporal: Client;
+  logger: Logger;
+  providers: PaymentProvider[];
+  settings: ApiSettings;
+  idempotent: Idempotent;
+  currencies: Currencies;
+}

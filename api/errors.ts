@@ -1,0 +1,109 @@
+import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import { ProblemError } from './problem.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+const LOCATION: Record<string, string> = {
+  json: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+};
+
+/** Zod issues as field errors: `body.amount`, `query.limit`, one entry per unknown field. */
+export function fieldErrors(error: ZodError, target: string): FieldError[] {
+  const where = LOCATION[target] ?? target;
+  return error.issues.flatMap((issue) => {
+    const path = [where, ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        field: [...path, key].join('.'),
+        message: 'unknown field: this API does not accept it',
+      }));
+    }
+    return [{ field: path.join('.'), message: issue.message }];
+  });
+}
+
+/** `defaultHook` of every OpenAPIHono: a request that fails its schema gets a 422 problem. */
+export function validationHook(
+  result: { success: true; data: unknown } | { success: false; error: ZodError; target?: string },
+  _c: Context,
+): void {
+  if (result.success) return;
+  const errors = fieldErrors(result.error, result.target ?? 'json');
+  throw new ProblemError(
+    422,
+    'validation-failed',
+    'Invalid request',
+    `${errors.length} field${errors.length === 1 ? ' is' : 's are'} invalid: ${errors
+      .map((e) => e.field)
+      .join(', ')}`,
+    { errors },
+  );
+}
+
+/** Temporal did not answer in time or is unreachable: safe to retry with the same key. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  if (isGrpcServiceError(cause) || isGrpcServiceError(error)) {
+    const code = (isGrpcServiceError(error) ? error : (cause as { code: number })).code;
+    // UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED
+    return code === 14 || code === 4 || code === 1 || code === 8;
+  }
+  return error instanceof Error && /deadline exceeded|unavailable/i.test(error.message);
+}
+
+export const temporalUnavailable = (): ProblemError =>
+  new ProblemError(
+    503,
+    'temporarily-unavailable',
+    'Temporarily unavailable',
+    'The workflow engine did not answer in time. Retry with the same Idempotency-Key: the request will not be applied twice.',
+  );
+
+/** Every error a request can end in, as a problem; `undefined` for a genuine bug (500). */
+export function toProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof HTTPException) {
+    switch (error.status) {
+      case 400:
+        return new ProblemError(
+          400,
+          'malformed-request',
+          'Malformed request',
+          error.message || 'The request body is not valid JSON.',
+        );
+      case 413:
+        return new ProblemError(
+          413,
+          'payload-too-large',
+          'Payload too large',
+          'The request body is larger than this API accepts.',
+        );
+      case 415:
+        return new ProblemError(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          'Send the request body as application/json.',
+        );
+      default:
+        return new ProblemError(
+          error.status as 400,
+          'http-error',
+          error.message || 'HTTP error',
+          error.message || 'HTTP error',
+        );
+    }
+  }
+  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+
+export const BEARER = 'bearerAuth';
+/** `security` of a route that needs a credential. */
+export const bearer = [{ [BEARER]: [] }];
+
+const DESCRIPTION = `Escrow for e-commerce platforms: create an escrow per order, send the buyer to the payment link, then ship, deliver and accept (or dispute) through these endpoints.
+
+**Credentials** (\`Authorization: Bearer …\`): a platform API key (from \`POST /v1/platforms\`, shown once), the ops key, or a party token (\`POST /v1/escrows/{id}/party-tokens\`) scoped to one escrow and one role. Escrows of other platforms answer 404.
+
+**Idempotency**: every POST accepts \`Idempotency-Key\`; the first response is replayed for 24 h.
+
+**Errors**: \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\`, \`detail\`, and \`errors[]\` per field on 422.
+
+**Money**: integers in the currency's minor unit.`;
+
+/** Serves the OpenAPI 3.1 document generated from the routes' zod schemas. */
+export function mountOpenApi(app: OpenAPIHono): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Platform API key (sk_…), party token (pt_…) or the ops key.',
+  });
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: { title: 'Escrow Engine API', version: '1.0.0', description: DESCRIPTION },
+    servers: [{ url: new URL(c.req.url).origin, description: 'This server' }],
+    tags: [
+      { name: 'Platforms', description: 'Tenants (ops only).' },
+      { name: 'Escrows', description: 'Create, read and list escrows.' },
+      { name: 'Actions', description: 'Move an escrow through its lifecycle.' },
+      { name: 'Party tokens', description: 'Short-lived credentials for buyers and sellers.' },
+      { name: 'Operations', description: 'Ledger check, health and metrics.' },
+    ],
+  }));
+}

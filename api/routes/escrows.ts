@@ -1,0 +1,195 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { EscrowTerms } from '../../domain/escrow.js';
+import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
+import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
+import { findPlatform } from '../../store/platforms.js';
+import { allow, scopeOf, visibleEscrow } from '../access.js';
+import { withinDeadline } from '../commands.js';
+import { newEscrowId } from '../credentials.js';
+import type { RouteDeps } from '../deps.js';
+import { validationHook } from '../errors.js';
+import { startEscrow } from '../escrow-commands.js';
+import { bearer } from '../openapi.js';
+import { decodeCursor, encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
+import { roleOf } from '../principal.js';
+import { ProblemError } from '../problem.js';
+import { EscrowIdParams, IdempotencyKeyHeader, problems, windowsToMs } from '../schemas/common.js';
+import {
+  CreatedEscrowSchema,
+  CreateEscrowBody,
+  EscrowEventListSchema,
+  EscrowListSchema,
+  EscrowSchema,
+  EventsQuery,
+  ListEscrowsQuery,
+} from '../schemas/escrows.js';
+
+const json = <S>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/escrows',
+  tags: ['Escrows'],
+  summary: 'Create an escrow',
+  description:
+    'Starts the escrow for one order and returns it with the payment link for the buyer. The escrow id is generated here; status, fee accounting and everything else the engine owns cannot be set. With an Idempotency-Key, duplicates (even concurrent) create one escrow and one payment.',
+  security: bearer,
+  middleware: [allow(['platform'])] as const,
+  request: {
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { 'application/json': { schema: CreateEscrowBody } } },
+  },
+  responses: {
+    201: json(CreatedEscrowSchema, 'Created: send the buyer to payment.url'),
+    ...problems(400, 401, 403, 409, 413, 415, 422, 503),
+  },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/v1/escrows/{id}',
+  tags: ['Escrows'],
+  summary: 'Get an escrow',
+  security: bearer,
+  middleware: [allow(['platform', 'ops', 'buyer', 'seller'])] as const,
+  request: { params: EscrowIdParams },
+  responses: { 200: json(EscrowSchema, 'The escrow'), ...problems(401, 404) },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/escrows',
+  tags: ['Escrows'],
+  summary: 'List escrows',
+  description: 'Newest first, filtered, `limit` at a time; follow `nextCursor` for more.',
+  security: bearer,
+  middleware: [allow(['platform', 'ops'])] as const,
+  request: { query: ListEscrowsQuery },
+  responses: { 200: json(EscrowListSchema, 'One page'), ...problems(401, 403, 422) },
+});
+
+const events = createRoute({
+  method: 'get',
+  path: '/v1/escrows/{id}/events',
+  tags: ['Escrows'],
+  summary: "An escrow's events, in order",
+  security: bearer,
+  middleware: [allow(['platform', 'ops', 'buyer', 'seller'])] as const,
+  request: { params: EscrowIdParams, query: EventsQuery },
+  responses: {
+    200: json(EscrowEventListSchema, 'Events after `after`'),
+    ...problems(401, 404, 422),
+  },
+});
+
+/** The buyer's address for the PSP's fraud checks: the caller's, as we see it. */
+function clientIp(c: Context): string {
+  try {
+    const address = getConnInfo(c).remote.address;
+    return address?.replace(/^::ffff:/, '') || '127.0.0.1';
+  } catch {
+    return '127.0.0.1';
+  }
+}
+
+export function escrowRoutes(deps: RouteDeps) {
+  const { sql, temporal, settings, idempotent, currencies } = deps;
+  return new OpenAPIHono({ defaultHook: validationHook })
+    .openapi(create, async (c) => {
+      const body = c.req.valid('json');
+      const principal = c.get('principal');
+      if (principal.kind !== 'platform') throw new Error('unreachable: allow() admits platforms');
+      await currencies.assertUsable(body.currency, 'body.currency');
+      const platform = await findPlatform(sql, principal.platformId);
+      return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
+        const terms: EscrowTerms = {
+          escrowId: seed,
+          platformId: principal.platformId,
+          reference: body.reference,
+          buyerId: body.buyerId,
+          sellerId: body.sellerId,
+          amount: body.amount,
+          currency: body.currency,
+          fee: body.fee ?? 0,
+          description: body.description,
+          payoutDestination: body.payoutDestination,
+          windows: {
+            ...DEFAULT_WINDOWS,
+            ...platform?.defaultWindows,
+            ...windowsToMs(body.windows),
+          },
+        };
+        const { paymentLink, ...view } = await withinDeadline(deps, () =>
+          startEscrow(temporal, settings.taskQueue, {
+            terms,
+            returnUrl: body.returnUrl ?? settings.paymentReturnUrl,
+            clientIp: clientIp(c),
+          }),
+        );
+        c.header('Location', `/v1/escrows/${view.id}`);
+        return c.json(
+          {
+            ...presentEscrow(view, 'platform'),
+            payment: { url: paymentLink.url, expiresAt: paymentLink.expiresAt },
+          },
+          201,
+        );
+      });
+    })
+    .openapi(get, async (c) => {
+      const escrow = await visibleEscrow(c, sql, c.req.valid('param').id);
+      return c.json(presentEscrow(escrow.view, roleOf(c.get('principal'))), 200);
+    })
+    .openapi(list, async (c) => {
+      const query = c.req.valid('query');
+      const principal = c.get('principal');
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      if (query.cursor !== undefined && after === undefined) {
+        throw new ProblemError(
+          422,
+          'validation-failed',
+          'Invalid request',
+          '1 field is invalid: query.cursor',
+          {
+            errors: [{ field: 'query.cursor', message: 'not a cursor returned by this API' }],
+          },
+        );
+      }
+      const page = await listScopedEscrows(sql, {
+        ...scopeOf(principal),
+        status: query.status,
+        buyerId: query.buyerId,
+        sellerId: query.sellerId,
+        reference: query.reference,
+        limit: query.limit,
+        after,
+      });
+      const last = page.items.at(-1);
+      return c.json(
+        {
+          data: page.items.map((item) => presentEscrow(item.view, roleOf(principal))),
+          nextCursor: page.hasMore && last ? encodeCursor(last.position) : null,
+        },
+        200,
+      );
+    })
+    .openapi(events, async (c) => {
+      const { id } = c.req.valid('param');
+      const { after, limit } = c.req.valid('query');
+      await visibleEscrow(c, sql, id);
+      const page = await listEscrowEvents(sql, id, { afterSeq: after, limit });
+      const last = page.items.at(-1);
+      return c.json(
+        {
+          data: page.items.map(presentEvent),
+          nextCursor: page.hasMore && last ? String(last.seq) : null,
+        },
+        200,
+      );
+    });
+}

@@ -1,0 +1,63 @@
+import { z } from '@hono/zod-openapi';
+import { MinorUnits, PayoutDestinationSchema } from './common.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const ShipBody = z
+  .strictObject({ carrier: text(100), trackingNumber: text(100) })
+  .openapi('Ship', { example: { carrier: 'GHN', trackingNumber: 'GHN123456789' } });
+
+export const EmptyBody = z.strictObject({}).openapi('NoFields', { example: {} });
+
+export const CancelBody = z
+  .strictObject({ reason: text(500) })
+  .openapi('Cancel', { example: { reason: 'Buyer changed their mind before payment' } });
+
+export const OpenDisputeBody = z
+  .strictObject({ reason: text(200), details: z.string().trim().max(5000).default('') })
+  .openapi('OpenDispute', {
+    example: { reason: 'not_as_described', details: 'The lens is scratched, not mint as listed.' },
+  });
+
+export const RespondToDisputeBody = z
+  .strictObject({ message: text(5000) })
+  .openapi('RespondToDispute', {
+    example: { message: 'The scratch was shown in photo 4 of the listing.' },
+  });
+
+export const ResolveDisputeBody = z
+  .strictObject({
+    outcome: z.enum(['release', 'refund', 'split']),
+    sellerAmount: MinorUnits.min(1)
+      .optional()
+      .openapi({ description: 'For a split only: what the seller gets; the buyer gets the rest.' }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.outcome === 'split' && body.sellerAmount === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sellerAmount'],
+        message: 'a split needs sellerAmount',
+      });
+    }
+    if (body.outcome !== 'split' && body.sellerAmount !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sellerAmount'],
+        message: `sellerAmount is only for a split, not for ${body.outcome}`,
+      });
+    }
+  })
+  .openapi('ResolveDispute', { example: { outcome: 'split', sellerAmount: 900_000 } });
+
+export const RetryPayoutBody = z
+  .strictObject({
+    destination: PayoutDestinationSchema.optional().openapi({
+      description: 'A corrected destination; the one on file when absent.',
+    }),
+  })
+  .openapi('RetryPayout', {
+    example: {
+      destination: { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'NGUYEN VAN A' },
+    },
+  });

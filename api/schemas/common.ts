@@ -1,0 +1,153 @@
+import { z } from '@hono/zod-openapi';
+import { parseIsoDuration } from '../../domain/durations.js';
+import { TIMERS, type Timer } from '../../domain/lifecycle.js';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://escrow.dev/problems/validation-failed' }),
+    title: z.string().openapi({ example: 'Invalid request' }),
+    status: z.int().openapi({ example: 422 }),
+    detail: z.string().openapi({ example: '1 field is invalid: body.amount' }),
+    instance: z.string().optional().openapi({ example: '/v1/escrows' }),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'Field-level errors (422).' }),
+    currentStatus: z
+      .string()
+      .optional()
+      .openapi({ description: "The escrow's status when an action was refused (409)." }),
+    allowedActions: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'What this credential may do in the current status (409).' }),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details; every error has this shape.' });
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed request (body is not JSON, bad Idempotency-Key)',
+  401: 'No credential, or not a valid one',
+  403: 'This credential may not do this',
+  404: 'No such escrow (or not yours)',
+  409: 'Not allowed in the current status, or the same Idempotency-Key is in flight',
+  413: 'Request body too large',
+  415: 'Request body is not application/json',
+  422: 'Invalid fields, or an Idempotency-Key reused with a different body',
+  503: 'The workflow engine did not answer in time; retry with the same Idempotency-Key',
+};
+
+/** The problem+json responses a route may answer with, for its OpenAPI entry. */
+export function problems<const Codes extends readonly number[]>(...codes: Codes) {
+  return Object.fromEntries(
+    codes.map((code) => [
+      code,
+      {
+        description: PROBLEM_DESCRIPTIONS[code] ?? 'Error',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    ]),
+  ) as {
+    [K in Codes[number]]: {
+      description: string;
+      content: { 'application/problem+json': { schema: typeof ProblemSchema } };
+    };
+  };
+}
+
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: 'Idempotency-Key', in: 'header' },
+      description:
+        'Makes the POST safe to retry: the first response is stored for 24 h and replayed (header Idempotent-Replayed: true); the same key with another body → 422; while the first is in flight → 409.',
+      example: '5f0c8a9e-3b7d-4e0b-9a51-2d4c7b1e6f10',
+    }),
+});
+
+export const EscrowIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'esc_4f9a1c2b3d4e5f607182' }),
+});
+
+/** Integer amounts in the currency's minor unit, within JavaScript's safe integers. */
+export const MinorUnits = z.int().openapi({
+  description:
+    "Integer amount in the currency's minor unit (VND has none: 150000 is 150,000 ₫). At most 2^53 − 1.",
+});
+
+export const PayoutDestinationSchema = z
+  .strictObject({
+    bankCode: z
+      .string()
+      .regex(/^[A-Z0-9]{2,20}$/, 'a bank code: 2 to 20 capital letters or digits')
+      .openapi({ example: 'VCB' }),
+    accountNumber: z
+      .string()
+      .regex(/^[0-9]{6,20}$/, 'an account number: 6 to 20 digits')
+      .openapi({ example: '0123456789' }),
+    accountName: z.string().trim().min(1).max(100).openapi({ example: 'NGUYEN VAN A' }),
+  })
+  .openapi('PayoutDestination');
+
+const MIN_WINDOW_MS = 60_000;
+const MAX_WINDOW_MS = 365 * 86_400_000;
+
+/** An ISO 8601 duration such as P3D or PT30M, between one minute and a year. */
+export const WindowDuration = z
+  .string()
+  .max(40)
+  .superRefine((text, ctx) => {
+    const parsed = parseIsoDuration(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+    else if (parsed.ms < MIN_WINDOW_MS || parsed.ms > MAX_WINDOW_MS) {
+      ctx.addIssue({ code: 'custom', message: `${text}: a window lasts from PT1M to P365D` });
+    }
+  })
+  .openapi({ description: 'ISO 8601 duration (weeks, days, hours, minutes, seconds).' });
+
+const windowDescriptions: Record<Timer, string> = {
+  paymentWindow: 'Unpaid after this → expired (default PT30M).',
+  shippingWindow: 'Funded but not shipped after this → full refund (default P3D).',
+  deliveryWindow: 'Shipped, no delivery event after this → treated as delivered (default P14D).',
+  inspectionWindow: 'Delivered, buyer silent after this → released (default P3D).',
+  sellerResponseWindow: 'Disputed, seller silent after this → buyer wins (default P2D).',
+  opsDecisionSla: 'Disputed, no arbiter decision after this → escalated (default P5D).',
+};
+
+export const WindowsSchema = z
+  .strictObject(
+    Object.fromEntries(
+      TIMERS.map((timer) => [
+        timer,
+        WindowDuration.optional().openapi({ description: windowDescriptions[timer] }),
+      ]),
+    ) as Record<Timer, z.ZodOptional<typeof WindowDuration>>,
+  )
+  .openapi('Windows', { example: { paymentWindow: 'PT30M', inspectionWindow: 'P3D' } });
+
+export type WindowsInput = z.infer<typeof WindowsSchema>;
+
+/** Validated durations to milliseconds (the schema already refused anything unparsable). */
+export function windowsToMs(windows: WindowsInput | undefined): Partial<Record<Timer, number>> {
+  const result: Partial<Record<Timer, number>> = {};
+  for (const timer of TIMERS) {
+    const text = windows?.[timer];
+    if (text === undefined) continue;
+    const parsed = parseIsoDuration(text);
+    if (parsed.ok) result[timer] = parsed.ms;
+  }
+  return result;
+}
+
+export const PageInfo = {
+  nextCursor: z
+    .string()
+    .nullable()
+    .openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+};

@@ -1,0 +1,184 @@
+import { z } from '@hono/zod-openapi';
+import { STATUSES, TIMERS } from '../../domain/lifecycle.js';
+import { MinorUnits, PageInfo, PayoutDestinationSchema, WindowsSchema } from './common.js';
+
+const text = (max: number, example: string) =>
+  z.string().trim().min(1).max(max).openapi({ example });
+
+export const CreateEscrowBody = z
+  .strictObject({
+    reference: text(100, 'order-10042').openapi({ description: "The platform's order reference." }),
+    buyerId: text(100, 'buyer_778'),
+    sellerId: text(100, 'seller_12'),
+    amount: MinorUnits.min(1).openapi({ example: 1_500_000 }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as VND')
+      .openapi({ example: 'VND' }),
+    description: text(255, 'Vintage camera Canon AE-1'),
+    fee: MinorUnits.min(0).optional().openapi({
+      example: 30_000,
+      description: 'Platform fee kept on release, in minor units, 0 ≤ fee ≤ amount (default 0).',
+    }),
+    payoutDestination: PayoutDestinationSchema,
+    windows: WindowsSchema.optional(),
+    returnUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(1000)
+      .optional()
+      .openapi({ description: "Where the PSP sends the buyer's browser after paying." }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.fee !== undefined && body.fee > body.amount) {
+      ctx.addIssue({ code: 'custom', path: ['fee'], message: 'fee may not exceed amount' });
+    }
+  })
+  .openapi('CreateEscrow', {
+    example: {
+      reference: 'order-10042',
+      buyerId: 'buyer_778',
+      sellerId: 'seller_12',
+      amount: 1_500_000,
+      currency: 'VND',
+      description: 'Vintage camera Canon AE-1',
+      fee: 30_000,
+      payoutDestination: {
+        bankCode: 'VCB',
+        accountNumber: '0123456789',
+        accountName: 'NGUYEN VAN A',
+      },
+      windows: { paymentWindow: 'PT30M', inspectionWindow: 'P3D' },
+    },
+  });
+
+export type CreateEscrowInput = z.infer<typeof CreateEscrowBody>;
+
+const iso = z.string().openapi({ format: 'date-time', example: '2026-05-01T08:30:00.000Z' });
+
+export const EscrowSchema = z
+  .object({
+    id: z.string().openapi({ example: 'esc_4f9a1c2b3d4e5f607182' }),
+    platformId: z.string(),
+    reference: z.string(),
+    buyerId: z.string(),
+    sellerId: z.string(),
+    description: z.string(),
+    status: z.enum(STATUSES),
+    statusSince: iso.optional(),
+    amount: MinorUnits,
+    currency: z.string(),
+    fee: MinorUnits,
+    money: z
+      .object({
+        funded: MinorUnits,
+        released: MinorUnits,
+        fees: MinorUnits,
+        refunded: MinorUnits,
+        held: MinorUnits,
+      })
+      .openapi({ description: 'Where the money stands, in minor units.' }),
+    deadlines: z
+      .partialRecord(z.enum(TIMERS), iso.optional())
+      .openapi({ description: 'When each running timer fires.' }),
+    inspectionExtended: z.boolean(),
+    allowedActions: z
+      .array(z.string())
+      .openapi({ description: 'Actions this credential may take now (POST /v1/escrows/{id}/…).' }),
+    payment: z
+      .object({
+        providerTransactionId: z.string(),
+        amount: MinorUnits,
+        currency: z.string(),
+        paidAt: iso.optional(),
+      })
+      .optional(),
+    shipment: z
+      .object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: iso.optional() })
+      .optional(),
+    deliveredAt: iso.optional(),
+    dispute: z
+      .object({
+        reason: z.string(),
+        details: z.string(),
+        openedAt: iso.optional(),
+        escalated: z.boolean(),
+        sellerResponse: z.object({ message: z.string(), at: iso.optional() }).optional(),
+        resolution: z
+          .object({
+            outcome: z.enum(['release', 'refund', 'split']),
+            sellerAmount: MinorUnits,
+            buyerAmount: MinorUnits,
+            at: iso.optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    cancelReason: z.string().optional(),
+    payout: z.object({
+      status: z.enum(['not_due', 'pending', 'in_flight', 'paid', 'failed']),
+      amount: MinorUnits,
+      attempts: z.int(),
+      payoutId: z.string().optional(),
+      lastError: z.string().optional(),
+    }),
+    refunds: z.array(
+      z.object({
+        id: z.string(),
+        amount: MinorUnits,
+        reason: z.string(),
+        status: z.enum(['pending', 'in_flight', 'succeeded', 'failed']),
+        pspRefundId: z.string().optional(),
+        lastError: z.string().optional(),
+      }),
+    ),
+    needsAttention: z.boolean(),
+    attentionReasons: z.array(z.string()),
+  })
+  .openapi('Escrow');
+
+export type Escrow = z.infer<typeof EscrowSchema>;
+
+export const CreatedEscrowSchema = EscrowSchema.extend({
+  payment: z.object({
+    url: z.url().openapi({ description: 'Send the buyer here to pay.' }),
+    expiresAt: iso,
+  }),
+}).openapi('CreatedEscrow');
+
+export const ListEscrowsQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  buyerId: z.string().min(1).max(100).optional(),
+  sellerId: z.string().min(1).max(100).optional(),
+  reference: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+export const EscrowListSchema = z
+  .object({ data: z.array(EscrowSchema), ...PageInfo })
+  .openapi('EscrowList');
+
+export const EventsQuery = z.strictObject({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .default(0)
+    .openapi({ description: 'Only events after this sequence number.' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const EscrowEventSchema = z
+  .object({
+    seq: z.int(),
+    type: z.string().openapi({ example: 'payment_confirmed' }),
+    status: z.enum(STATUSES),
+    data: z.record(z.string(), z.unknown()),
+    occurredAt: iso,
+  })
+  .openapi('EscrowEvent');
+
+export const EscrowEventListSchema = z
+  .object({ data: z.array(EscrowEventSchema), ...PageInfo })
+  .openapi('EscrowEventList');
