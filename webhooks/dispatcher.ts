@@ -53,7 +53,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     concurrency = 16,
     fetch: fetchImpl,
   } = options;
-  const leaseMs = options.leaseMs ?? timeoutMs + 30_000;
+  const leaseMs = options.leaseMs ?? timeoutMs + 5_000;
   const log = options.logger.child({ component: 'webhooks' });
   if (totalRetryWindowMs(retrySchedule) < 86_400_000) {
     log.warn({ retrySchedule }, 'webhook retries span less than 24 hours');
