@@ -144,14 +144,14 @@ export async function recordAttempt(
       update webhook_deliveries d
          set status = case
                when ${succeeded} then 'succeeded'
-               when ${delay ?? null}::bigint is not null and e.enabled then 'pending'
+               when ${delay ?? null}::float8 is not null and e.enabled then 'pending'
                else 'failed' end,
              next_attempt_at = case
-               when not ${succeeded} and ${delay ?? null}::bigint is not null and e.enabled
+               when not ${succeeded} and ${delay ?? null}::float8 is not null and e.enabled
                then now() + ${delay ?? 0}::float8 * interval '1 millisecond' end,
              succeeded_at = case when ${succeeded} then now() else d.succeeded_at end,
              failed_at = case
-               when not ${succeeded} and (${delay ?? null}::bigint is null or not e.enabled)
+               when not ${succeeded} and (${delay ?? null}::float8 is null or not e.enabled)
                then now() end,
              lease_until = null,
              last_status_code = ${result.statusCode ?? null},
@@ -166,6 +166,22 @@ export async function recordAttempt(
     if (gone) return 'endpoint_disabled';
     return status === 'succeeded' ? 'succeeded' : status === 'pending' ? 'retrying' : 'failed';
   });
+}
+
+/**
+ * Gives up what can no longer go anywhere: deliveries of disabled endpoints that are queued, or
+ * whose attempt was claimed by a process that died. Returns how many.
+ */
+export async function giveUpOrphans(sql: Sql): Promise<number> {
+  const rows = await sql`
+    update webhook_deliveries d
+       set status = 'failed', failed_at = now(), next_attempt_at = null, lease_until = null,
+           updated_at = now(), last_error = coalesce(d.last_error, 'not sent: the endpoint is disabled')
+      from webhook_endpoints e
+     where e.id = d.endpoint_id and not e.enabled
+       and (d.status = 'pending' or (d.status = 'delivering' and d.lease_until < now()))
+    returning d.id`;
+  return rows.length;
 }
 
 export interface AttemptView {

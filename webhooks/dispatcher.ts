@@ -1,7 +1,7 @@
 import type { Config } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { type ClaimedDelivery, claimDue, recordAttempt } from './deliveries.js';
+import { type ClaimedDelivery, claimDue, giveUpOrphans, recordAttempt } from './deliveries.js';
 import { fanOut } from './fanout.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, totalRetryWindowMs } from './schedule.js';
 import { sendWebhook } from './send.js';
@@ -38,6 +38,7 @@ export const dispatcherSettings = (config: Config) => ({
 });
 
 const ERROR_PAUSE_MS = 1_000;
+const SWEEP_EVERY_MS = 30_000;
 
 /**
  * Delivers the webhook outbox: fans new events out to endpoints, claims due deliveries, sends
@@ -115,9 +116,16 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
   }
 
   async function loop(): Promise<void> {
+    let lastSweep = 0;
     while (!stopping) {
       let pause = pollIntervalMs;
       try {
+        if (Date.now() - lastSweep >= SWEEP_EVERY_MS) {
+          lastSweep = Date.now();
+          const given = await giveUpOrphans(sql);
+          if (given > 0)
+            log.info({ deliveries: given }, 'gave up deliveries of disabled endpoints');
+        }
         await fanOut(sql);
         const free = concurrency - inFlight.size;
         if (free > 0) {

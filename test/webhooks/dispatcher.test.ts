@@ -347,3 +347,33 @@ describe('webhook dispatcher', () => {
     ]);
   });
 });
+
+describe('webhook dispatcher housekeeping', () => {
+  it('gives up what a disabled endpoint still had open, including a claim of a process that died', async () => {
+    const platform = newPlatform();
+    const { receiver, endpoint } = await endpointFor(platform);
+    const [e1, e2] = [newEscrowId(), newEscrowId()];
+    await recordEvents(db.sql, platform, e1, [1]);
+    await fanOut(db.sql);
+    // A process claims e1's event and dies; then the endpoint is disabled (410 on another path).
+    expect((await claimDue(db.sql, 10, 100)).map((c) => c.escrowId)).toEqual([e1]);
+    await recordEvents(db.sql, platform, e2, [1]);
+    await fanOut(db.sql);
+    await db.sql`
+      update webhook_endpoints set enabled = false, disabled_at = now(), disabled_reason = 'test'
+       where id = ${endpoint.id}`;
+    await new Promise((r) => setTimeout(r, 150));
+
+    run();
+    await eventually(async () => {
+      const rows = await deliveriesOf(db.sql, endpoint.id);
+      expect(rows.map((r) => [r.escrow_id, r.status])).toEqual(
+        [
+          [e1, 'failed'],
+          [e2, 'failed'],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+    });
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
