@@ -76,7 +76,8 @@ describe('GET /v1/escrows', () => {
     const other = await h.createPlatform('Shop B');
     const seller = `seller_${Date.now()}`;
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await h.createEscrow(platform.apiKey, { sellerId: seller })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await h.createEscrow(platform.apiKey, { sellerId: seller })).id);
     await h.createEscrow(other.apiKey, { sellerId: seller });
 
     const page1 = await h.call('GET', `/v1/escrows?sellerId=${seller}&limit=2`, {

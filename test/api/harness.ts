@@ -50,7 +50,10 @@ export async function startApiHarness() {
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    if (
+      body !== undefined &&
+      !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+    ) {
       headers['content-type'] = 'application/json';
     }
     const response = await fetch(`${stack.apiUrl}${path}`, { method, headers, body });
@@ -84,7 +87,9 @@ export async function startApiHarness() {
   };
 
   const statusOf = async (escrowId: string) => {
-    const [row] = await db.sql<{ status: string }[]>`select status from escrows where id = ${escrowId}`;
+    const [row] = await db.sql<
+      { status: string }[]
+    >`select status from escrows where id = ${escrowId}`;
     return row?.status;
   };
 
@@ -128,7 +133,11 @@ export type ApiHarness = Awaited<ReturnType<typeof startApiHarness>>;
 export function expectProblem(reply: Reply, status: number, slug?: string): void {
   expect(reply.status, reply.text).toBe(status);
   expect(reply.headers.get('content-type')).toContain('application/problem+json');
-  expect(reply.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+  expect(reply.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(reply.body.type).toMatch(/^https:\/\/escrow\.dev\/problems\//);
   if (slug) expect(reply.body.type).toBe(`https://escrow.dev/problems/${slug}`);
 }

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signPartyToken } from '../../api/credentials.js';
+import { type ApiHarness, escrowBody, startApiHarness } from './harness.js';
+
+let h: ApiHarness;
+let platformA: { id: string; apiKey: string };
+let platformB: { id: string; apiKey: string };
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  [platformA, platformB] = await Promise.all([h.createPlatform('A'), h.createPlatform('B')]);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const CALLERS = ['A', 'B', 'buyer', 'seller', 'otherToken', 'ops', 'none', 'expired'] as const;
+type Caller = (typeof CALLERS)[number];
+
+interface Endpoint {
+  method: 'GET' | 'POST';
+  /** `:id` is an unpaid escrow of platform A, fresh for every cell. */
+  path: string;
+  body?: unknown;
+  expect: Record<Caller, number>;
+}
+
+// Columns: platform A (owner), platform B (other tenant), A's buyer and seller tokens for this
+// escrow, a buyer token for another escrow of A, ops, no credential, an expired buyer token.
+// The escrow is unpaid, so an action the caller may take but the status refuses answers 409.
+const row = (
+  A: number,
+  B: number,
+  buyer: number,
+  seller: number,
+  otherToken: number,
+  ops: number,
+) =>
+  ({ A, B, buyer, seller, otherToken, ops, none: 401, expired: 401 }) satisfies Record<
+    Caller,
+    number
+  >;
+
+const ENDPOINTS: Endpoint[] = [
+  {
+    method: 'POST',
+    path: '/v1/platforms',
+    body: { name: 'X' },
+    expect: row(403, 403, 403, 403, 403, 201),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows',
+    body: escrowBody(),
+    expect: row(201, 201, 403, 403, 403, 403),
+  },
+  { method: 'GET', path: '/v1/escrows', expect: row(200, 200, 403, 403, 403, 200) },
+  { method: 'GET', path: '/v1/escrows/:id', expect: row(200, 404, 200, 200, 404, 200) },
+  { method: 'GET', path: '/v1/escrows/:id/events', expect: row(200, 404, 200, 200, 404, 200) },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/party-tokens',
+    body: { role: 'buyer' },
+    expect: row(201, 404, 403, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/ship',
+    body: { carrier: 'GHN', trackingNumber: 'T1' },
+    expect: row(409, 404, 403, 409, 404, 403),
+  },
+  { method: 'POST', path: '/v1/escrows/:id/deliver', expect: row(409, 404, 403, 403, 404, 409) },
+  { method: 'POST', path: '/v1/escrows/:id/accept', expect: row(409, 404, 409, 403, 404, 403) },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/extend-inspection',
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/cancel',
+    body: { reason: 'test' },
+    expect: row(200, 404, 403, 403, 404, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes',
+    body: { reason: 'damaged', details: '' },
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes/respond',
+    body: { message: 'no' },
+    expect: row(409, 404, 403, 409, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes/resolve',
+    body: { outcome: 'refund' },
+    expect: row(403, 403, 403, 403, 404, 409),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/payout/retry',
+    body: {},
+    expect: row(403, 403, 403, 403, 404, 409),
+  },
+  { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
+];
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+it('authorization matrix: every endpoint × every kind of caller', async () => {
+  const secret = h.stack.apiSettings.tokenSecret;
+  const token = (escrowId: string, role: 'buyer' | 'seller', expiresAt: number) =>
+    signPartyToken({ platformId: platformA.id, escrowId, role, expiresAt }, secret);
+  const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+  const other = await h.createEscrow(platformA.apiKey);
+
+  const cells = ENDPOINTS.flatMap((endpoint) => CALLERS.map((caller) => ({ endpoint, caller })));
+  const results: string[] = [];
+  await inBatches(cells, 8, async ({ endpoint, caller }) => {
+    const escrow = await h.createEscrow(platformA.apiKey);
+    const credentials: Record<Caller, string | undefined> = {
+      A: platformA.apiKey,
+      B: platformB.apiKey,
+      buyer: token(escrow.id, 'buyer', inAnHour),
+      seller: token(escrow.id, 'seller', inAnHour),
+      otherToken: token(other.id, 'buyer', inAnHour),
+      ops: h.opsKey,
+      none: undefined,
+      expired: token(escrow.id, 'buyer', Math.floor(Date.now() / 1000) - 1),
+    };
+    const reply = await h.call(endpoint.method, endpoint.path.replace(':id', escrow.id), {
+      token: credentials[caller],
+      body: endpoint.body,
+    });
+    const expected = endpoint.expect[caller];
+    const problemOk =
+      reply.status < 400 || reply.headers.get('content-type')?.includes('application/problem+json');
+    results.push(
+      `${endpoint.method} ${endpoint.path} as ${caller}: ${reply.status}${
+        reply.status === expected && problemOk
+          ? ''
+          : ` (expected ${expected}) ${reply.text.slice(0, 200)}`
+      }`,
+    );
+  });
+  const wrong = results.filter((r) => r.includes('expected'));
+  expect(wrong, wrong.join('\n')).toEqual([]);
+  expect(results).toHaveLength(ENDPOINTS.length * CALLERS.length);
+});

@@ -1,0 +1,456 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  type ApiHarness,
+  type CallOptions,
+  escrowBody,
+  expectProblem,
+  startApiHarness,
+} from './harness.js';
+
+let h: ApiHarness;
+let platform: { id: string; apiKey: string };
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  platform = await h.createPlatform('Shop');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST';
+  /** `:id` is the test's unpaid escrow. */
+  path: string;
+  options: CallOptions;
+  status: number;
+  slug: string;
+  /** A field error expected in `errors` (422). */
+  field?: string;
+  message?: RegExp;
+}
+
+const create = (body: unknown): Pick<Case, 'method' | 'path' | 'options'> => ({
+  method: 'POST',
+  path: '/v1/escrows',
+  options: { body },
+});
+const createRaw = (raw: string, headers: Record<string, string> = {}) => ({
+  method: 'POST' as const,
+  path: '/v1/escrows',
+  options: { raw, headers },
+});
+const windows = (w: Record<string, string>) => create(escrowBody({ windows: w }));
+
+const CASES: Case[] = [
+  {
+    name: 'malformed JSON',
+    ...createRaw('{"amount": 10,'),
+    status: 400,
+    slug: 'malformed-request',
+  },
+  {
+    name: 'empty body declared as JSON',
+    ...createRaw(''),
+    status: 400,
+    slug: 'malformed-request',
+  },
+  {
+    name: 'wrong content type',
+    ...createRaw(JSON.stringify(escrowBody()), { 'content-type': 'text/plain' }),
+    status: 415,
+    slug: 'unsupported-media-type',
+  },
+  {
+    name: 'form-encoded body',
+    ...createRaw('amount=10', { 'content-type': 'application/x-www-form-urlencoded' }),
+    status: 415,
+    slug: 'unsupported-media-type',
+  },
+  {
+    name: 'oversized body',
+    ...create(escrowBody({ description: 'x'.repeat(70_000) })),
+    status: 413,
+    slug: 'payload-too-large',
+  },
+  { name: 'a JSON array', ...create([]), status: 422, slug: 'validation-failed' },
+  { name: 'JSON null', ...createRaw('null'), status: 422, slug: 'validation-failed' },
+  {
+    name: 'amount as a string',
+    ...create(escrowBody({ amount: '1500000' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'zero amount',
+    ...create(escrowBody({ amount: 0 })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'negative amount',
+    ...create(escrowBody({ amount: -100 })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'fractional amount',
+    ...create(escrowBody({ amount: 1500.5 })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'amount over 2^53',
+    ...createRaw(
+      JSON.stringify(escrowBody({ amount: 1 })).replace(
+        '"amount":1,',
+        '"amount":9007199254740993,',
+      ),
+    ),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'amount 1e300',
+    ...createRaw(
+      JSON.stringify(escrowBody({ amount: 1 })).replace('"amount":1,', '"amount":1e300,'),
+    ),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.amount',
+  },
+  {
+    name: 'unknown currency',
+    ...create(escrowBody({ currency: 'XYZ' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.currency',
+    message: /unknown currency/,
+  },
+  {
+    name: 'a currency the payment provider does not take',
+    ...create(escrowBody({ currency: 'USD' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.currency',
+    message: /not supported by the payment provider/,
+  },
+  {
+    name: 'lower-case currency',
+    ...create(escrowBody({ currency: 'vnd' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.currency',
+  },
+  {
+    name: 'fee above the amount',
+    ...create(escrowBody({ amount: 1000, fee: 1001 })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.fee',
+  },
+  {
+    name: 'negative fee',
+    ...create(escrowBody({ fee: -1 })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.fee',
+  },
+  {
+    name: 'client-set status (unknown field)',
+    ...create(escrowBody({ status: 'funded' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.status',
+    message: /unknown field/,
+  },
+  {
+    name: 'client-set id (unknown field)',
+    ...create(escrowBody({ id: 'esc_mine' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.id',
+  },
+  {
+    name: 'unknown nested field',
+    ...create(
+      escrowBody({
+        payoutDestination: {
+          bankCode: 'VCB',
+          accountNumber: '0123456789',
+          accountName: 'A',
+          iban: 'x',
+        },
+      }),
+    ),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.payoutDestination.iban',
+  },
+  {
+    name: 'missing required fields',
+    ...create({ amount: 1000 }),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.reference',
+  },
+  {
+    name: 'a window in months',
+    ...windows({ inspectionWindow: 'P1M' }),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.windows.inspectionWindow',
+    message: /months/,
+  },
+  {
+    name: 'a window too short',
+    ...windows({ paymentWindow: 'PT10S' }),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.windows.paymentWindow',
+  },
+  {
+    name: 'a window that is not a duration',
+    ...windows({ shippingWindow: '3 days' }),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.windows.shippingWindow',
+  },
+  {
+    name: 'an unknown window',
+    ...windows({ coolingOff: 'P1D' }),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.windows.coolingOff',
+  },
+  {
+    name: 'a returnUrl that is not http(s)',
+    ...create(escrowBody({ returnUrl: 'javascript:alert(1)' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.returnUrl',
+  },
+  {
+    name: 'unknown escrow (read)',
+    method: 'GET',
+    path: '/v1/escrows/esc_00000000000000000000',
+    options: {},
+    status: 404,
+    slug: 'not-found',
+  },
+  {
+    name: 'unknown escrow (action)',
+    method: 'POST',
+    path: '/v1/escrows/esc_00000000000000000000/cancel',
+    options: { body: { reason: 'x' } },
+    status: 404,
+    slug: 'not-found',
+  },
+  {
+    name: 'an id that is not an id',
+    method: 'GET',
+    path: `/v1/escrows/${'x'.repeat(100)}`,
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+    field: 'path.id',
+  },
+  {
+    name: 'accept while unpaid (invalid transition)',
+    method: 'POST',
+    path: '/v1/escrows/:id/accept',
+    options: {},
+    status: 409,
+    slug: 'invalid-state',
+  },
+  {
+    name: 'resolve without a dispute (invalid transition)',
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes/resolve',
+    options: { token: 'ops', body: { outcome: 'release' } },
+    status: 409,
+    slug: 'invalid-state',
+  },
+  {
+    name: 'ship with a missing field',
+    method: 'POST',
+    path: '/v1/escrows/:id/ship',
+    options: { body: { carrier: 'GHN' } },
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.trackingNumber',
+  },
+  {
+    name: 'ship without a body',
+    method: 'POST',
+    path: '/v1/escrows/:id/ship',
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+  },
+  {
+    name: 'accept with an unknown field',
+    method: 'POST',
+    path: '/v1/escrows/:id/accept',
+    options: { body: { force: true } },
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.force',
+  },
+  {
+    name: 'a split without sellerAmount',
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes/resolve',
+    options: { token: 'ops', body: { outcome: 'split' } },
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.sellerAmount',
+  },
+  {
+    name: 'a party token living too long',
+    method: 'POST',
+    path: '/v1/escrows/:id/party-tokens',
+    options: { body: { role: 'buyer', ttlSeconds: 30 * 86_400 } },
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.ttlSeconds',
+  },
+  {
+    name: 'a party token for an unknown role',
+    method: 'POST',
+    path: '/v1/escrows/:id/party-tokens',
+    options: { body: { role: 'admin' } },
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.role',
+  },
+  {
+    name: 'list with limit 0',
+    method: 'GET',
+    path: '/v1/escrows?limit=0',
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+    field: 'query.limit',
+  },
+  {
+    name: 'list with an unknown status',
+    method: 'GET',
+    path: '/v1/escrows?status=paid',
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+    field: 'query.status',
+  },
+  {
+    name: 'list with an unknown filter',
+    method: 'GET',
+    path: '/v1/escrows?platformId=plt_other',
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+    field: 'query.platformId',
+  },
+  {
+    name: 'events with a negative cursor',
+    method: 'GET',
+    path: '/v1/escrows/:id/events?after=-1',
+    options: {},
+    status: 422,
+    slug: 'validation-failed',
+    field: 'query.after',
+  },
+  {
+    name: 'a malformed Authorization header',
+    method: 'GET',
+    path: '/v1/escrows',
+    options: { token: undefined, headers: { authorization: 'Basic abc' } },
+    status: 401,
+    slug: 'unauthenticated',
+  },
+  {
+    name: 'a forged platform key',
+    method: 'GET',
+    path: '/v1/escrows',
+    options: { token: 'sk_plt_00000000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    status: 401,
+    slug: 'unauthenticated',
+  },
+  {
+    name: 'a tampered party token',
+    method: 'GET',
+    path: '/v1/escrows/:id',
+    options: { token: 'pt_eyJ2IjoxfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    status: 401,
+    slug: 'unauthenticated',
+  },
+  {
+    name: 'an unknown route',
+    method: 'POST',
+    path: '/v1/escrows/:id/teleport',
+    options: { body: {} },
+    status: 404,
+    slug: 'not-found',
+  },
+];
+
+const keyOf = (name: string) => `bad-input-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+
+it('bad input: the right 4xx with a problem body, and nothing changes', async () => {
+  const escrow = await h.createEscrow(platform.apiKey);
+  const count = async () => {
+    const [row] = await h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from escrows where platform_id = ${platform.id}`;
+    return row?.n;
+  };
+  const escrowsBefore = await count();
+  const escrowBefore = await h.snapshot(escrow.id);
+  const keysBefore = await h.db.sql`select tenant, key from idempotency_keys`;
+
+  const failures: string[] = [];
+  for (const c of CASES) {
+    const reply = await h.call(c.method, c.path.replace(':id', escrow.id), {
+      token: platform.apiKey,
+      ...c.options,
+      ...(c.options.token === 'ops' ? { token: h.opsKey } : {}),
+      headers: { 'idempotency-key': keyOf(c.name), ...c.options.headers },
+    });
+    try {
+      expectProblem(reply, c.status, c.slug);
+      if (c.field) {
+        const error = (reply.body.errors ?? []).find((e: { field: string }) => e.field === c.field);
+        expect(error, `no error for ${c.field} in ${reply.text}`).toBeDefined();
+        if (c.message) expect(error.message).toMatch(c.message);
+      }
+      if (c.status === 409) {
+        expect(reply.body).toMatchObject({
+          currentStatus: 'awaiting_payment',
+          allowedActions: ['cancel'],
+        });
+      }
+    } catch (error) {
+      failures.push(
+        `${c.name}: ${(error as Error).message.split('\n')[0]} — ${reply.text.slice(0, 300)}`,
+      );
+    }
+  }
+  expect(failures, failures.join('\n')).toEqual([]);
+
+  expect(await count()).toBe(escrowsBefore);
+  expect(await h.snapshot(escrow.id)).toEqual(escrowBefore);
+  // Only the two refused transitions began (their 409 is the stored answer); no other key kept.
+  const keysAfter = await h.db.sql<{ key: string }[]>`select key from idempotency_keys`;
+  expect(keysAfter.map((k) => k.key).sort()).toEqual(
+    [
+      ...keysBefore.map((k) => k.key),
+      keyOf('accept while unpaid (invalid transition)'),
+      keyOf('resolve without a dispute (invalid transition)'),
+    ].sort(),
+  );
+});
