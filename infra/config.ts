@@ -58,6 +58,7 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
 });
 
 export type Config = z.infer<typeof configSchema>;

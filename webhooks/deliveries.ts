@@ -15,6 +15,16 @@ export interface ClaimedDelivery {
   payload: { id: string; type: string } & Record<string, unknown>;
 }
 
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  /**
+   * At most this many attempts in flight per endpoint (as far as this claim can see), so one
+   * slow or unreachable endpoint cannot take every slot from the others.
+   */
+  perEndpoint?: number;
+}
+
 /**
  * Claims up to `limit` due deliveries for this dispatcher, marking them `delivering` with a
  * lease. Due: pending and its time has come, or delivering whose lease ran out (the process that
@@ -25,14 +35,18 @@ export interface ClaimedDelivery {
  */
 export async function claimDue(
   sql: Sql,
-  limit: number,
-  leaseMs: number,
+  { limit, leaseMs, perEndpoint = limit }: ClaimOptions,
 ): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
   return sql<ClaimedDelivery[]>`
-    with due as (
-      select d.id, d.status as previous_status, d.attempts as previous_attempt,
-             d.last_attempt_at as previous_started_at
+    with candidates as (
+      select d.id,
+             row_number() over (
+               partition by d.endpoint_id
+               order by coalesce(d.next_attempt_at, d.lease_until), d.position) as rank,
+             (select count(*) from webhook_deliveries f
+               where f.endpoint_id = d.endpoint_id and f.status = 'delivering'
+                 and f.lease_until >= now()) as in_flight
         from webhook_deliveries d
         join webhook_endpoints e on e.id = d.endpoint_id
        where e.enabled
@@ -45,6 +59,15 @@ export async function claimDue(
          and not exists (
            select 1 from webhook_outbox o
             where o.escrow_id = d.escrow_id and o.seq < d.seq and o.fanned_out_at is null)
+    ), due as (
+      select d.id, d.status as previous_status, d.attempts as previous_attempt,
+             d.last_attempt_at as previous_started_at
+        from webhook_deliveries d
+        join candidates c on c.id = d.id
+       where c.rank + c.in_flight <= ${perEndpoint}
+         -- Checked again on the locked row: another dispatcher may have claimed it meanwhile.
+         and ((d.status = 'pending' and d.next_attempt_at <= now())
+              or (d.status = 'delivering' and d.lease_until < now()))
        order by coalesce(d.next_attempt_at, d.lease_until), d.position
        limit ${limit}
        for update of d skip locked

@@ -17,6 +17,8 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** Requests in flight at once, from this dispatcher. */
   concurrency?: number;
+  /** Requests in flight at once to one endpoint (soft: per claim, across dispatchers). */
+  perEndpointConcurrency?: number;
   /** How long a claim holds before another dispatcher may take the delivery over. */
   leaseMs?: number;
   fetch?: typeof fetch;
@@ -35,6 +37,7 @@ export const dispatcherSettings = (config: Config) => ({
   timeoutMs: config.WEBHOOK_TIMEOUT_MS,
   pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
   concurrency: config.WEBHOOK_CONCURRENCY,
+  perEndpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
 });
 
 const ERROR_PAUSE_MS = 1_000;
@@ -52,6 +55,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     timeoutMs = 15_000,
     pollIntervalMs = 500,
     concurrency = 16,
+    perEndpointConcurrency = 4,
     fetch: fetchImpl,
   } = options;
   const leaseMs = options.leaseMs ?? timeoutMs + 5_000;
@@ -129,7 +133,11 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
         await fanOut(sql);
         const free = concurrency - inFlight.size;
         if (free > 0) {
-          const claimed = await claimDue(sql, free, leaseMs);
+          const claimed = await claimDue(sql, {
+            limit: free,
+            leaseMs,
+            perEndpoint: perEndpointConcurrency,
+          });
           for (const delivery of claimed) track(delivery);
           // A full batch: more may be due right away.
           if (claimed.length === free) pause = 0;

@@ -254,6 +254,23 @@ describe('webhook dispatcher', () => {
     expect(gone.receiver.requests).toHaveLength(1);
   });
 
+  it("an endpoint that hangs does not hold up another platform's endpoint", async () => {
+    const slow = await endpointFor(newPlatform());
+    const fast = await endpointFor(newPlatform());
+    slow.receiver.answer = () => 'hang';
+    const slowPlatform = slow.endpoint.platformId;
+    for (const _ of range(1, 10)) await recordEvents(db.sql, slowPlatform, newEscrowId(), [1]);
+    run({ concurrency: 4, perEndpointConcurrency: 2, timeoutMs: 3_000 });
+    await eventually(() => expect(slow.receiver.requests.length).toBe(2));
+
+    const started = Date.now();
+    await recordEvents(db.sql, fast.endpoint.platformId, newEscrowId(), range(1, 3));
+    await eventually(() => expect(fast.receiver.accepted()).toHaveLength(3));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Never more than two at once to the hanging endpoint.
+    expect(slow.receiver.requests).toHaveLength(2);
+  });
+
   it('two dispatchers side by side never send the same attempt twice, and keep the order', async () => {
     const platform = newPlatform();
     const { receiver, endpoint } = await endpointFor(platform);
@@ -322,7 +339,7 @@ describe('webhook dispatcher', () => {
     await recordEvents(db.sql, platform, escrow, [1, 2]);
     // What a dispatcher does before sending; it then "dies": no result is ever recorded.
     await fanOut(db.sql);
-    const claimed = await claimDue(db.sql, 10, 400);
+    const claimed = await claimDue(db.sql, { limit: 10, leaseMs: 400 });
     expect(claimed.map((c) => c.seq)).toEqual([1]);
 
     const claimedAt = Date.now();
@@ -356,7 +373,9 @@ describe('webhook dispatcher housekeeping', () => {
     await recordEvents(db.sql, platform, e1, [1]);
     await fanOut(db.sql);
     // A process claims e1's event and dies; then the endpoint is disabled (410 on another path).
-    expect((await claimDue(db.sql, 10, 100)).map((c) => c.escrowId)).toEqual([e1]);
+    expect((await claimDue(db.sql, { limit: 10, leaseMs: 100 })).map((c) => c.escrowId)).toEqual([
+      e1,
+    ]);
     await recordEvents(db.sql, platform, e2, [1]);
     await fanOut(db.sql);
     await db.sql`
