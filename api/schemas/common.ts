@@ -55,16 +55,14 @@ export function problems<const Codes extends readonly number[]>(...codes: Codes)
   };
 }
 
+// Documentation only: the header is read (and checked) by api/idempotency.ts. Hono hands the
+// validator lower-cased header names, so this optional field never fails a request.
 export const IdempotencyKeyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
-      description:
-        'Makes the POST safe to retry: the first response is stored for 24 h and replayed (header Idempotent-Replayed: true); the same key with another body → 422; while the first is in flight → 409.',
-      example: '5f0c8a9e-3b7d-4e0b-9a51-2d4c7b1e6f10',
-    }),
+  'Idempotency-Key': z.string().optional().openapi({
+    description:
+      'Makes the POST safe to retry: the first response is stored for 24 h and replayed (header Idempotent-Replayed: true); the same key with another body → 422; while the first is in flight → 409.',
+    example: '5f0c8a9e-3b7d-4e0b-9a51-2d4c7b1e6f10',
+  }),
 });
 
 export const EscrowIdParams = z.object({

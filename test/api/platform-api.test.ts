@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { type ApiHarness, expectProblem, startApiHarness } from './harness.js';
+
+let h: ApiHarness;
+let platform: { id: string; apiKey: string };
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  platform = await h.createPlatform('Shop');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('POST /v1/platforms', () => {
+  it('returns a key shown once and stored hashed; the platform defaults apply to its escrows', async () => {
+    const reply = await h.call('POST', '/v1/platforms', {
+      token: h.opsKey,
+      body: {
+        name: 'Chợ Đồ Cũ',
+        defaultWindows: { inspectionWindow: 'P5D', paymentWindow: 'PT2H' },
+      },
+    });
+    expect(reply.status, reply.text).toBe(201);
+    expect(reply.body).toMatchObject({
+      id: expect.stringMatching(/^plt_[a-z0-9]{20}$/),
+      name: 'Chợ Đồ Cũ',
+      apiKey: expect.stringMatching(/^sk_plt_[a-z0-9]{20}\.[A-Za-z0-9_-]{43}$/),
+      defaultWindows: { inspectionWindow: 'P5D', paymentWindow: 'PT2H' },
+    });
+    const [row] = await h.db.sql<{ digest: Buffer }[]>`
+      select api_key_sha256 as digest from platforms where id = ${reply.body.id}`;
+    expect(row?.digest).toHaveLength(32);
+    const stored = await h.db.sql`
+      select 1 from platforms where api_key_sha256::text like ${`%${reply.body.apiKey}%`}`;
+    expect(stored).toHaveLength(0);
+
+    const escrow = await h.createEscrow(reply.body.apiKey, { windows: { paymentWindow: 'PT1H' } });
+    const view = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.apiKey });
+    expect(Date.parse(view.body.deadlines.paymentWindow) - Date.parse(view.body.statusSince)).toBe(
+      3_600_000,
+    );
+    const [terms] = await h.db.sql<{ windows: Record<string, number> }[]>`
+      select view -> 'deadlines' as windows from escrows where id = ${escrow.id}`;
+    expect(terms).toBeDefined();
+
+    const tampered = `${reply.body.apiKey.slice(0, -1)}${reply.body.apiKey.endsWith('A') ? 'B' : 'A'}`;
+    expectProblem(await h.call('GET', '/v1/escrows', { token: tampered }), 401, 'unauthenticated');
+  });
+});
+
+describe('party tokens', () => {
+  it('are scoped to one escrow and one role, and expire', async () => {
+    const escrow = await h.createEscrow(platform.apiKey);
+    const before = Date.now();
+    const reply = await h.call('POST', `/v1/escrows/${escrow.id}/party-tokens`, {
+      token: platform.apiKey,
+      body: { role: 'seller', ttlSeconds: 120 },
+    });
+    expect(reply.status, reply.text).toBe(201);
+    expect(reply.body).toMatchObject({
+      escrowId: escrow.id,
+      role: 'seller',
+      token: expect.stringMatching(/^pt_/),
+    });
+    const expiresAt = Date.parse(reply.body.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 119_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 121_000);
+
+    const read = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.token });
+    expect(read.status).toBe(200);
+    const events = await h.call('GET', `/v1/escrows/${escrow.id}/events`, {
+      token: reply.body.token,
+    });
+    expect(events.status).toBe(200);
+    const denied = await h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
+      token: reply.body.token,
+    });
+    expectProblem(denied, 403, 'forbidden');
+  });
+});
+
+describe('errors', () => {
+  it('401 carries WWW-Authenticate and a problem body', async () => {
+    const reply = await h.call('GET', '/v1/escrows');
+    expectProblem(reply, 401, 'unauthenticated');
+    expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="escrow"');
+    expect(reply.body.requestId).toBe(reply.headers.get('x-request-id'));
+  });
+
+  it('API responses are not cached', async () => {
+    const reply = await h.call('GET', '/v1/escrows', { token: platform.apiKey });
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('health, metrics, docs', () => {
+  it('GET /healthz and /readyz', async () => {
+    expect((await h.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await h.call('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+  });
+
+  it('GET /metrics: Prometheus counters and histograms by route pattern', async () => {
+    await h.call('GET', '/v1/escrows/esc_unknown', { token: platform.apiKey });
+    await eventually(async () => {
+      const reply = await h.call('GET', '/metrics');
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('content-type')).toContain('text/plain');
+      expect(reply.text).toContain('# TYPE http_requests_total counter');
+      expect(reply.text).toMatch(
+        /http_requests_total\{method="GET",route="\/v1\/escrows\/:id",status="404"\} \d+/,
+      );
+      expect(reply.text).toMatch(
+        /http_request_duration_seconds_bucket\{method="GET",route="\/v1\/escrows\/:id",le="\+Inf"\} \d+/,
+      );
+      expect(reply.text).not.toContain('esc_unknown');
+    });
+  });
+
+  it('GET /docs: an interactive reference served locally, no CDN', async () => {
+    const reply = await h.call('GET', '/docs');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toContain('text/html');
+    expect(reply.text).toContain("fetch('/openapi.json')");
+    expect(reply.text).not.toMatch(/<(script|link)[^>]+(src|href)=["']?https?:/i);
+    expect(reply.headers.get('content-security-policy')).toContain("connect-src 'self'");
+  });
+});
+
+describe('GET /openapi.json', () => {
+  type Schema = Record<string, unknown> & { $ref?: string; example?: unknown };
+  interface Operation {
+    requestBody?: {
+      required?: boolean;
+      content: Record<string, { schema: Schema; example?: unknown }>;
+    };
+    responses: Record<string, unknown>;
+    security?: unknown[];
+  }
+
+  it('is OpenAPI 3.1 with every route, bearer security and problem responses', async () => {
+    const spec = (await h.call('GET', '/openapi.json')).body;
+    expect(spec.openapi).toBe('3.1.0');
+    expect(spec.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const paths = Object.keys(spec.paths);
+    for (const path of [
+      '/v1/platforms',
+      '/v1/escrows',
+      '/v1/escrows/{id}',
+      '/v1/escrows/{id}/events',
+      '/v1/escrows/{id}/ship',
+      '/v1/escrows/{id}/deliver',
+      '/v1/escrows/{id}/accept',
+      '/v1/escrows/{id}/extend-inspection',
+      '/v1/escrows/{id}/cancel',
+      '/v1/escrows/{id}/disputes',
+      '/v1/escrows/{id}/disputes/respond',
+      '/v1/escrows/{id}/disputes/resolve',
+      '/v1/escrows/{id}/payout/retry',
+      '/v1/escrows/{id}/party-tokens',
+      '/v1/ledger/check',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    const create = spec.paths['/v1/escrows'].post;
+    expect(create.responses['422'].content['application/problem+json'].schema.$ref).toBe(
+      '#/components/schemas/Problem',
+    );
+    expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+  });
+
+  it('every request body has an example, and sending it as shown succeeds', async () => {
+    const spec = (await h.call('GET', '/openapi.json')).body;
+    const resolve = (schema: Schema): Schema =>
+      schema.$ref
+        ? resolve(spec.components.schemas[schema.$ref.split('/').pop() as string])
+        : schema;
+
+    const escrowIn = async (state: string): Promise<string> => {
+      const escrow = await h.createEscrow(platform.apiKey, {
+        ...(state === 'payout_failed'
+          ? { payoutDestination: { bankCode: 'VCB', accountNumber: '000999888', accountName: 'X' } }
+          : {}),
+      });
+      if (state === 'awaiting_payment') return escrow.id;
+      await h.fund(escrow);
+      const act = (name: string, body?: unknown) =>
+        h.call('POST', `/v1/escrows/${escrow.id}/${name}`, {
+          token: platform.apiKey,
+          ...(body ? { body } : {}),
+        });
+      if (state === 'funded') return escrow.id;
+      await act('ship', { carrier: 'GHN', trackingNumber: 'X1' });
+      if (state === 'shipped') return escrow.id;
+      if (state === 'payout_failed') {
+        await act('accept');
+        await eventually(async () => {
+          const got = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: platform.apiKey });
+          expect(got.body.payout.status).toBe('failed');
+        });
+        return escrow.id;
+      }
+      await act('deliver');
+      if (state === 'delivered') return escrow.id;
+      await act('disputes', { reason: 'damaged', details: '' });
+      return escrow.id;
+    };
+    // What each operation needs to succeed: a credential, and an escrow in the right status.
+    const fixtures: Record<string, { token: () => string; state?: string }> = {
+      'POST /v1/platforms': { token: () => h.opsKey },
+      'POST /v1/escrows': { token: () => platform.apiKey },
+      'POST /v1/escrows/{id}/party-tokens': {
+        token: () => platform.apiKey,
+        state: 'awaiting_payment',
+      },
+      'POST /v1/escrows/{id}/ship': { token: () => platform.apiKey, state: 'funded' },
+      'POST /v1/escrows/{id}/deliver': { token: () => platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/accept': { token: () => platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/extend-inspection': {
+        token: () => platform.apiKey,
+        state: 'delivered',
+      },
+      'POST /v1/escrows/{id}/cancel': { token: () => platform.apiKey, state: 'awaiting_payment' },
+      'POST /v1/escrows/{id}/disputes': { token: () => platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/disputes/respond': { token: () => platform.apiKey, state: 'disputed' },
+      'POST /v1/escrows/{id}/disputes/resolve': { token: () => h.opsKey, state: 'disputed' },
+      'POST /v1/escrows/{id}/payout/retry': { token: () => h.opsKey, state: 'payout_failed' },
+      'POST /v1/webhook-endpoints': { token: () => platform.apiKey },
+    };
+
+    const outcomes: string[] = [];
+    for (const [path, item] of Object.entries(
+      spec.paths as Record<string, Record<string, Operation>>,
+    )) {
+      for (const [method, operation] of Object.entries(item)) {
+        const media = operation.requestBody?.content['application/json'];
+        if (!media) continue;
+        const name = `${method.toUpperCase()} ${path}`;
+        const example = media.example ?? resolve(media.schema).example;
+        if (example === undefined) {
+          outcomes.push(`${name}: no example`);
+          continue;
+        }
+        const fixture = fixtures[name];
+        if (!fixture) {
+          outcomes.push(`${name}: no fixture in this test`);
+          continue;
+        }
+        const id = fixture.state ? await escrowIn(fixture.state) : '';
+        const reply = await h.call(method.toUpperCase(), path.replace('{id}', id), {
+          token: fixture.token(),
+          body: example,
+        });
+        if (reply.status >= 300)
+          outcomes.push(`${name}: ${reply.status} ${reply.text.slice(0, 300)}`);
+      }
+    }
+    expect(outcomes, outcomes.join('\n')).toEqual([]);
+  });
+});
