@@ -57,6 +57,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/v1/escrows', expect: row(200, 200, 403, 403, 403, 200) },
   { method: 'GET', path: '/v1/escrows/:id', expect: row(200, 404, 200, 200, 404, 200) },
   { method: 'GET', path: '/v1/escrows/:id/events', expect: row(200, 404, 200, 200, 404, 200) },
+  { method: 'GET', path: '/v1/escrows/:id/ledger', expect: row(200, 404, 403, 403, 404, 200) },
   {
     method: 'POST',
     path: '/v1/escrows/:id/party-tokens',

@@ -78,6 +78,19 @@ describe('disputes with party tokens', () => {
       expect(got.body.payout.status).toBe('paid');
       expect(got.body.refunds.map((r: { status: string }) => r.status)).toEqual(['succeeded']);
     });
+    const ledger = await h.call('GET', `/v1/escrows/${escrow.id}/ledger`, {
+      token: platform.apiKey,
+    });
+    expect(ledger.body).toEqual({
+      escrowId: escrow.id,
+      currency: 'VND',
+      funded: 1_500_000,
+      held: 0,
+      released: 900_000,
+      refunded: 600_000,
+      fees: 18_000,
+      paidOut: 882_000,
+    });
     const check = await h.call('GET', '/v1/ledger/check', { token: h.opsKey });
     expect(check.body.ok, JSON.stringify(check.body.violations)).toBe(true);
   });
