@@ -38,9 +38,10 @@ create table ledger_accounts (
   seller_id text,
   provider text,
   shard smallint not null default 0,
-  ref_key text not null
-    generated always as (ledger_ref_key(kind, currency, platform_id, escrow_id, seller_id, provider)) stored,
-  may_go_negative boolean not null generated always as (ledger_is_hot(kind)) stored,
+  -- Both derived from the columns above by the insert trigger (0012), and immutable like them.
+  -- Not generated columns: those are recomputed on every balance update, which is the hot path.
+  ref_key text not null,
+  may_go_negative boolean not null,
   -- Sum of the account's postings, kept in step by the posting trigger (0012).
   balance bigint not null default 0,
   -- Open two-phase reservations: outgoing ones count against the available balance.
@@ -49,27 +50,13 @@ create table ledger_accounts (
   -- Number of postings; each posting records the version it produced, so history has no gaps.
   version bigint not null default 0,
   created_at timestamptz not null default now(),
-  constraint ledger_accounts_kind check (
-    kind in ('psp_clearing', 'escrow_holding', 'seller_payable', 'buyer_refund', 'platform_fee_revenue')
-  ),
-  constraint ledger_accounts_owner check (case kind
-    when 'psp_clearing' then platform_id is null and escrow_id is null and seller_id is null
-    when 'escrow_holding' then platform_id is not null and escrow_id is not null
-      and seller_id is null and provider is null
-    when 'seller_payable' then platform_id is not null and seller_id is not null
-      and escrow_id is null and provider is null
-    else platform_id is not null and escrow_id is null and seller_id is null and provider is null
-  end),
-  constraint ledger_accounts_ids check (
-    platform_id <> '' and escrow_id <> '' and seller_id <> '' and provider <> ''
-  ),
-  constraint ledger_accounts_shard check (
-    shard >= 0 and shard < ledger_hot_shards() and (may_go_negative or shard = 0)
-  ),
+  -- Kind, owner columns and shard are validated by the insert trigger (0012) and never change:
+  -- a CHECK is re-prepared for every statement that writes the table, and balance updates are
+  -- the hot path. Only the money rules stay here.
   constraint ledger_accounts_pending check (pending_out >= 0 and pending_in >= 0),
   constraint ledger_accounts_no_overdraft check (may_go_negative or balance - pending_out >= 0),
   constraint ledger_accounts_ref unique (ref_key, shard)
-);
+) with (fillfactor = 50);  -- room on each page for the new row version of every balance update
 
 -- An escrow is held in one currency only.
 create unique index ledger_accounts_one_holding on ledger_accounts (escrow_id)
@@ -91,13 +78,15 @@ create table ledger_entries (
   reverses_entry_id bigint references ledger_entries (id),
   metadata jsonb not null default '{}' check (jsonb_typeof(metadata) = 'object'),
   created_at timestamptz not null default now(),
-  -- Set by trigger: postings may only join an entry inside the transaction that created it.
+  -- Forced by trigger to the creating transaction; legs must carry the same (see their keys).
   created_xid xid8 not null default pg_current_xact_id(),
   constraint ledger_entries_resolution check ((phase in ('post', 'void')) = (pending_entry_id is not null)),
   constraint ledger_entries_reversal check (
     reverses_entry_id is null or (kind = 'reversal' and phase = 'final')
   ),
-  constraint ledger_entries_idempotency unique (platform_id, idempotency_key)
+  constraint ledger_entries_idempotency unique (platform_id, idempotency_key),
+  -- Target of the legs' (entry_id, entry_xid) foreign keys.
+  constraint ledger_entries_xid unique (id, created_xid)
 );
 
 -- A pending entry is resolved (posted or voided) at most once; an entry is reversed at most once.
@@ -107,8 +96,12 @@ create unique index ledger_entries_one_reversal on ledger_entries (reverses_entr
   where reverses_entry_id is not null;
 create index ledger_entries_escrow on ledger_entries (escrow_id) where escrow_id is not null;
 
+-- Legs (postings and pending legs) reference their entry by (id, creating transaction), and a
+-- trigger stamps each leg with the transaction inserting it: so legs can only be added to an
+-- entry inside the transaction that creates it, never to a committed one.
 create table ledger_postings (
-  entry_id bigint not null references ledger_entries (id),
+  entry_id bigint not null,
+  entry_xid xid8 not null default pg_current_xact_id(),
   leg smallint not null check (leg >= 0),
   account_id bigint not null references ledger_accounts (id),
   currency text not null,
@@ -118,15 +111,18 @@ create table ledger_postings (
   account_version bigint not null check (account_version > 0),
   balance_after bigint not null,
   primary key (entry_id, leg),
+  foreign key (entry_id, entry_xid) references ledger_entries (id, created_xid),
   constraint ledger_postings_account_version unique (account_id, account_version)
 );
 
 create table ledger_pending_legs (
-  entry_id bigint not null references ledger_entries (id),
+  entry_id bigint not null,
+  entry_xid xid8 not null default pg_current_xact_id(),
   leg smallint not null check (leg >= 0),
   account_id bigint not null references ledger_accounts (id),
   currency text not null,
   amount bigint not null check (amount <> 0),
-  primary key (entry_id, leg)
+  primary key (entry_id, leg),
+  foreign key (entry_id, entry_xid) references ledger_entries (id, created_xid)
 );
 create index ledger_pending_legs_account on ledger_pending_legs (account_id);

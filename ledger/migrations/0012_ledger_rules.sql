@@ -1,5 +1,8 @@
 -- Rules the database enforces whoever writes to it. Error codes LD1xx mark a broken rule; the
--- posting functions (0013) never trip them in normal operation.
+-- posting functions (0013) never trip them in normal operation. Functions on the posting path
+-- reach a few rows by key in every statement: they run with enable_seqscan off, so each plan is
+-- an index probe whatever the statistics said when it was cached (a new ledger's tables look
+-- empty), and with generic plans, so nothing is planned again on each call.
 
 -- Journal entries, postings, reservations and currencies are append-only: corrections are new
 -- (reversal) entries, never edits.
@@ -32,48 +35,75 @@ create trigger ledger_accounts_no_delete before delete on ledger_accounts
 create trigger ledger_accounts_no_truncate before truncate on ledger_accounts
   for each statement execute function ledger_reject_change();
 
--- An account's money columns change only as a side effect of inserting a posting, a pending
--- leg or a resolution: the triggers below update the account row, so they run one trigger level
--- deeper than any statement a client can send. That keeps balance = sum of postings.
-create function ledger_accounts_guard() returns trigger
+-- An account's money columns change only as a side effect of inserting postings, pending legs
+-- or a resolution: the triggers below update the account rows, one trigger level below any
+-- statement a client sends. So a client's UPDATE of a balance is refused, and the cached
+-- balance stays the sum of the postings.
+create function ledger_accounts_before_insert() returns trigger
 language plpgsql as $$
 begin
-  if tg_op = 'INSERT' then
-    if new.balance <> 0 or new.version <> 0 or new.pending_out <> 0 or new.pending_in <> 0 then
-      raise exception 'a ledger account starts empty: its balance moves only through postings'
-        using errcode = 'LD101';
-    end if;
-    return new;
+  if new.balance <> 0 or new.version <> 0 or new.pending_out <> 0 or new.pending_in <> 0 then
+    raise exception 'a ledger account starts empty: its balance moves only through postings'
+      using errcode = 'LD101';
   end if;
+  if not coalesce(case new.kind
+      when 'psp_clearing' then new.platform_id is null and new.escrow_id is null and new.seller_id is null
+      when 'escrow_holding' then new.platform_id is not null and new.escrow_id is not null
+        and new.seller_id is null and new.provider is null
+      when 'seller_payable' then new.platform_id is not null and new.seller_id is not null
+        and new.escrow_id is null and new.provider is null
+      when 'buyer_refund' then new.platform_id is not null and new.escrow_id is null
+        and new.seller_id is null and new.provider is null
+      when 'platform_fee_revenue' then new.platform_id is not null and new.escrow_id is null
+        and new.seller_id is null and new.provider is null
+    end, false) or '' in (new.platform_id, new.escrow_id, new.seller_id, new.provider) then
+    raise exception 'not a valid % account: platform %, escrow %, seller %, provider %', new.kind,
+      new.platform_id, new.escrow_id, new.seller_id, new.provider using errcode = 'LD101';
+  end if;
+  new.may_go_negative := ledger_is_hot(new.kind);
+  if new.shard < 0 or new.shard >= ledger_hot_shards() or (new.shard > 0 and not new.may_go_negative) then
+    raise exception 'shard % is not valid for a % account', new.shard, new.kind using errcode = 'LD101';
+  end if;
+  new.ref_key := ledger_ref_key(new.kind, new.currency, new.platform_id, new.escrow_id,
+                                new.seller_id, new.provider);
+  return new;
+end
+$$;
+
+create trigger ledger_accounts_before_insert before insert on ledger_accounts
+  for each row execute function ledger_accounts_before_insert();
+
+create function ledger_accounts_reject_update() returns trigger
+language plpgsql as $$
+begin
   if (new.kind, new.currency, new.platform_id, new.escrow_id, new.seller_id, new.provider,
-      new.shard, new.created_at)
+      new.shard, new.ref_key, new.may_go_negative, new.created_at)
      is distinct from (old.kind, old.currency, old.platform_id, old.escrow_id, old.seller_id,
-      old.provider, old.shard, old.created_at) then
+      old.provider, old.shard, old.ref_key, old.may_go_negative, old.created_at) then
     raise exception 'ledger account % cannot be renamed or moved', old.id using errcode = 'LD101';
   end if;
   if (new.balance, new.version, new.pending_out, new.pending_in)
-     is distinct from (old.balance, old.version, old.pending_out, old.pending_in)
-     and pg_trigger_depth() < 2 then
+     is distinct from (old.balance, old.version, old.pending_out, old.pending_in) then
     raise exception 'the balance of ledger account % moves only through postings', old.id
-      using errcode = 'LD101';
-  end if;
-  if new.version - old.version not in (0, 1) or (new.version = old.version) <> (new.balance = old.balance) then
-    raise exception 'ledger account %: one posting moves the version by exactly one', old.id
       using errcode = 'LD101';
   end if;
   return new;
 end
 $$;
 
-create trigger ledger_accounts_guard before insert or update on ledger_accounts
-  for each row execute function ledger_accounts_guard();
+-- The WHEN clause is evaluated before the trigger level is raised: depth 0 is a statement from
+-- a client (or a function it called), the ledger's own triggers run at depth 1 and more.
+create trigger ledger_accounts_reject_update before update on ledger_accounts
+  for each row when (pg_trigger_depth() < 1) execute function ledger_accounts_reject_update();
 
 create function ledger_entries_before_insert() returns trigger
 language plpgsql as $$
 declare
   v_target ledger_entries%rowtype;
 begin
-  new.created_xid := pg_current_xact_id();
+  if new.created_xid <> pg_current_xact_id() then
+    raise exception 'created_xid is the inserting transaction''s id' using errcode = 'LD102';
+  end if;
   if new.pending_entry_id is not null then
     select * into v_target from ledger_entries where id = new.pending_entry_id;
     if not found or v_target.phase <> 'pending' or v_target.platform_id <> new.platform_id
@@ -94,12 +124,16 @@ end
 $$;
 
 create trigger ledger_entries_before_insert before insert on ledger_entries
-  for each row execute function ledger_entries_before_insert();
+  for each row
+  when (new.created_xid <> pg_current_xact_id() or new.pending_entry_id is not null
+        or new.reverses_entry_id is not null)
+  execute function ledger_entries_before_insert();
 
 -- Resolving a pending entry (post or void) releases its whole reservation; a post's postings
 -- then move what was actually settled.
 create function ledger_release_reservation() returns trigger
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 begin
   update ledger_accounts a
      set pending_out = a.pending_out - r.out_amount, pending_in = a.pending_in - r.in_amount
@@ -115,124 +149,137 @@ $$;
 create trigger ledger_entries_release after insert on ledger_entries
   for each row when (new.pending_entry_id is not null) execute function ledger_release_reservation();
 
--- Shared by postings and pending legs: they join an entry of the right phase, created in this
--- very transaction (so nothing is ever added to a committed entry).
-create function ledger_assert_open_entry(p_entry_id bigint, p_phases text[]) returns void
-language plpgsql as $$
+-- Postings carry the version and balance their account reaches with them. Once per INSERT
+-- statement, every account's new postings must continue its history exactly (versions
+-- old+1..old+n, each balance_after = the previous one + amount) in the account's currency,
+-- in the inserting transaction; then the account takes the whole delta in one update.
+create function ledger_apply_postings() returns trigger
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
-  v_phase text;
-  v_xid xid8;
+  v_bad record;
 begin
-  select phase, created_xid into v_phase, v_xid from ledger_entries where id = p_entry_id;
-  if not found then
-    raise exception 'entry % does not exist', p_entry_id using errcode = 'LD102';
+  with per_account as (
+    select account_id, sum(amount)::int8 as total, count(*) as n from inserted group by account_id
+  ), applied as (
+    update ledger_accounts a set balance = a.balance + p.total, version = a.version + p.n
+      from per_account p
+     where a.id = p.account_id
+    returning a.id, a.currency, a.balance - p.total as old_balance, a.version - p.n as old_version
+  )
+  select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency, i.entry_xid
+    into v_bad
+    from (select i.*, sum(i.amount) over w as running, row_number() over w as nth
+            from inserted i window w as (partition by i.account_id order by i.account_version)) i
+    left join applied t on t.id = i.account_id
+   where t.id is null or i.currency <> t.currency or i.entry_xid <> pg_current_xact_id()
+      or i.account_version <> t.old_version + i.nth or i.balance_after <> t.old_balance + i.running
+   limit 1;
+  if found then
+    if v_bad.account_currency is not null and v_bad.currency <> v_bad.account_currency then
+      raise exception 'posting in % on account % held in %', v_bad.currency, v_bad.account_id,
+        v_bad.account_currency using errcode = 'LD004';
+    end if;
+    raise exception 'posting % of entry % does not continue the history of account %',
+      v_bad.leg, v_bad.entry_id, v_bad.account_id using errcode = 'LD102';
   end if;
-  if v_xid <> pg_current_xact_id() then
-    raise exception 'entry % is already committed: legs join an entry only in the transaction that creates it',
-      p_entry_id using errcode = 'LD102';
-  end if;
-  if not v_phase = any (p_phases) then
-    raise exception 'a % entry cannot take this kind of leg', v_phase using errcode = 'LD102';
-  end if;
+  return null;
 end
 $$;
 
-create function ledger_apply_posting() returns trigger
-language plpgsql as $$
+create trigger ledger_postings_apply after insert on ledger_postings
+  referencing new table as inserted
+  for each statement execute function ledger_apply_postings();
+
+create function ledger_apply_pending_legs() returns trigger
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
-  v_currency text;
+  v_bad record;
 begin
-  perform ledger_assert_open_entry(new.entry_id, array['final', 'post']);
-  update ledger_accounts set balance = balance + new.amount, version = version + 1
-   where id = new.account_id
-   returning currency, version, balance into v_currency, new.account_version, new.balance_after;
-  if not found then
-    raise exception 'account % does not exist', new.account_id using errcode = 'LD102';
+  with per_account as (
+    select account_id, sum(greatest(-amount, 0))::int8 as out_amount,
+           sum(greatest(amount, 0))::int8 as in_amount
+      from inserted group by account_id
+  ), applied as (
+    update ledger_accounts a
+       set pending_out = a.pending_out + p.out_amount, pending_in = a.pending_in + p.in_amount
+      from per_account p
+     where a.id = p.account_id
+    returning a.id, a.currency
+  )
+  select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency
+    into v_bad
+    from inserted i left join applied t on t.id = i.account_id
+   where t.id is null or i.currency <> t.currency or i.entry_xid <> pg_current_xact_id()
+   limit 1;
+  if found then
+    if v_bad.account_currency is not null and v_bad.currency <> v_bad.account_currency then
+      raise exception 'pending leg in % on account % held in %', v_bad.currency, v_bad.account_id,
+        v_bad.account_currency using errcode = 'LD004';
+    end if;
+    raise exception 'pending leg % of entry % is not valid for account %',
+      v_bad.leg, v_bad.entry_id, v_bad.account_id using errcode = 'LD102';
   end if;
-  if v_currency <> new.currency then
-    raise exception 'posting in % on account % held in %', new.currency, new.account_id, v_currency
-      using errcode = 'LD004';
-  end if;
-  return new;
+  return null;
 end
 $$;
 
-create trigger ledger_postings_apply before insert on ledger_postings
-  for each row execute function ledger_apply_posting();
+create trigger ledger_pending_legs_apply after insert on ledger_pending_legs
+  referencing new table as inserted
+  for each statement execute function ledger_apply_pending_legs();
 
-create function ledger_apply_pending_leg() returns trigger
-language plpgsql as $$
-declare
-  v_currency text;
-begin
-  perform ledger_assert_open_entry(new.entry_id, array['pending']);
-  update ledger_accounts
-     set pending_out = pending_out + greatest(-new.amount, 0),
-         pending_in = pending_in + greatest(new.amount, 0)
-   where id = new.account_id
-   returning currency into v_currency;
-  if not found then
-    raise exception 'account % does not exist', new.account_id using errcode = 'LD102';
-  end if;
-  if v_currency <> new.currency then
-    raise exception 'pending leg in % on account % held in %', new.currency, new.account_id, v_currency
-      using errcode = 'LD004';
-  end if;
-  return new;
-end
-$$;
-
-create trigger ledger_pending_legs_apply before insert on ledger_pending_legs
-  for each row execute function ledger_apply_pending_leg();
-
--- Checked at commit, once per entry, when all its legs are in: at least two legs, zero sum per
--- currency, escrow holding legs only for the entry's own escrow, and a post never settles more
--- than its pending leg reserved.
+-- Checked at commit, once per entry, when all its legs are in: legs of the kind its phase takes
+-- (postings for final and post, pending legs for pending, none for void), at least two of them,
+-- a zero sum per currency, holding accounts of the entry's own escrow only, and a post never
+-- settling more than its pending leg reserved.
 create function ledger_check_entry() returns trigger
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
   v_legs bigint;
   v_unbalanced text;
+  v_foreign_holding boolean;
+  v_stray bigint;
 begin
+  -- Scalar subqueries keep every account lookup an index probe, however small the table was
+  -- when the plan was cached.
+  select coalesce(sum(n), 0), string_agg(currency || ' ' || total, ', ') filter (where total <> 0),
+         coalesce(bool_or(foreign_holding), false)
+    into v_legs, v_unbalanced, v_foreign_holding
+    from (
+      select l.currency, count(*) as n, sum(l.amount) as total,
+             bool_or((select a.kind = 'escrow_holding' and a.escrow_id is distinct from new.escrow_id
+                        from ledger_accounts a where a.id = l.account_id)) as foreign_holding
+        from (select account_id, currency, amount from ledger_postings
+               where entry_id = new.id and new.phase in ('final', 'post')
+              union all
+              select account_id, currency, amount from ledger_pending_legs
+               where entry_id = new.id and new.phase = 'pending') l
+       group by l.currency
+    ) per_currency;
+  v_stray := case when new.phase = 'pending'
+      then (select count(*) from ledger_postings where entry_id = new.id)
+      else (select count(*) from ledger_pending_legs where entry_id = new.id) end;
   if new.phase = 'void' then
-    v_legs := (select count(*) from ledger_postings where entry_id = new.id)
-            + (select count(*) from ledger_pending_legs where entry_id = new.id);
-    if v_legs > 0 then
-      raise exception 'void entry % moves nothing but has % leg(s)', new.id, v_legs using errcode = 'LD103';
-    end if;
-    return null;
+    v_stray := v_stray + (select count(*) from ledger_postings where entry_id = new.id);
   end if;
 
-  if new.phase = 'pending' then
-    select coalesce(sum(n), 0), string_agg(currency || ' ' || total, ', ') filter (where total <> 0)
-      into v_legs, v_unbalanced
-      from (select currency, count(*) as n, sum(amount) as total
-              from ledger_pending_legs where entry_id = new.id group by currency) per_currency;
-  else
-    select coalesce(sum(n), 0), string_agg(currency || ' ' || total, ', ') filter (where total <> 0)
-      into v_legs, v_unbalanced
-      from (select currency, count(*) as n, sum(amount) as total
-              from ledger_postings where entry_id = new.id group by currency) per_currency;
+  if v_stray > 0 then
+    raise exception 'a % entry (%) cannot have % leg(s) of that kind', new.phase, new.id, v_stray
+      using errcode = 'LD103';
   end if;
-  if v_legs < 2 then
+  if new.phase <> 'void' and v_legs < 2 then
     raise exception 'entry % has % leg(s): at least two are required', new.id, v_legs
       using errcode = 'LD103';
   end if;
   if v_unbalanced is not null then
     raise exception 'entry % does not sum to zero: %', new.id, v_unbalanced using errcode = 'LD103';
   end if;
-
-  if exists (
-    select from ledger_postings p join ledger_accounts a on a.id = p.account_id
-     where p.entry_id = new.id and a.kind = 'escrow_holding' and a.escrow_id is distinct from new.escrow_id
-    union all
-    select from ledger_pending_legs l join ledger_accounts a on a.id = l.account_id
-     where l.entry_id = new.id and a.kind = 'escrow_holding' and a.escrow_id is distinct from new.escrow_id
-  ) then
+  if v_foreign_holding then
     raise exception 'entry % touches the holding account of an escrow other than its own (%)',
       new.id, coalesce(new.escrow_id, 'none') using errcode = 'LD103';
   end if;
-
   if new.phase = 'post' and exists (
     select from ledger_postings p
      where p.entry_id = new.id and not exists (

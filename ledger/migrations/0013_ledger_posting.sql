@@ -1,5 +1,6 @@
 -- The posting path: one function call (one round trip, one transaction) per entry. Error codes
--- LD0xx are business outcomes that ledger/errors.ts turns into typed errors.
+-- LD0xx are business outcomes that ledger/errors.ts turns into typed errors. enable_seqscan is
+-- off in these functions for the reason given in 0012.
 
 -- Hot accounts: an entry uses the shard its idempotency key hashes to, so a retried request
 -- lands on the same rows.
@@ -22,7 +23,8 @@ $$;
 
 -- The account a leg refers to, created on first use.
 create function ledger_account_for(p_leg jsonb, p_platform_id text, p_shard smallint) returns bigint
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
   v_kind text := p_leg->>'kind';
   v_currency text := p_leg->>'currency';
@@ -52,8 +54,10 @@ begin
           detail = jsonb_build_object('escrowId', v_escrow, 'expected', v_other, 'actual', v_currency)::text;
     end if;
   end if;
-  insert into ledger_accounts (kind, currency, platform_id, escrow_id, seller_id, provider, shard)
-  values (v_kind, v_currency, v_platform, v_escrow, p_leg->>'sellerId', p_leg->>'provider', v_shard)
+  insert into ledger_accounts (kind, currency, platform_id, escrow_id, seller_id, provider, shard,
+                               ref_key, may_go_negative)
+  values (v_kind, v_currency, v_platform, v_escrow, p_leg->>'sellerId', p_leg->>'provider', v_shard,
+          v_key, ledger_is_hot(v_kind))
   on conflict (ref_key, shard) do nothing
   returning id into v_id;
   if v_id is null then
@@ -63,11 +67,31 @@ begin
 end
 $$;
 
+-- Inserts an entry's postings. p_ids/p_amounts/p_currencies are its legs in order; the
+-- accounts must be locked by the caller, and p_locked lists their (id, version, balance) so
+-- each posting can carry the version and balance its account reaches with it.
+create function ledger_insert_postings(
+  p_entry_id bigint, p_ids bigint[], p_currencies text[], p_amounts bigint[],
+  p_locked_ids bigint[], p_versions bigint[], p_balances bigint[]
+) returns void
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
+begin
+  insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
+  select p_entry_id, u.n - 1, u.id, u.currency, u.amount,
+         l.version + row_number() over w, l.balance + (sum(u.amount) over w)::int8
+    from unnest(p_ids, p_currencies, p_amounts) with ordinality as u(id, currency, amount, n)
+    join unnest(p_locked_ids, p_versions, p_balances) as l(id, version, balance) on l.id = u.id
+  window w as (partition by u.id order by u.n);
+end
+$$;
+
 -- Posts a final entry or creates a pending one. p: { platformId, idempotencyKey, requestHash (hex
 -- sha-256), kind, phase: final|pending, escrowId?, reversesEntryId?, metadata, legs: [{ kind,
 -- currency, platformId?, escrowId?, sellerId?, provider?, amount (text) }] }.
 create function ledger_post(p jsonb) returns jsonb
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
   v_platform text := p->>'platformId';
   v_key text := p->>'idempotencyKey';
@@ -75,9 +99,12 @@ declare
   v_phase text := p->>'phase';
   v_shard smallint := ledger_shard_for(v_key);
   v_existing ledger_entries;
-  v_ids bigint[] := '{}';
-  v_amounts bigint[] := '{}';
-  v_currencies text[] := '{}';
+  v_ids bigint[];
+  v_amounts bigint[];
+  v_currencies text[];
+  v_locked_ids bigint[] := '{}';
+  v_versions bigint[] := '{}';
+  v_balances bigint[] := '{}';
   v_leg record;
   v_account record;
   v_change bigint;
@@ -87,27 +114,38 @@ begin
   if v_phase not in ('final', 'pending') then
     raise exception 'phase must be final or pending, not %', v_phase using errcode = 'LD009';
   end if;
-  select * into v_existing from ledger_entries where platform_id = v_platform and idempotency_key = v_key;
-  if found then
-    return ledger_replay(v_existing, v_hash, v_phase);
-  end if;
-
-  -- Accounts are resolved (and created) in key order, then locked in id order: concurrent
-  -- entries over the same accounts, in whatever leg order, queue instead of deadlocking.
-  for v_leg in
-    select e.value as leg, e.n,
-           ledger_ref_key(e.value->>'kind', e.value->>'currency', e.value->>'platformId',
-             e.value->>'escrowId', e.value->>'sellerId', e.value->>'provider') as ref_key
-      from jsonb_array_elements(p->'legs') with ordinality as e(value, n)
-     order by ref_key
   loop
-    v_ids[v_leg.n] := ledger_account_for(v_leg.leg, v_platform, v_shard);
-    v_amounts[v_leg.n] := (v_leg.leg->>'amount')::bigint;
-    v_currencies[v_leg.n] := v_leg.leg->>'currency';
+    -- One index probe per leg (a join could hash the whole accounts table).
+    select array_agg((
+             select a.id from ledger_accounts a
+              where a.ref_key = ledger_ref_key(e.value->>'kind', e.value->>'currency',
+                      e.value->>'platformId', e.value->>'escrowId', e.value->>'sellerId', e.value->>'provider')
+                and a.shard = case when ledger_is_hot(e.value->>'kind') then v_shard else 0 end
+           ) order by e.n),
+           array_agg((e.value->>'amount')::bigint order by e.n),
+           array_agg(e.value->>'currency' order by e.n)
+      into v_ids, v_amounts, v_currencies
+      from jsonb_array_elements(p->'legs') with ordinality as e(value, n);
+    exit when array_position(v_ids, null) is null;
+    -- First use of some account: create the missing ones in key order, so that concurrent
+    -- creators queue instead of deadlocking.
+    for v_leg in
+      select e.value as leg,
+             ledger_ref_key(e.value->>'kind', e.value->>'currency', e.value->>'platformId',
+               e.value->>'escrowId', e.value->>'sellerId', e.value->>'provider') as ref_key
+        from jsonb_array_elements(p->'legs') with ordinality as e(value, n)
+       where v_ids[e.n] is null
+       order by ref_key
+    loop
+      perform ledger_account_for(v_leg.leg, v_platform, v_shard);
+    end loop;
   end loop;
 
+  -- Lock the entry's accounts in id order: entries over the same accounts queue, never
+  -- deadlock. Refuse another platform's account, and note the first guarded account the entry
+  -- would overdraw (a final entry moves the balance; a pending one reserves its outgoing legs).
   for v_account in
-    select id, kind, currency, platform_id, may_go_negative, balance, pending_out
+    select id, kind, currency, platform_id, may_go_negative, balance, pending_out, version
       from ledger_accounts where id = any (v_ids) order by id for update
   loop
     if v_account.platform_id is not null and v_account.platform_id <> v_platform then
@@ -115,10 +153,12 @@ begin
         using errcode = 'LD008', detail = jsonb_build_object('accountId', v_account.id::text)::text;
     end if;
     if not v_account.may_go_negative and v_short is null then
-      -- A final entry moves the balance; a pending one reserves only its outgoing legs.
-      select coalesce(sum(u.amount), 0) into v_change
-        from unnest(v_ids, v_amounts) as u(id, amount)
-       where u.id = v_account.id and (v_phase = 'final' or u.amount < 0);
+      v_change := 0;
+      for i in 1 .. cardinality(v_ids) loop
+        if v_ids[i] = v_account.id and (v_phase = 'final' or v_amounts[i] < 0) then
+          v_change := v_change + v_amounts[i];
+        end if;
+      end loop;
       if v_account.balance - v_account.pending_out + v_change < 0 then
         v_short := jsonb_build_object(
           'accountId', v_account.id::text, 'kind', v_account.kind, 'currency', v_account.currency,
@@ -127,19 +167,23 @@ begin
           'requested', (-v_change)::text);
       end if;
     end if;
+    v_locked_ids := v_locked_ids || v_account.id;
+    v_versions := v_versions || v_account.version;
+    v_balances := v_balances || v_account.balance;
   end loop;
 
-  -- A duplicate that held these locks has committed by now: replay it rather than report the
-  -- funds it already moved as missing.
-  select * into v_existing from ledger_entries where platform_id = v_platform and idempotency_key = v_key;
-  if found then
-    return ledger_replay(v_existing, v_hash, v_phase);
-  end if;
   if v_short is not null then
+    -- A duplicate of this request that held these locks has committed by now: replay it rather
+    -- than report the funds it moved as missing.
+    select * into v_existing from ledger_entries where platform_id = v_platform and idempotency_key = v_key;
+    if found then
+      return ledger_replay(v_existing, v_hash, v_phase);
+    end if;
     raise exception 'insufficient funds in account %', v_short->>'accountId'
       using errcode = 'LD001', detail = v_short::text;
   end if;
 
+  -- The idempotency key is claimed here: a replay finds the original entry and moves nothing.
   insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id,
                               reverses_entry_id, metadata)
   values (v_platform, v_key, v_hash, p->>'kind', v_phase, p->>'escrowId',
@@ -151,13 +195,9 @@ begin
     return ledger_replay(v_existing, v_hash, v_phase);
   end if;
 
-  -- Credits first, so an account that is both credited and debited by this entry never dips
-  -- below zero half-way.
   if v_phase = 'final' then
-    insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-    select v_entry_id, u.n - 1, u.id, u.currency, u.amount, 0, 0
-      from unnest(v_ids, v_currencies, v_amounts) with ordinality as u(id, currency, amount, n)
-     order by u.amount desc;
+    perform ledger_insert_postings(v_entry_id, v_ids, v_currencies, v_amounts,
+                                   v_locked_ids, v_versions, v_balances);
   else
     insert into ledger_pending_legs (entry_id, leg, account_id, currency, amount)
     select v_entry_id, u.n - 1, u.id, u.currency, u.amount
@@ -170,7 +210,8 @@ $$;
 -- Resolves a pending entry once: post (all, or part of a two-leg entry) or void. p: {
 -- pendingEntryId, idempotencyKey, requestHash, action: post|void, amount?, metadata }.
 create function ledger_resolve(p jsonb) returns jsonb
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
 declare
   v_pending_id bigint := (p->>'pendingEntryId')::bigint;
   v_key text := p->>'idempotencyKey';
@@ -182,6 +223,9 @@ declare
   v_ids bigint[];
   v_amounts bigint[];
   v_currencies text[];
+  v_locked_ids bigint[];
+  v_versions bigint[];
+  v_balances bigint[];
   v_entry_id bigint;
 begin
   if v_action not in ('post', 'void') then
@@ -228,7 +272,9 @@ begin
     v_amounts := array[sign(v_amounts[1]) * v_amount, sign(v_amounts[2]) * v_amount];
   end if;
 
-  perform from ledger_accounts where id = any (v_ids) order by id for update;
+  select array_agg(id), array_agg(version), array_agg(balance)
+    into v_locked_ids, v_versions, v_balances
+    from (select id, version, balance from ledger_accounts where id = any (v_ids) order by id for update) locked;
   insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id,
                               pending_entry_id, metadata)
   values (v_pending.platform_id, v_key, v_hash, v_pending.kind, v_action, v_pending.escrow_id,
@@ -241,10 +287,8 @@ begin
     return ledger_replay(v_existing, v_hash, v_action);
   end if;
   if v_action = 'post' then
-    insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-    select v_entry_id, u.n - 1, u.id, u.currency, u.amount, 0, 0
-      from unnest(v_ids, v_currencies, v_amounts) with ordinality as u(id, currency, amount, n)
-     order by u.amount desc;
+    perform ledger_insert_postings(v_entry_id, v_ids, v_currencies, v_amounts,
+                                   v_locked_ids, v_versions, v_balances);
   end if;
   return jsonb_build_object('entryId', v_entry_id::text, 'created', true);
 end
