@@ -80,11 +80,11 @@ describe('webhooks through the API (real auth, app, workflow, sandbox PSP)', () 
 
     // Redeliver the first event.
     const first = deliveries.at(-1);
+    const before = receiver.requests.length;
     const again = await h.call('POST', `/v1/webhook-deliveries/${first?.id}/redeliver`, {
       token: platform.apiKey,
     });
     expect(again.status, again.text).toBe(202);
-    const before = receiver.requests.length;
     await eventually(() => expect(receiver.requests.length).toBe(before + 1));
     expect(receiver.requests.at(-1)?.webhookId).toBe(`evt_${escrow.id}_1`);
     expect(receiver.requests.at(-1)?.signatureValid).toBe(true);
