@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ZodError } from 'zod';
 import type { Sql } from '../../infra/db.js';
 import {
   type DeliveryScope,
@@ -9,8 +8,11 @@ import {
   redeliver,
 } from '../../webhooks/deliveries.js';
 import { createEndpoint, listEndpoints, newEndpointId } from '../../webhooks/endpoints.js';
+import { validationHook } from '../errors.js';
+import { bearer } from '../openapi.js';
 import type { Principal } from '../principal.js';
 import { ProblemError } from '../problem.js';
+import { ProblemSchema } from '../schemas/common.js';
 
 /** Same shape as the app's Idempotency-Key wrapper (api/idempotency.ts), used when given. */
 type Idempotent = <T extends Response>(
@@ -26,7 +28,7 @@ export interface WebhookRouteDeps {
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
-const security = [{ bearerAuth: [] }];
+const security = bearer;
 
 // ---- Schemas (they are the OpenAPI document too) ----
 
@@ -149,16 +151,9 @@ const IdempotencyKeyHeader = z.object({
   }),
 });
 
-const ProblemBody = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
 const problem = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemBody } },
+  content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 const authProblems = {
   401: problem('No credential, or not a valid one'),
@@ -454,33 +449,4 @@ function jsonBody(): MiddlewareHandler {
     }
     await next();
   };
-}
-
-const LOCATION: Record<string, string> = { json: 'body', query: 'query', param: 'path' };
-
-/** A request that fails its schema: 422 with one error per field (`body.url`, `query.limit`). */
-function validationHook(
-  result: { success: true } | { success: false; error: ZodError; target?: string },
-): void {
-  if (result.success) return;
-  const where = LOCATION[result.target ?? 'json'] ?? result.target ?? 'body';
-  const errors = result.error.issues.flatMap((issue) => {
-    const path = [where, ...issue.path.map(String)];
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        field: [...path, key].join('.'),
-        message: 'unknown field: this API does not accept it',
-      }));
-    }
-    return [{ field: path.join('.'), message: issue.message }];
-  });
-  throw new ProblemError(
-    422,
-    'validation-failed',
-    'Invalid request',
-    `${errors.length} field${errors.length === 1 ? ' is' : 's are'} invalid: ${errors
-      .map((e) => e.field)
-      .join(', ')}`,
-    { errors },
-  );
 }
