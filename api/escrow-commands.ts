@@ -1,4 +1,8 @@
-import { type Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EscrowTerms, Rejection } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
@@ -14,7 +18,14 @@ import {
   paymentLinkUpdate,
   stateQuery,
 } from '../workflows/messages.js';
-import { BuyerId, EscrowAmount, EscrowCurrency, EscrowStatus, PlatformId, SellerId } from '../workflows/search-attributes.js';
+import {
+  BuyerId,
+  EscrowAmount,
+  EscrowCurrency,
+  EscrowStatus,
+  PlatformId,
+  SellerId,
+} from '../workflows/search-attributes.js';
 
 /** Refused by the workflow's validator: nothing was written; carries the reason and status. */
 export class ActionRejectedError extends Error {
@@ -52,7 +63,9 @@ export async function startEscrow(
       { key: EscrowCurrency, value: terms.currency },
     ],
   });
-  return client.workflow.executeUpdateWithStart(paymentLinkUpdate, { startWorkflowOperation: start });
+  return client.workflow.executeUpdateWithStart(paymentLinkUpdate, {
+    startWorkflowOperation: start,
+  });
 }
 
 /** Runs an action Update; a validator refusal becomes an ActionRejectedError. */
@@ -78,8 +91,14 @@ export async function performAction<A extends Action>(
   }
 }
 
-export async function confirmPayment(client: Client, escrowId: string, payment: PaymentConfirmation): Promise<void> {
-  await client.workflow.getHandle(escrowWorkflowId(escrowId)).signal(paymentConfirmedSignal, payment);
+export async function confirmPayment(
+  client: Client,
+  escrowId: string,
+  payment: PaymentConfirmation,
+): Promise<void> {
+  await client.workflow
+    .getHandle(escrowWorkflowId(escrowId))
+    .signal(paymentConfirmedSignal, payment);
 }
 
 export async function queryEscrow(client: Client, escrowId: string): Promise<EscrowView> {

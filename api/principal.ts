@@ -8,7 +8,13 @@ export type Principal =
   | { kind: 'platform'; platformId: string }
   | { kind: 'ops' }
   /** A short-lived token scoped to one escrow and one role. */
-  | { kind: 'party'; platformId: string; escrowId: string; role: 'buyer' | 'seller'; expiresAt: string };
+  | {
+      kind: 'party';
+      platformId: string;
+      escrowId: string;
+      role: 'buyer' | 'seller';
+      expiresAt: string;
+    };
 
 /** The lifecycle role a principal acts as. */
 export const roleOf = (principal: Principal): Role =>

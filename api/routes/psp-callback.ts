@@ -25,11 +25,18 @@ export function pspCallbackRoutes({ sql, temporal, logger, providers }: Callback
   return new Hono().on(['GET', 'POST'], '/v1/psp/:provider/callback', async (c) => {
     const provider = providers.find((p) => p.name === c.req.param('provider'));
     if (!provider) {
-      throw new ProblemError(404, 'unknown-provider', 'Unknown provider', `No provider named ${c.req.param('provider')}`);
+      throw new ProblemError(
+        404,
+        'unknown-provider',
+        'Unknown provider',
+        `No provider named ${c.req.param('provider')}`,
+      );
     }
     const answer = (outcome: CallbackOutcome) => {
       const ack = provider.acknowledge(outcome);
-      return c.body(JSON.stringify(ack.body), ack.status as 200, { 'content-type': ack.contentType });
+      return c.body(JSON.stringify(ack.body), ack.status as 200, {
+        'content-type': ack.contentType,
+      });
     };
     const verification = provider.verifyCallback({
       method: c.req.method,
@@ -48,13 +55,20 @@ export function pspCallbackRoutes({ sql, temporal, logger, providers }: Callback
     }
     if (event.amount !== escrow.amount || event.currency !== escrow.currency) {
       log.warn(
-        { escrowId: escrow.id, expected: `${escrow.amount} ${escrow.currency}`, got: `${event.amount} ${event.currency}` },
+        {
+          escrowId: escrow.id,
+          expected: `${escrow.amount} ${escrow.currency}`,
+          got: `${event.amount} ${event.currency}`,
+        },
         'callback amount or currency mismatch: rejected',
       );
       return answer('invalid_amount');
     }
     if (event.status !== 'succeeded') {
-      log.info({ escrowId: escrow.id, providerTransactionId: event.providerTransactionId }, 'payment failed at the provider');
+      log.info(
+        { escrowId: escrow.id, providerTransactionId: event.providerTransactionId },
+        'payment failed at the provider',
+      );
       return answer('confirmed');
     }
     if (escrow.view.payment?.providerTransactionId === event.providerTransactionId) {
@@ -66,7 +80,10 @@ export function pspCallbackRoutes({ sql, temporal, logger, providers }: Callback
       currency: event.currency,
       paidAt: event.paidAt.toISOString(),
     });
-    log.info({ escrowId: escrow.id, providerTransactionId: event.providerTransactionId }, 'payment confirmed');
+    log.info(
+      { escrowId: escrow.id, providerTransactionId: event.providerTransactionId },
+      'payment confirmed',
+    );
     return answer('confirmed');
   });
 }
