@@ -39,16 +39,20 @@ export async function claimDue(
 ): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
   return sql<ClaimedDelivery[]>`
-    with candidates as (
+    with busy as (
+      select endpoint_id, count(*) as in_flight
+        from webhook_deliveries
+       where status = 'delivering' and lease_until >= now()
+       group by endpoint_id
+    ), candidates as (
       select d.id,
              row_number() over (
                partition by d.endpoint_id
                order by coalesce(d.next_attempt_at, d.lease_until), d.position) as rank,
-             (select count(*) from webhook_deliveries f
-               where f.endpoint_id = d.endpoint_id and f.status = 'delivering'
-                 and f.lease_until >= now()) as in_flight
+             coalesce(b.in_flight, 0) as in_flight
         from webhook_deliveries d
         join webhook_endpoints e on e.id = d.endpoint_id
+        left join busy b on b.endpoint_id = d.endpoint_id
        where e.enabled
          and ((d.status = 'pending' and d.next_attempt_at <= now())
               or (d.status = 'delivering' and d.lease_until < now()))
