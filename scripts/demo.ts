@@ -1,0 +1,191 @@
+// npm run demo: drives a running `npm run dev` through the public API, printing every step.
+//   1. an escrow paid at the sandbox PSP, shipped, delivered, accepted and paid out;
+//   2. an escrow disputed by the buyer (party token) and resolved by ops as a split.
+// API_URL (default http://HOST:PORT) and OPS_API_KEY come from the same configuration as dev.
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../infra/config.js';
+
+const config = loadConfig();
+const apiUrl = (process.env.API_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
+const started = Date.now();
+
+// biome-ignore lint/suspicious/noExplicitAny: the demo prints what the API answers
+type Json = any;
+
+const say = (text: string) =>
+  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${text}\n`);
+const money = (amount: number, currency: string) =>
+  `${new Intl.NumberFormat('en-US').format(amount)} ${currency}`;
+
+async function api(method: string, path: string, token: string | undefined, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method === 'POST') headers['idempotency-key'] = randomUUID();
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json: Json = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    throw new Error(`${method} ${path} → ${response.status}: ${json?.detail ?? text}`);
+  }
+  return json;
+}
+
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function payAtSandbox(url: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ outcome: 'success' }),
+  });
+  if (!response.ok) throw new Error(`sandbox payment: ${response.status} ${await response.text()}`);
+  const paid = (await response.json()) as { transactionNo?: string };
+  say(`  buyer paid at the sandbox PSP (transaction ${paid.transactionNo ?? '?'})`);
+}
+
+const newEscrow = (reference: string, description: string) => ({
+  reference,
+  buyerId: 'buyer_minh',
+  sellerId: 'seller_lan',
+  amount: 1_500_000,
+  currency: 'VND',
+  description,
+  fee: 30_000,
+  payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'TRAN THI LAN' },
+});
+
+async function printLedger(id: string, apiKey: string) {
+  const l = await api('GET', `/v1/escrows/${id}/ledger`, apiKey);
+  const rows: Array<[string, number]> = [
+    ['funded (paid in by the buyer)', l.funded],
+    ['held in escrow now', l.held],
+    ['released to the seller (fee incl.)', l.released],
+    ['refunded to the buyer', l.refunded],
+    ['platform fee', l.fees],
+    ['paid out to the seller', l.paidOut],
+  ];
+  say(`  ledger for ${id}:`);
+  for (const [label, amount] of rows) {
+    process.stdout.write(
+      `          ${label.padEnd(38)} ${money(amount, l.currency).padStart(14)}\n`,
+    );
+  }
+}
+
+const escrowOf = (id: string, token: string) => api('GET', `/v1/escrows/${id}`, token);
+
+async function main() {
+  say(`API ${apiUrl}`);
+  const ready = await fetch(`${apiUrl}/readyz`).catch(() => undefined);
+  if (!ready?.ok) throw new Error(`the API is not ready at ${apiUrl}: start it with npm run dev`);
+
+  const platform = await api('POST', '/v1/platforms', config.OPS_API_KEY, { name: 'Demo shop' });
+  say(
+    `ops created platform ${platform.id}; its API key is shown once: ${platform.apiKey.slice(0, 24)}…`,
+  );
+  const key = platform.apiKey as string;
+
+  say('— 1. The happy path —');
+  const first = await api('POST', '/v1/escrows', key, newEscrow('order-1001', 'Vintage camera'));
+  say(
+    `created escrow ${first.id}: ${first.status}, ${money(first.amount, first.currency)}, fee ${money(first.fee, first.currency)}`,
+  );
+  say(`  payment link: ${first.payment.url.slice(0, 90)}…`);
+  await payAtSandbox(first.payment.url);
+  await until(
+    'funding',
+    () => escrowOf(first.id, key),
+    (e) => e.status === 'funded',
+  );
+  say('  escrow funded (the PSP notified the API, the workflow booked it)');
+  let e = await api('POST', `/v1/escrows/${first.id}/ship`, key, {
+    carrier: 'GHN',
+    trackingNumber: 'GHN8842001',
+  });
+  say(`shipped → ${e.status}`);
+  e = await api('POST', `/v1/escrows/${first.id}/deliver`, key);
+  say(`delivered → ${e.status} (inspection until ${e.deadlines.inspectionWindow})`);
+  e = await api('POST', `/v1/escrows/${first.id}/accept`, key);
+  say(`buyer accepted → ${e.status}`);
+  e = await until(
+    'payout',
+    () => escrowOf(first.id, key),
+    (x) => x.payout.status === 'paid',
+  );
+  say(`paid out ${money(e.payout.amount, e.currency)} to the seller (payout ${e.payout.payoutId})`);
+  await printLedger(first.id, key);
+
+  say('— 2. A dispute resolved as a split —');
+  const second = await api('POST', '/v1/escrows', key, newEscrow('order-1002', 'Leather jacket'));
+  say(`created escrow ${second.id}`);
+  await payAtSandbox(second.payment.url);
+  await until(
+    'funding',
+    () => escrowOf(second.id, key),
+    (x) => x.status === 'funded',
+  );
+  say('  escrow funded');
+  const tokenFor = async (role: 'buyer' | 'seller') =>
+    (await api('POST', `/v1/escrows/${second.id}/party-tokens`, key, { role, ttlSeconds: 900 }))
+      .token as string;
+  const [buyer, seller] = [await tokenFor('buyer'), await tokenFor('seller')];
+  say('  party tokens issued to the buyer and the seller (this escrow only, 15 minutes)');
+  e = await api('POST', `/v1/escrows/${second.id}/ship`, seller, {
+    carrier: 'Viettel Post',
+    trackingNumber: 'VTP55120',
+  });
+  say(`seller (own token) shipped → ${e.status}`);
+  e = await api('POST', `/v1/escrows/${second.id}/disputes`, buyer, {
+    reason: 'not_as_described',
+    details: 'The jacket is a size smaller than listed.',
+  });
+  say(`buyer (own token) opened a dispute → ${e.status}`);
+  e = await api('POST', `/v1/escrows/${second.id}/disputes/respond`, seller, {
+    message: 'Size chart was in the listing; offering a partial refund.',
+  });
+  say('seller answered the dispute');
+  e = await api('POST', `/v1/escrows/${second.id}/disputes/resolve`, config.OPS_API_KEY, {
+    outcome: 'split',
+    sellerAmount: 1_000_000,
+  });
+  const r = e.dispute.resolution;
+  say(
+    `ops resolved: split → seller ${money(r.sellerAmount, e.currency)}, buyer ${money(r.buyerAmount, e.currency)} → ${e.status}`,
+  );
+  e = await until(
+    'payout and refund',
+    () => escrowOf(second.id, key),
+    (x) => x.payout.status === 'paid' && x.refunds.every((f: Json) => f.status === 'succeeded'),
+  );
+  say(
+    `refunded ${money(e.money.refunded, e.currency)} to the buyer, paid out ${money(e.payout.amount, e.currency)} to the seller`,
+  );
+  await printLedger(second.id, key);
+
+  const check = await api('GET', '/v1/ledger/check', config.OPS_API_KEY);
+  say(`ledger invariants: ${check.ok ? 'OK' : `VIOLATED ${JSON.stringify(check.violations)}`}`);
+  if (!check.ok) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  say(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
