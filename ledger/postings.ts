@@ -173,19 +173,27 @@ export async function reverseEntry(
       provider: string | null;
       amount: bigint;
       entry_escrow_id: string | null;
+      reversed_by: bigint | null;
     }[]
   >`
     select a.kind, a.currency, a.platform_id, a.escrow_id, a.seller_id, a.provider, p.amount,
-           e.escrow_id as entry_escrow_id
+           e.escrow_id as entry_escrow_id,
+           (select r.id from ledger_entries r where r.reverses_entry_id = e.id) as reversed_by
       from ledger_entries e
       join ledger_postings p on p.entry_id = e.id
       join ledger_accounts a on a.id = p.account_id
      where e.id = ${input.entryId} and e.platform_id = ${input.platformId}
      order by p.leg`;
   if (rows.length === 0) {
-    throw new InvalidEntryError(
-      `no posted entry ${input.entryId} for platform ${input.platformId}`,
-    );
+    throw new InvalidEntryError(`no posted entry ${input.entryId} for platform ${input.platformId}`);
+  }
+  const reversedBy = rows[0]?.reversed_by;
+  if (reversedBy !== null && reversedBy !== undefined) {
+    // Retrying the same reversal is a replay; the database refuses any second reversal.
+    const [replay] = await sql<{ id: bigint }[]>`
+      select id from ledger_entries
+       where id = ${reversedBy.toString()} and idempotency_key = ${input.idempotencyKey}`;
+    if (!replay) throw new InvalidEntryError(`entry ${input.entryId} was already reversed by entry ${reversedBy}`);
   }
   const entry: EntryInput = {
     platformId: input.platformId,
