@@ -73,9 +73,11 @@ it('confirms a genuine callback once; repeats are acknowledged as already confir
   const { id } = await stack.create();
   const genuine = ipnUrl({ txnRef: id, amount: 1_500_000, transactionNo: '77' });
   expect(await rspCode(genuine)).toBe('00');
-  await eventually(async () =>
-    expect((await queryEscrow(temporal.client, id)).status).toBe('funded'),
-  );
+  // The route reads the Postgres read model, which the workflow writes right after funding.
+  await eventually(async () => {
+    const [row] = await db.sql<{ status: string }[]>`select status from escrows where id = ${id}`;
+    expect(row?.status).toBe('funded');
+  });
   expect(await rspCode(genuine)).toBe('02');
   const view = await queryEscrow(temporal.client, id);
   expect(view.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
