@@ -7,6 +7,8 @@ export interface Violation {
 
 export interface LedgerCheckReport {
   ok: boolean;
+  /** The rules that were checked. */
+  rules: string[];
   violations: Violation[];
   /** Rules that could not be checked, and why. */
   skipped: Violation[];
@@ -23,7 +25,8 @@ export const TERMINAL_ESCROW_STATUSES = [
   'expired',
 ];
 
-const MAX_PER_RULE = 50;
+/** Violations listed per rule, at most. */
+export const MAX_PER_RULE = 50;
 
 /**
  * Proves the books right, from one consistent snapshot: every check recomputes from postings
@@ -34,7 +37,9 @@ export async function checkLedger(sql: Sql): Promise<LedgerCheckReport> {
     const checkedAt = new Date();
     const violations: Violation[] = [];
     const skipped: Violation[] = [];
+    const rules: string[] = [];
     const add = (rule: string, rows: Array<{ detail: string }>) => {
+      rules.push(rule);
       for (const row of rows) violations.push({ rule, detail: row.detail });
     };
 
@@ -162,6 +167,6 @@ export async function checkLedger(sql: Sql): Promise<LedgerCheckReport> {
       });
     }
 
-    return { ok: violations.length === 0, violations, skipped, checkedAt };
+    return { ok: violations.length === 0, rules, violations, skipped, checkedAt };
   });
 }

@@ -185,7 +185,9 @@ export async function reverseEntry(
      where e.id = ${input.entryId} and e.platform_id = ${input.platformId}
      order by p.leg`;
   if (rows.length === 0) {
-    throw new InvalidEntryError(`no posted entry ${input.entryId} for platform ${input.platformId}`);
+    throw new InvalidEntryError(
+      `no posted entry ${input.entryId} for platform ${input.platformId}`,
+    );
   }
   const reversedBy = rows[0]?.reversed_by;
   if (reversedBy !== null && reversedBy !== undefined) {
@@ -193,7 +195,10 @@ export async function reverseEntry(
     const [replay] = await sql<{ id: bigint }[]>`
       select id from ledger_entries
        where id = ${reversedBy.toString()} and idempotency_key = ${input.idempotencyKey}`;
-    if (!replay) throw new InvalidEntryError(`entry ${input.entryId} was already reversed by entry ${reversedBy}`);
+    if (!replay)
+      throw new InvalidEntryError(
+        `entry ${input.entryId} was already reversed by entry ${reversedBy}`,
+      );
   }
   const entry: EntryInput = {
     platformId: input.platformId,

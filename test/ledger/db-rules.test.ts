@@ -1,6 +1,6 @@
 // Every rule the database enforces, attacked with raw SQL: the ledger's code is not in the way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../infra/db.js';
+import type { Sql, Tx } from '../../infra/db.js';
 import { accountBalance, createPendingEntry, postEntry } from '../../ledger/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fund, holding, PLATFORM, payable, psp, rejection } from './helpers.js';
@@ -20,8 +20,6 @@ async function accountId(ref: { kind: string; escrow_id?: string; currency: stri
   if (!row) throw new Error('no such account');
   return row.id;
 }
-
-type Tx = Parameters<Parameters<Sql['begin']>[0]>[0];
 
 async function insertEntry(
   tx: Tx,
@@ -195,7 +193,9 @@ describe('append-only', () => {
     for (const attempt of attempts) {
       expect(pgCode(await rejection(() => attempt))).toBe('LD100');
     }
-    const [{ n } = { n: 0 }] = await sql<{ n: number }[]>`select count(*)::int as n from ledger_postings`;
+    const [{ n } = { n: 0 }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from ledger_postings`;
     expect(n).toBeGreaterThan(0);
   });
 });
@@ -230,12 +230,18 @@ describe('no overdraft', () => {
       }),
     );
     expect(pgCode(error)).toBe('23514');
-    expect((error as { constraint_name?: string }).constraint_name).toBe('ledger_accounts_no_overdraft');
+    expect((error as { constraint_name?: string }).constraint_name).toBe(
+      'ledger_accounts_no_overdraft',
+    );
   });
 
   it('holds under concurrent hand-written withdrawals of the whole balance', async () => {
     await fund(sql, 'esc_race', 100n);
-    const raceHolding = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_race', currency: 'VND' });
+    const raceHolding = await accountId({
+      kind: 'escrow_holding',
+      escrow_id: 'esc_race',
+      currency: 'VND',
+    });
     const withdraw = (key: string) =>
       sql.begin(async (tx) => {
         const [entry] = await tx<{ id: bigint }[]>`
@@ -256,8 +262,15 @@ describe('no overdraft', () => {
   it('counts reservations: a pending payout cannot be spent twice', async () => {
     await fund(sql, 'esc_reserve', 300n);
     await sql.begin(async (tx) => {
-      const entry = await insertEntry(tx, 'reserve-by-hand', { phase: 'pending', escrowId: 'esc_reserve' });
-      const escrowHolding = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_reserve', currency: 'VND' });
+      const entry = await insertEntry(tx, 'reserve-by-hand', {
+        phase: 'pending',
+        escrowId: 'esc_reserve',
+      });
+      const escrowHolding = await accountId({
+        kind: 'escrow_holding',
+        escrow_id: 'esc_reserve',
+        currency: 'VND',
+      });
       await tx`
         insert into ledger_pending_legs (entry_id, leg, account_id, currency, amount)
         values (${String(entry)}::int8, 0, ${String(escrowHolding)}::int8, 'VND', -300),
@@ -267,7 +280,11 @@ describe('no overdraft', () => {
     const error = await rejection(() =>
       sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'spend-reserved', { escrowId: 'esc_reserve' });
-        const escrowHolding = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_reserve', currency: 'VND' });
+        const escrowHolding = await accountId({
+          kind: 'escrow_holding',
+          escrow_id: 'esc_reserve',
+          currency: 'VND',
+        });
         await insertPosting(tx, entry, 0, escrowHolding, -1n);
         await insertPosting(tx, entry, 1, pspId, 1n);
       }),
@@ -320,10 +337,14 @@ describe('two-phase entries', () => {
           }
         }
       });
-    expect(pgCode(await rejection(() => resolve('rules-post-too-much', 'post', 301n)))).toBe('LD103');
+    expect(pgCode(await rejection(() => resolve('rules-post-too-much', 'post', 301n)))).toBe(
+      'LD103',
+    );
     await resolve('rules-void', 'void', 0n);
     const again = await rejection(() => resolve('rules-post-after-void', 'post', 100n));
     expect(pgCode(again)).toBe('23505');
-    expect((again as { constraint_name?: string }).constraint_name).toBe('ledger_entries_one_resolution');
+    expect((again as { constraint_name?: string }).constraint_name).toBe(
+      'ledger_entries_one_resolution',
+    );
   });
 });

@@ -76,7 +76,10 @@ describe('two-phase entries', () => {
 
   it('post in full moves the reserved amount and releases the reservation', async () => {
     const pending = await sellerWithPendingPayout('sel_full', 800n, 800n);
-    const posted = await postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'settle:full' });
+    const posted = await postPendingEntry(sql, {
+      pendingEntryId: pending.entryId,
+      idempotencyKey: 'settle:full',
+    });
     expect(posted.created).toBe(true);
     expect(await accountBalance(sql, payable('sel_full'))).toMatchObject({
       balance: 0n,
@@ -87,7 +90,11 @@ describe('two-phase entries', () => {
 
   it('post in part moves that much and releases the rest', async () => {
     const pending = await sellerWithPendingPayout('sel_part', 1_000n, 600n);
-    await postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'settle:part', amount: 250n });
+    await postPendingEntry(sql, {
+      pendingEntryId: pending.entryId,
+      idempotencyKey: 'settle:part',
+      amount: 250n,
+    });
     expect(await accountBalance(sql, payable('sel_part'))).toMatchObject({
       balance: 750n,
       pendingOut: 0n,
@@ -99,7 +106,10 @@ describe('two-phase entries', () => {
     const pending = await sellerWithPendingPayout('sel_void', 500n, 500n);
     const before = await accountBalance(sql, psp());
     await voidPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'void:1' });
-    expect(await accountBalance(sql, payable('sel_void'))).toMatchObject({ balance: 500n, available: 500n });
+    expect(await accountBalance(sql, payable('sel_void'))).toMatchObject({
+      balance: 500n,
+      available: 500n,
+    });
     const after = await accountBalance(sql, psp());
     expect(after.balance).toBe(before.balance);
     expect(after.pendingIn).toBe(before.pendingIn - 500n);
@@ -107,8 +117,14 @@ describe('two-phase entries', () => {
 
   it('is resolved once: the same resolution replays, a different one is refused', async () => {
     const pending = await sellerWithPendingPayout('sel_once', 900n, 900n);
-    const first = await postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'once:post' });
-    const replay = await postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'once:post' });
+    const first = await postPendingEntry(sql, {
+      pendingEntryId: pending.entryId,
+      idempotencyKey: 'once:post',
+    });
+    const replay = await postPendingEntry(sql, {
+      pendingEntryId: pending.entryId,
+      idempotencyKey: 'once:post',
+    });
     expect(replay).toEqual({ entryId: first.entryId, created: false });
 
     const voided = await rejection(() =>
@@ -121,7 +137,11 @@ describe('two-phase entries', () => {
     );
     expect(postedAgain).toBeInstanceOf(PendingAlreadyResolvedError);
     const otherAmount = await rejection(() =>
-      postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'once:post', amount: 1n }),
+      postPendingEntry(sql, {
+        pendingEntryId: pending.entryId,
+        idempotencyKey: 'once:post',
+        amount: 1n,
+      }),
     );
     expect(otherAmount).toBeInstanceOf(IdempotencyConflictError);
     expect((await accountBalance(sql, payable('sel_once'))).balance).toBe(0n);
@@ -148,16 +168,24 @@ describe('two-phase entries', () => {
   it('refuses posting more than reserved, unknown pending entries, and partial posts of multi-leg entries', async () => {
     const pending = await sellerWithPendingPayout('sel_limits', 300n, 300n);
     const tooMuch = await rejection(() =>
-      postPendingEntry(sql, { pendingEntryId: pending.entryId, idempotencyKey: 'limits:big', amount: 301n }),
+      postPendingEntry(sql, {
+        pendingEntryId: pending.entryId,
+        idempotencyKey: 'limits:big',
+        amount: 301n,
+      }),
     );
     expect(tooMuch).toBeInstanceOf(PendingAmountExceededError);
     expect(tooMuch).toMatchObject({ reserved: 300n, requested: 301n });
     expect(
-      await rejection(() => voidPendingEntry(sql, { pendingEntryId: '999999', idempotencyKey: 'limits:404' })),
+      await rejection(() =>
+        voidPendingEntry(sql, { pendingEntryId: '999999', idempotencyKey: 'limits:404' }),
+      ),
     ).toBeInstanceOf(PendingEntryNotFoundError);
     const final = await fund(sql, 'esc_not_pending', 5n);
     expect(
-      await rejection(() => voidPendingEntry(sql, { pendingEntryId: final.entryId, idempotencyKey: 'limits:final' })),
+      await rejection(() =>
+        voidPendingEntry(sql, { pendingEntryId: final.entryId, idempotencyKey: 'limits:final' }),
+      ),
     ).toBeInstanceOf(PendingEntryNotFoundError);
 
     await fund(sql, 'esc_three', 100n);
@@ -167,17 +195,32 @@ describe('two-phase entries', () => {
       kind: 'payout',
       escrowId: 'esc_three',
       postings: [
-        { account: { kind: 'escrow_holding', escrowId: 'esc_three', currency: 'VND' }, amount: -100n },
+        {
+          account: { kind: 'escrow_holding', escrowId: 'esc_three', currency: 'VND' },
+          amount: -100n,
+        },
         { account: psp(), amount: 90n },
         { account: fees(), amount: 10n },
       ],
     });
     expect(
       await rejection(() =>
-        postPendingEntry(sql, { pendingEntryId: threeLegs.entryId, idempotencyKey: 'three:part', amount: 50n }),
+        postPendingEntry(sql, {
+          pendingEntryId: threeLegs.entryId,
+          idempotencyKey: 'three:part',
+          amount: 50n,
+        }),
       ),
     ).toBeInstanceOf(InvalidEntryError);
     await postPendingEntry(sql, { pendingEntryId: threeLegs.entryId, idempotencyKey: 'three:all' });
-    expect((await accountBalance(sql, { kind: 'escrow_holding', escrowId: 'esc_three', currency: 'VND' })).balance).toBe(0n);
+    expect(
+      (
+        await accountBalance(sql, {
+          kind: 'escrow_holding',
+          escrowId: 'esc_three',
+          currency: 'VND',
+        })
+      ).balance,
+    ).toBe(0n);
   });
 });

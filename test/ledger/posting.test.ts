@@ -6,14 +6,24 @@ import {
   IdempotencyConflictError,
   InsufficientFundsError,
   InvalidEntryError,
-  LedgerError,
+  type LedgerError,
   PlatformMismatchError,
   postEntry,
   reverseEntry,
   UnknownCurrencyError,
 } from '../../ledger/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { fees, fund, holding, PLATFORM, payable, psp, refundable, rejection, release } from './helpers.js';
+import {
+  fees,
+  fund,
+  holding,
+  PLATFORM,
+  payable,
+  psp,
+  refundable,
+  rejection,
+  release,
+} from './helpers.js';
 
 let db: TestDatabase;
 let sql: Sql;
@@ -27,7 +37,11 @@ afterAll(async () => {
 });
 
 const entryCount = async (key: string) =>
-  (await sql<{ n: number }[]>`select count(*)::int as n from ledger_entries where idempotency_key = ${key}`)[0]?.n;
+  (
+    await sql<
+      { n: number }[]
+    >`select count(*)::int as n from ledger_entries where idempotency_key = ${key}`
+  )[0]?.n;
 
 describe('postEntry', () => {
   it('moves money with the documented signs: funding, release with fee, refund', async () => {
@@ -117,7 +131,11 @@ describe('postEntry', () => {
     await fund(sql, 'esc_short', 500n);
     const error = await rejection(() => release(sql, 'esc_short', 'sel_short', 501n, 0n));
     expect(error).toBeInstanceOf(InsufficientFundsError);
-    expect(error).toMatchObject({ accountKind: 'escrow_holding', available: 500n, requested: 501n });
+    expect(error).toMatchObject({
+      accountKind: 'escrow_holding',
+      available: 500n,
+      requested: 501n,
+    });
     expect(await entryCount('release:esc_short')).toBe(0);
   });
 
@@ -137,7 +155,9 @@ describe('postEntry', () => {
       UnknownCurrencyError,
     );
     await fund(sql, 'esc_vnd', 1_000n);
-    const mismatch = await rejection(() => fund(sql, 'esc_vnd', 1n, { currency: 'USD', key: 'usd' }));
+    const mismatch = await rejection(() =>
+      fund(sql, 'esc_vnd', 1n, { currency: 'USD', key: 'usd' }),
+    );
     expect(mismatch).toBeInstanceOf(CurrencyMismatchError);
     expect((mismatch as LedgerError).code).toBe('LEDGER_CURRENCY_MISMATCH');
     const foreign = await rejection(() =>
@@ -212,7 +232,11 @@ describe('postEntry', () => {
     expect((await accountBalance(sql, holding('esc_rev'))).balance).toBe(2_000n);
     expect((await accountBalance(sql, payable('sel_rev'))).balance).toBe(0n);
     const twice = await rejection(() =>
-      reverseEntry(sql, { platformId: PLATFORM, entryId: entry.entryId, idempotencyKey: 'reverse-again' }),
+      reverseEntry(sql, {
+        platformId: PLATFORM,
+        entryId: entry.entryId,
+        idempotencyKey: 'reverse-again',
+      }),
     );
     expect(twice).toBeInstanceOf(InvalidEntryError);
     expect(String(twice)).toMatch(/already reversed/);
