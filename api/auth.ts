@@ -15,6 +15,23 @@ export interface AuthDeps {
   settings: { opsApiKey: string; tokenSecret: string };
 }
 
+/** Platform key digests, kept briefly in memory: most requests then need no lookup. */
+const DIGEST_TTL_MS = 30_000;
+const DIGEST_CACHE_MAX = 10_000;
+
+function keyDigests(sql: Sql) {
+  const cache = new Map<string, { digest: Buffer; until: number }>();
+  return async (platformId: string): Promise<Buffer | undefined> => {
+    const hit = cache.get(platformId);
+    if (hit && hit.until > Date.now()) return hit.digest;
+    const platform = await findPlatform(sql, platformId);
+    if (!platform) return undefined;
+    if (cache.size >= DIGEST_CACHE_MAX) cache.clear();
+    cache.set(platformId, { digest: platform.apiKeySha256, until: Date.now() + DIGEST_TTL_MS });
+    return platform.apiKeySha256;
+  };
+}
+
 const unauthenticated = (detail: string): ProblemError =>
   new ProblemError(401, 'unauthenticated', 'Unauthenticated', detail);
 
@@ -24,9 +41,10 @@ const unauthenticated = (detail: string): ProblemError =>
  * time; a party token is checked by its HMAC then its expiry; anything else must be the ops key.
  */
 export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
+  const digestOf = keyDigests(sql);
   return async (c, next) => {
     try {
-      c.set('principal', await identify(c.req.header('authorization'), sql, settings));
+      c.set('principal', await identify(c.req.header('authorization'), digestOf, settings));
     } catch (error) {
       if (error instanceof ProblemError) c.header('WWW-Authenticate', 'Bearer realm="escrow"');
       throw error;
@@ -37,7 +55,7 @@ export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
 
 async function identify(
   header: string | undefined,
-  sql: Sql,
+  digestOf: (platformId: string) => Promise<Buffer | undefined>,
   settings: AuthDeps['settings'],
 ): Promise<Principal> {
   if (!header) throw unauthenticated('Send Authorization: Bearer <API key or party token>.');
@@ -45,11 +63,11 @@ async function identify(
   if (!token) throw unauthenticated('The Authorization header must be: Bearer <credential>.');
   if (token.startsWith('sk_')) {
     const platformId = platformOfKey(token);
-    const platform = platformId ? await findPlatform(sql, platformId) : undefined;
-    if (!platform || !platformKeyMatches(token, platform.apiKeySha256)) {
+    const digest = platformId ? await digestOf(platformId) : undefined;
+    if (!platformId || !digest || !platformKeyMatches(token, digest)) {
       throw unauthenticated('This API key is not valid.');
     }
-    return { kind: 'platform', platformId: platform.id };
+    return { kind: 'platform', platformId };
   }
   if (token.startsWith('pt_')) {
     const verified = verifyPartyToken(token, settings.tokenSecret);

@@ -128,7 +128,7 @@ export function escrowRoutes(deps: RouteDeps) {
           startEscrow(temporal, settings.taskQueue, {
             terms,
             returnUrl: body.returnUrl ?? settings.paymentReturnUrl,
-            clientIp: clientIp(c),
+            clientIp: body.buyerIp ?? clientIp(c),
           }),
         );
         c.header('Location', `/v1/escrows/${view.id}`);

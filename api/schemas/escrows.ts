@@ -27,6 +27,11 @@ export const CreateEscrowBody = z
       .max(1000)
       .optional()
       .openapi({ description: "Where the PSP sends the buyer's browser after paying." }),
+    buyerIp: z.union([z.ipv4(), z.ipv6()]).optional().openapi({
+      description:
+        "The buyer's IP address, for the PSP's fraud checks; the caller's address when absent.",
+      example: '203.113.152.10',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.fee !== undefined && body.fee > body.amount) {
@@ -180,5 +185,11 @@ export const EscrowEventSchema = z
   .openapi('EscrowEvent');
 
 export const EscrowEventListSchema = z
-  .object({ data: z.array(EscrowEventSchema), ...PageInfo })
+  .object({
+    data: z.array(EscrowEventSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `after` for the next page; null on the last page.' }),
+  })
   .openapi('EscrowEventList');

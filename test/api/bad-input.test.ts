@@ -237,6 +237,13 @@ const CASES: Case[] = [
     field: 'body.returnUrl',
   },
   {
+    name: 'a buyerIp that is not an IP address',
+    ...create(escrowBody({ buyerIp: 'localhost' })),
+    status: 422,
+    slug: 'validation-failed',
+    field: 'body.buyerIp',
+  },
+  {
     name: 'unknown escrow (read)',
     method: 'GET',
     path: '/v1/escrows/esc_00000000000000000000',

@@ -35,6 +35,13 @@ describe('POST /v1/escrows', () => {
     expect(deadline - Date.parse(reply.body.statusSince)).toBe(45 * 60_000);
     expect(Date.parse(reply.body.payment.expiresAt)).toBeGreaterThan(Date.now());
   });
+
+  it("passes the buyer's IP to the PSP when given, else the caller's", async () => {
+    const given = await h.createEscrow(platform.apiKey, { buyerIp: '203.113.152.10' });
+    expect(new URL(given.payment.url).searchParams.get('vnp_IpAddr')).toBe('203.113.152.10');
+    const caller = await h.createEscrow(platform.apiKey);
+    expect(new URL(caller.payment.url).searchParams.get('vnp_IpAddr')).toBe('127.0.0.1');
+  });
 });
 
 describe('GET /v1/escrows/{id}', () => {
