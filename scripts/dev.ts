@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../ledger/migrate.js';
@@ -9,7 +10,7 @@ import { dataDir } from './lib/paths.js';
 import { assertPortFree, PortInUseError } from './lib/ports.js';
 import { startPostgres } from './lib/postgres-server.js';
 import { spawnService, waitForHttp } from './lib/services.js';
-import { startTemporal, stopChild } from './lib/temporal-server.js';
+import { registerSearchAttributes, startTemporal, stopChild } from './lib/temporal-server.js';
 
 // The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
 // sandbox PSP, the worker and the API. DATABASE_URL / TEMPORAL_ADDRESS swap in real servers.
@@ -40,7 +41,10 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 async function startDatabase(): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
+  if (config.DATABASE_URL) {
+    say('using the Postgres at DATABASE_URL');
+    return config.DATABASE_URL;
+  }
   await assertPortFree(
     config.PG_PORT,
     'Postgres',
@@ -71,7 +75,14 @@ async function startDatabase(): Promise<string> {
 }
 
 async function startTemporalServer(): Promise<{ address: string; uiUrl?: string }> {
-  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS };
+  if (config.TEMPORAL_ADDRESS) {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() =>
+      connection.close(),
+    );
+    say(`using the Temporal server at ${config.TEMPORAL_ADDRESS}`);
+    return { address: config.TEMPORAL_ADDRESS };
+  }
   await assertPortFree(
     config.TEMPORAL_PORT,
     'Temporal frontend',

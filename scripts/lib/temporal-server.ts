@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
+// @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
+import proto from '@temporalio/proto';
 import { escrowSearchAttributes } from '../../workflows/search-attributes.js';
 import { temporalCliPath } from './paths.js';
+
+const { temporal } = proto;
 
 export interface TemporalServerOptions {
   port: number;
@@ -37,6 +41,36 @@ export const searchAttributeFlags = (): string[] =>
     '--search-attribute',
     `${key.name}=${cliType[key.type]}`,
   ]);
+
+const { IndexedValueType } = temporal.api.enums.v1;
+const indexedType: Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/**
+ * Registers the escrow search attributes on a running server (one we did not start, or the
+ * time-skipping test server). Adding ones that already exist with the same type is a no-op.
+ */
+export async function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+): Promise<void> {
+  const { customAttributes } = await connection.operatorService
+    .listSearchAttributes({ namespace })
+    .catch(() => ({ customAttributes: {} as Record<string, unknown> }));
+  const missing = escrowSearchAttributes.filter((key) => !(key.name in (customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedType[key.type]])),
+  });
+}
 
 /** The Temporal CLI dev server (the real server, SQLite-backed), with our search attributes. */
 export async function startTemporal(options: TemporalServerOptions): Promise<TemporalServer> {

@@ -1,6 +1,9 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 const dir = new URL('../fixtures/histories/', import.meta.url);
 const { History } = temporal.api.history.v1;
@@ -28,7 +31,7 @@ export async function saveHistory(client: Client, workflowId: string, name: stri
 }
 
 export async function loadHistories(): Promise<
-  Array<{ name: string; history: temporal.api.history.v1.History }>
+  Array<{ name: string; history: proto.temporal.api.history.v1.History }>
 > {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(

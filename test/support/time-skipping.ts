@@ -1,19 +1,7 @@
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
-import { escrowSearchAttributes } from '../../workflows/search-attributes.js';
+import { registerSearchAttributes } from '../../scripts/lib/temporal-server.js';
 import { installTestRuntime } from './temporal.js';
-
-const { IndexedValueType } = temporal.api.enums.v1;
-const indexedType = {
-  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-} as const;
 
 /**
  * A time-skipping test server of this file's own (time is global to a server, so files must
@@ -25,11 +13,6 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
   });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      escrowSearchAttributes.map((key) => [key.name, indexedType[key.type]]),
-    ),
-  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
