@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
+import { canonicalJson } from '../../api/idempotency.js';
 import { createLogger } from '../../infra/logger.js';
+import { claimIdempotencyKey, purgeExpiredIdempotencyKeys } from '../../store/idempotency.js';
 import { eventually } from '../support/eventually.js';
 import { type ApiHarness, escrowBody, expectProblem, startApiHarness } from './harness.js';
 
@@ -223,6 +225,48 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       worker.shutdown();
       await running;
     }
+  });
+});
+
+describe('a request whose process died while holding its key', () => {
+  it('blocks duplicates until its lease lapses, then a retry creates the escrow it had chosen', async () => {
+    const key = randomUUID();
+    const body = escrowBody();
+    const seed = 'esc_0123456789abcdef0123';
+    const claim = await claimIdempotencyKey(h.db.sql, {
+      tenant: `platform:${platform.id}`,
+      key,
+      method: 'POST',
+      path: '/v1/escrows',
+      requestSha256: createHash('sha256').update(canonicalJson(body)).digest(),
+      seed,
+      leaseMs: 60_000,
+      ttlMs: 86_400_000,
+    });
+    expect(claim.kind).toBe('claimed');
+    const send = () =>
+      h.call('POST', '/v1/escrows', { token: platform.apiKey, body, idempotencyKey: key });
+    expectProblem(await send(), 409, 'idempotency-key-in-use');
+    await h.db.sql`
+      update idempotency_keys set locked_until = now() - interval '1 second' where key = ${key}`;
+    const retried = await send();
+    expect(retried.status, retried.text).toBe(201);
+    expect(retried.body.id).toBe(seed);
+  });
+});
+
+describe('expired keys', () => {
+  it('are purged', async () => {
+    const key = randomUUID();
+    await h.call('POST', '/v1/escrows', {
+      token: platform.apiKey,
+      body: escrowBody(),
+      idempotencyKey: key,
+    });
+    await h.db
+      .sql`update idempotency_keys set expires_at = now() - interval '1 second' where key = ${key}`;
+    expect(await purgeExpiredIdempotencyKeys(h.db.sql)).toBeGreaterThanOrEqual(1);
+    expect(await h.db.sql`select 1 from idempotency_keys where key = ${key}`).toHaveLength(0);
   });
 });
 
