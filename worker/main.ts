@@ -6,6 +6,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createProvider } from '../infra/provider.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+import { migrate } from '../ledger/migrate.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 const config = loadConfig();
@@ -20,6 +21,9 @@ const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'escrow-worker',
 });
+// Migrations run at start-up under an advisory lock, so replicas starting together wait in turn.
+const { applied } = await migrate(sql);
+if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const connection = await NativeConnection.connect({ address: temporalAddress(config) });
 const worker = await Worker.create({
   connection,
