@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type ApiHarness,
@@ -460,4 +461,46 @@ it('bad input: the right 4xx with a problem body, and nothing changes', async ()
       keyOf('resolve without a dispute (invalid transition)'),
     ].sort(),
   );
+});
+
+it('property: any one field of a valid body replaced by any JSON value → 201 or a 4xx problem, never a 5xx', async () => {
+  const fields = [
+    'reference',
+    'buyerId',
+    'sellerId',
+    'amount',
+    'currency',
+    'description',
+    'fee',
+    'payoutDestination',
+    'windows',
+    'returnUrl',
+    'buyerIp',
+    'status',
+    '__proto__',
+  ];
+  const count = async () => {
+    const [row] = await h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from escrows where platform_id = ${platform.id}`;
+    return row?.n ?? 0;
+  };
+  const before = await count();
+  let created = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...fields), fc.jsonValue(), async (field, value) => {
+      const body = JSON.stringify(escrowBody()).replace(
+        /}$/,
+        `,${JSON.stringify(field)}:${JSON.stringify(value) ?? 'null'}}`,
+      );
+      const reply = await h.call('POST', '/v1/escrows', { token: platform.apiKey, raw: body });
+      if (reply.status === 201) {
+        created += 1;
+        return;
+      }
+      expect([400, 422], reply.text).toContain(reply.status);
+      expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    }),
+    { numRuns: 150 },
+  );
+  expect(await count()).toBe(before + created);
 });

@@ -120,6 +120,12 @@ describe('health, metrics, docs', () => {
     });
   });
 
+  it('GET /payment/return: where the buyer lands after paying', async () => {
+    const reply = await h.call('GET', '/payment/return?vnp_ResponseCode=00');
+    expect(reply.status).toBe(200);
+    expect(reply.text).toContain('Your payment is being confirmed');
+  });
+
   it('GET /docs: an interactive reference served locally, no CDN', async () => {
     const reply = await h.call('GET', '/docs');
     expect(reply.status).toBe(200);
