@@ -1,4 +1,5 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { ProblemSchema } from './schemas/common.js';
 
 export const BEARER = 'bearerAuth';
 /** `security` of a route that needs a credential. */
@@ -14,8 +15,59 @@ const DESCRIPTION = `Escrow for e-commerce platforms: create an escrow per order
 
 **Money**: integers in the currency's minor unit.`;
 
+/** Plain routes (no input) that the document lists too. */
+function registerOperationalRoutes(app: OpenAPIHono): void {
+  const text = (description: string, contentType: string) => ({
+    description,
+    content: { [contentType]: { schema: z.string() } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    tags: ['Operations'],
+    summary: 'Liveness: the process answers',
+    responses: {
+      200: {
+        description: 'Alive',
+        content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+      },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    tags: ['Operations'],
+    summary: 'Readiness: Postgres and Temporal reachable',
+    responses: {
+      200: {
+        description: 'Ready',
+        content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } },
+      },
+      503: {
+        description: 'A dependency is unreachable',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['Operations'],
+    summary: 'Prometheus metrics: requests by route and status, latency histograms',
+    responses: { 200: text('Prometheus text exposition format 0.0.4', 'text/plain') },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/docs',
+    tags: ['Operations'],
+    summary: 'This reference, interactive',
+    responses: { 200: text('HTML page', 'text/html') },
+  });
+}
+
 /** Serves the OpenAPI 3.1 document generated from the routes' zod schemas. */
 export function mountOpenApi(app: OpenAPIHono): void {
+  registerOperationalRoutes(app);
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',
     scheme: 'bearer',

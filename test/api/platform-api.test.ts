@@ -171,6 +171,11 @@ describe('GET /openapi.json', () => {
       '/v1/escrows/{id}/payout/retry',
       '/v1/escrows/{id}/party-tokens',
       '/v1/ledger/check',
+      '/v1/escrows/{id}/ledger',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/docs',
     ]) {
       expect(paths).toContain(path);
     }
