@@ -1,59 +1,47 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import { escrowMoneySummary } from '../../ledger/balances.js';
 import { checkLedger } from '../../ledger/invariants.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
-import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 
-let db: TestDatabase;
-let temporal: TestTemporal;
-let stack: EscrowStack;
+const ctx = useEscrowStack();
 
-beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
-  stack = await startEscrowStack({ ...temporal, sql: db.sql });
-});
-afterAll(async () => {
-  await stack?.stop();
-  await temporal?.close();
-  await db?.drop();
-});
-
-const statusOf = async (id: string) => (await queryEscrow(temporal.client, id)).status;
+const statusOf = async (id: string) => (await queryEscrow(ctx.temporal.client, id)).status;
 
 it('happy path end to end: pay at the sandbox, ship, deliver, accept, paid out', async () => {
-  const created = await stack.create();
+  const created = await ctx.stack.create();
   expect(created.status).toBe('awaiting_payment');
   expect(created.paymentLink.url).toContain('/paymentv2/vpcpay.html?');
 
-  await stack.pay(created.paymentLink.url);
+  await ctx.stack.pay(created.paymentLink.url);
   await eventually(async () => expect(await statusOf(created.id)).toBe('funded'));
 
-  await performAction(temporal.client, created.id, 'markShipped', {
+  await performAction(ctx.temporal.client, created.id, 'markShipped', {
     role: 'seller',
     carrier: 'GHN',
     trackingNumber: 'GHN123',
   });
-  await performAction(temporal.client, created.id, 'markDelivered', { role: 'platform' });
-  const accepted = await performAction(temporal.client, created.id, 'accept', { role: 'buyer' });
+  await performAction(ctx.temporal.client, created.id, 'markDelivered', { role: 'platform' });
+  const accepted = await performAction(ctx.temporal.client, created.id, 'accept', {
+    role: 'buyer',
+  });
   expect(accepted.status).toBe('released');
 
   await eventually(async () =>
-    expect((await queryEscrow(temporal.client, created.id)).payout.status).toBe('paid'),
+    expect((await queryEscrow(ctx.temporal.client, created.id)).payout.status).toBe('paid'),
   );
-  const payouts = stack.sandbox.records
+  const payouts = ctx.stack.sandbox.records
     .payouts()
     .filter((p) => p.idempotencyKey.startsWith(`escrow:${created.id}:`));
   expect(payouts).toHaveLength(1);
   expect(payouts[0]?.amount).toBe('1470000');
 
-  const [row] = await db.sql<
+  const [row] = await ctx.db.sql<
     { status: string; last_seq: number }[]
   >`select status, last_seq from escrows where id = ${created.id}`;
   expect(row?.status).toBe('released');
-  const summary = await escrowMoneySummary(db.sql, created.id);
+  const summary = await escrowMoneySummary(ctx.db.sql, created.id);
   expect(summary).toMatchObject({
     funded: 1_500_000n,
     held: 0n,
@@ -65,27 +53,29 @@ it('happy path end to end: pay at the sandbox, ship, deliver, accept, paid out',
 });
 
 it('refund path end to end: a duplicate IPN is harmless, cancel refunds in full at the sandbox', async () => {
-  await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+  await fetch(`${ctx.stack.sandbox.url}/_sandbox/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ operation: 'ipn', kind: 'duplicate_callback', times: 1 }),
   });
-  const created = await stack.create();
-  await stack.pay(created.paymentLink.url);
+  const created = await ctx.stack.create();
+  await ctx.stack.pay(created.paymentLink.url);
   await eventually(async () => expect(await statusOf(created.id)).toBe('funded'));
-  const cancelled = await performAction(temporal.client, created.id, 'cancel', {
+  const cancelled = await performAction(ctx.temporal.client, created.id, 'cancel', {
     role: 'platform',
     reason: 'out of stock',
   });
   expect(cancelled.status).toBe('refunded');
   await eventually(async () =>
-    expect((await queryEscrow(temporal.client, created.id)).refunds[0]?.status).toBe('succeeded'),
+    expect((await queryEscrow(ctx.temporal.client, created.id)).refunds[0]?.status).toBe(
+      'succeeded',
+    ),
   );
-  const final = await queryEscrow(temporal.client, created.id);
+  const final = await queryEscrow(ctx.temporal.client, created.id);
   expect(final.money).toMatchObject({ funded: 1_500_000, refunded: 1_500_000, held: 0 });
   expect(final.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
   expect(
-    stack.sandbox.records
+    ctx.stack.sandbox.records
       .refunds()
       .filter((r) => r.txnRef === created.id)
       .map((r) => r.amount),
@@ -94,10 +84,10 @@ it('refund path end to end: a duplicate IPN is harmless, cancel refunds in full 
 });
 
 it('keeps the search attributes ops filter by in the Temporal UI current', async () => {
-  const created = await stack.create({ sellerId: 'seller_sa', amount: 2_000_000 });
+  const created = await ctx.stack.create({ sellerId: 'seller_sa', amount: 2_000_000 });
   const listed = async (query: string) => {
     const ids: string[] = [];
-    for await (const wf of temporal.client.workflow.list({ query })) ids.push(wf.workflowId);
+    for await (const wf of ctx.temporal.client.workflow.list({ query })) ids.push(wf.workflowId);
     return ids;
   };
   await eventually(async () =>
@@ -107,7 +97,10 @@ it('keeps the search attributes ops filter by in the Temporal UI current', async
       ),
     ).toContain(`escrow:${created.id}`),
   );
-  await performAction(temporal.client, created.id, 'cancel', { role: 'platform', reason: 'test' });
+  await performAction(ctx.temporal.client, created.id, 'cancel', {
+    role: 'platform',
+    reason: 'test',
+  });
   await eventually(async () =>
     expect(await listed(`SellerId = 'seller_sa' AND EscrowStatus = 'cancelled'`)).toContain(
       `escrow:${created.id}`,
@@ -116,7 +109,7 @@ it('keeps the search attributes ops filter by in the Temporal UI current', async
 });
 
 async function expectLedgerBalanced() {
-  const report = await checkLedger(db.sql);
+  const report = await checkLedger(ctx.db.sql);
   expect(report.violations).toEqual([]);
   expect(report.ok).toBe(true);
 }

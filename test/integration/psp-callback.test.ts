@@ -1,33 +1,19 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { queryEscrow } from '../../api/escrow-commands.js';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
-import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 
-let db: TestDatabase;
-let temporal: TestTemporal;
-let stack: EscrowStack;
-
-beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
-  stack = await startEscrowStack({ ...temporal, sql: db.sql });
-});
-afterAll(async () => {
-  await stack?.stop();
-  await temporal?.close();
-  await db?.drop();
-});
+const ctx = useEscrowStack();
 
 /** An IPN as VNPay sends it; `secret` decides whether the signature is genuine. */
 function ipnUrl(
   params: { txnRef: string; amount: number; transactionNo: string },
-  secret = stack.vnpayCredentials.hashSecret,
+  secret = ctx.stack.vnpayCredentials.hashSecret,
 ) {
   const query = signedQueryString(
     {
-      vnp_TmnCode: stack.vnpayCredentials.tmnCode,
+      vnp_TmnCode: ctx.stack.vnpayCredentials.tmnCode,
       vnp_TxnRef: params.txnRef,
       vnp_Amount: String(params.amount * 100),
       vnp_TransactionNo: params.transactionNo,
@@ -39,20 +25,20 @@ function ipnUrl(
     },
     secret,
   );
-  return `${stack.apiUrl}/v1/psp/vnpay/callback?${query}`;
+  return `${ctx.stack.apiUrl}/v1/psp/vnpay/callback?${query}`;
 }
 
 const rspCode = async (url: string) =>
   ((await (await fetch(url)).json()) as { RspCode: string }).RspCode;
 const eventCount = async (escrowId: string) =>
   (
-    await db.sql<
+    await ctx.db.sql<
       { n: bigint }[]
     >`select count(*) as n from escrow_events where escrow_id = ${escrowId}`
   )[0]?.n;
 
 it('rejects forged and mismatched callbacks, and changes nothing', async () => {
-  const { id } = await stack.create();
+  const { id } = await ctx.stack.create();
   const before = await eventCount(id);
 
   expect(
@@ -65,21 +51,23 @@ it('rejects forged and mismatched callbacks, and changes nothing', async () => {
     await rspCode(ipnUrl({ txnRef: 'esc_does_not_exist', amount: 1_500_000, transactionNo: '3' })),
   ).toBe('01');
 
-  expect((await queryEscrow(temporal.client, id)).status).toBe('awaiting_payment');
+  expect((await queryEscrow(ctx.temporal.client, id)).status).toBe('awaiting_payment');
   expect(await eventCount(id)).toBe(before);
 });
 
 it('confirms a genuine callback once; repeats are acknowledged as already confirmed', async () => {
-  const { id } = await stack.create();
+  const { id } = await ctx.stack.create();
   const genuine = ipnUrl({ txnRef: id, amount: 1_500_000, transactionNo: '77' });
   expect(await rspCode(genuine)).toBe('00');
   // The route reads the Postgres read model, which the workflow writes right after funding.
   await eventually(async () => {
-    const [row] = await db.sql<{ status: string }[]>`select status from escrows where id = ${id}`;
+    const [row] = await ctx.db.sql<
+      { status: string }[]
+    >`select status from escrows where id = ${id}`;
     expect(row?.status).toBe('funded');
   });
   expect(await rspCode(genuine)).toBe('02');
-  const view = await queryEscrow(temporal.client, id);
+  const view = await queryEscrow(ctx.temporal.client, id);
   expect(view.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
   expect(view.money.funded).toBe(1_500_000);
 });

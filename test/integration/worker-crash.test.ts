@@ -1,18 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import { checkLedger } from '../../ledger/invariants.js';
 import { spawnService } from '../../scripts/lib/services.js';
 import { stopChild } from '../../scripts/lib/temporal-server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
-import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 
-let db: TestDatabase;
-let temporal: TestTemporal;
-let stack: EscrowStack;
+const ctx = useEscrowStack({ inProcessWorker: false });
 const workers: ChildProcess[] = [];
+afterAll(async () => {
+  await Promise.all(workers.map((w) => stopChild(w)));
+});
 
 /** The production worker entry point, as its own process, on this file's task queue. */
 function startWorkerProcess(): ChildProcess {
@@ -23,11 +22,11 @@ function startWorkerProcess(): ChildProcess {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       LOG_PRETTY: 'false',
-      DATABASE_URL: db.url,
+      DATABASE_URL: ctx.db.url,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+      TEMPORAL_TASK_QUEUE: ctx.temporal.taskQueue,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-      ...stack.pspEnv,
+      ...ctx.stack.pspEnv,
     },
     () => {},
   );
@@ -35,40 +34,29 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
-beforeAll(async () => {
-  [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
-  stack = await startEscrowStack({ ...temporal, sql: db.sql, inProcessWorker: false });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => stopChild(w)));
-  await stack?.stop();
-  await temporal?.close();
-  await db?.drop();
-});
-
 it('a worker killed (SIGKILL) mid-payout is replaced and the seller is paid exactly once', async () => {
   const first = startWorkerProcess();
-  const created = await stack.create();
-  await stack.pay(created.paymentLink.url);
+  const created = await ctx.stack.create();
+  await ctx.stack.pay(created.paymentLink.url);
   await eventually(async () =>
-    expect((await queryEscrow(temporal.client, created.id)).status).toBe('funded'),
+    expect((await queryEscrow(ctx.temporal.client, created.id)).status).toBe('funded'),
   );
-  await performAction(temporal.client, created.id, 'markShipped', {
+  await performAction(ctx.temporal.client, created.id, 'markShipped', {
     role: 'seller',
     carrier: 'GHN',
     trackingNumber: 'K1',
   });
 
   // The sandbox pays out, then holds its answer: the payout happened but the worker never hears.
-  const fault = await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+  const fault = await fetch(`${ctx.stack.sandbox.url}/_sandbox/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ operation: 'payout', kind: 'timeout', times: 1, delayMs: 60_000 }),
   });
   expect(fault.ok).toBe(true);
-  await performAction(temporal.client, created.id, 'accept', { role: 'buyer' });
+  await performAction(ctx.temporal.client, created.id, 'accept', { role: 'buyer' });
   const payoutsOf = () =>
-    stack.sandbox.records
+    ctx.stack.sandbox.records
       .payouts()
       .filter((p) => p.idempotencyKey.startsWith(`escrow:${created.id}:`));
   await eventually(() => expect(payoutsOf()).toHaveLength(1));
@@ -77,12 +65,13 @@ it('a worker killed (SIGKILL) mid-payout is replaced and the seller is paid exac
   startWorkerProcess();
 
   await eventually(
-    async () => expect((await queryEscrow(temporal.client, created.id)).payout.status).toBe('paid'),
+    async () =>
+      expect((await queryEscrow(ctx.temporal.client, created.id)).payout.status).toBe('paid'),
     60_000,
   );
   expect(payoutsOf()).toHaveLength(1);
   expect(payoutsOf()[0]?.amount).toBe('1470000');
-  const report = await checkLedger(db.sql);
+  const report = await checkLedger(ctx.db.sql);
   expect(report.violations).toEqual([]);
   expect(report.ok).toBe(true);
 }, 120_000);

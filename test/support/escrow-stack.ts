@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { startEscrow } from '../../api/escrow-commands.js';
@@ -15,6 +15,8 @@ import { createLogger } from '../../infra/logger.js';
 import { startSandboxPsp } from '../../psp/sandbox/server.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { freePort } from '../../scripts/lib/ports.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { connectTestTemporal, type TestTemporal } from './temporal.js';
 
 const TMN_CODE = 'TESTMRCH';
 const HASH_SECRET = 'test-hash-secret-0123456789abcdef';
@@ -145,4 +147,35 @@ export function testTerms(overrides: Partial<EscrowTerms> = {}): EscrowTerms {
     windows: { ...DEFAULT_WINDOWS },
     ...overrides,
   };
+}
+
+export interface EscrowStackContext {
+  db: TestDatabase;
+  temporal: TestTemporal;
+  stack: EscrowStack;
+}
+
+/**
+ * Registers this file's hooks: a fresh database, the shared dev server and an escrow stack,
+ * all stopped after the file. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useEscrowStack(options: { inProcessWorker?: boolean } = {}): EscrowStackContext {
+  const context = {} as EscrowStackContext;
+  beforeAll(async () => {
+    [context.db, context.temporal] = await Promise.all([
+      createTestDatabase(),
+      connectTestTemporal(),
+    ]);
+    context.stack = await startEscrowStack({
+      ...context.temporal,
+      sql: context.db.sql,
+      ...options,
+    });
+  });
+  afterAll(async () => {
+    await context.stack?.stop();
+    await context.temporal?.close();
+    await context.db?.drop();
+  });
+  return context;
 }
