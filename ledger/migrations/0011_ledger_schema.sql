@@ -62,31 +62,31 @@ create table ledger_accounts (
 create unique index ledger_accounts_one_holding on ledger_accounts (escrow_id)
   where kind = 'escrow_holding';
 
+-- Only the CHECKs that carry a rule: every INSERT statement prepares each of them afresh, and
+-- the posting functions (0013) write well-formed keys, hashes and metadata anyway.
 create table ledger_entries (
   id bigint generated always as identity primary key,
-  platform_id text not null check (platform_id <> ''),
-  idempotency_key text not null check (length(idempotency_key) between 1 and 255),
-  request_hash bytea not null check (length(request_hash) = 32),
+  platform_id text not null,
+  idempotency_key text not null,
+  request_hash bytea not null,
   kind text not null check (
     kind in ('funding', 'release', 'refund', 'refund_payout', 'payout', 'reversal', 'adjustment')
   ),
   -- final: moves money now. pending: reserves it (legs in ledger_pending_legs, no postings).
   -- post / void: the one resolution of a pending entry (post has postings, void has none).
   phase text not null check (phase in ('final', 'pending', 'post', 'void')),
-  escrow_id text check (escrow_id <> ''),
+  escrow_id text,
   pending_entry_id bigint references ledger_entries (id),
   reverses_entry_id bigint references ledger_entries (id),
-  metadata jsonb not null default '{}' check (jsonb_typeof(metadata) = 'object'),
+  metadata jsonb not null default '{}',
   created_at timestamptz not null default now(),
-  -- Forced by trigger to the creating transaction; legs must carry the same (see their keys).
+  -- The creating transaction (checked by trigger): legs may only join an entry inside it.
   created_xid xid8 not null default pg_current_xact_id(),
-  constraint ledger_entries_resolution check ((phase in ('post', 'void')) = (pending_entry_id is not null)),
-  constraint ledger_entries_reversal check (
-    reverses_entry_id is null or (kind = 'reversal' and phase = 'final')
+  constraint ledger_entries_resolution check (
+    (phase in ('post', 'void')) = (pending_entry_id is not null)
+    and (reverses_entry_id is null or (kind = 'reversal' and phase = 'final'))
   ),
-  constraint ledger_entries_idempotency unique (platform_id, idempotency_key),
-  -- Target of the legs' (entry_id, entry_xid) foreign keys.
-  constraint ledger_entries_xid unique (id, created_xid)
+  constraint ledger_entries_idempotency unique (platform_id, idempotency_key)
 );
 
 -- A pending entry is resolved (posted or voided) at most once; an entry is reversed at most once.
@@ -96,33 +96,30 @@ create unique index ledger_entries_one_reversal on ledger_entries (reverses_entr
   where reverses_entry_id is not null;
 create index ledger_entries_escrow on ledger_entries (escrow_id) where escrow_id is not null;
 
--- Legs (postings and pending legs) reference their entry by (id, creating transaction), and a
--- trigger stamps each leg with the transaction inserting it: so legs can only be added to an
--- entry inside the transaction that creates it, never to a committed one.
+-- Legs (postings and pending legs) have no declared foreign keys: the statement trigger that
+-- applies them (0012) checks, in one query per INSERT instead of two lookups per row, that each
+-- leg's account exists and its entry was created by the inserting transaction. Neither entries
+-- nor accounts can ever be deleted.
 create table ledger_postings (
   entry_id bigint not null,
-  entry_xid xid8 not null default pg_current_xact_id(),
   leg smallint not null check (leg >= 0),
-  account_id bigint not null references ledger_accounts (id),
+  account_id bigint not null,
   currency text not null,
   -- Signed, in the currency's minor unit: an account's balance is the sum of its postings.
   amount bigint not null check (amount <> 0),
-  -- Filled in by the posting trigger from the account row it updates.
+  -- The version and balance the account reaches with this posting (checked by trigger).
   account_version bigint not null check (account_version > 0),
   balance_after bigint not null,
   primary key (entry_id, leg),
-  foreign key (entry_id, entry_xid) references ledger_entries (id, created_xid),
   constraint ledger_postings_account_version unique (account_id, account_version)
 );
 
 create table ledger_pending_legs (
   entry_id bigint not null,
-  entry_xid xid8 not null default pg_current_xact_id(),
   leg smallint not null check (leg >= 0),
-  account_id bigint not null references ledger_accounts (id),
+  account_id bigint not null,
   currency text not null,
   amount bigint not null check (amount <> 0),
-  primary key (entry_id, leg),
-  foreign key (entry_id, entry_xid) references ledger_entries (id, created_xid)
+  primary key (entry_id, leg)
 );
 create index ledger_pending_legs_account on ledger_pending_legs (account_id);

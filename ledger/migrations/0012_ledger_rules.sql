@@ -150,9 +150,10 @@ create trigger ledger_entries_release after insert on ledger_entries
   for each row when (new.pending_entry_id is not null) execute function ledger_release_reservation();
 
 -- Postings carry the version and balance their account reaches with them. Once per INSERT
--- statement, every account's new postings must continue its history exactly (versions
--- old+1..old+n, each balance_after = the previous one + amount) in the account's currency,
--- in the inserting transaction; then the account takes the whole delta in one update.
+-- statement: every posting's entry was created by this transaction and takes postings, its
+-- account exists and is in its currency, and every account's new postings continue its history
+-- exactly (versions old+1..old+n, each balance_after = the previous one + amount). Then each
+-- account takes its whole delta in one update.
 create function ledger_apply_postings() returns trigger
 language plpgsql
 set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
@@ -167,20 +168,22 @@ begin
      where a.id = p.account_id
     returning a.id, a.currency, a.balance - p.total as old_balance, a.version - p.n as old_version
   )
-  select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency, i.entry_xid
+  select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency
     into v_bad
     from (select i.*, sum(i.amount) over w as running, row_number() over w as nth
             from inserted i window w as (partition by i.account_id order by i.account_version)) i
     left join applied t on t.id = i.account_id
-   where t.id is null or i.currency <> t.currency or i.entry_xid <> pg_current_xact_id()
+   where t.id is null or i.currency <> t.currency
       or i.account_version <> t.old_version + i.nth or i.balance_after <> t.old_balance + i.running
+      or (select e.created_xid = pg_current_xact_id() and e.phase in ('final', 'post')
+            from ledger_entries e where e.id = i.entry_id) is not true
    limit 1;
   if found then
     if v_bad.account_currency is not null and v_bad.currency <> v_bad.account_currency then
       raise exception 'posting in % on account % held in %', v_bad.currency, v_bad.account_id,
         v_bad.account_currency using errcode = 'LD004';
     end if;
-    raise exception 'posting % of entry % does not continue the history of account %',
+    raise exception 'posting % of entry % is not a new posting of an entry of this transaction continuing the history of account %',
       v_bad.leg, v_bad.entry_id, v_bad.account_id using errcode = 'LD102';
   end if;
   return null;
@@ -211,14 +214,16 @@ begin
   select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency
     into v_bad
     from inserted i left join applied t on t.id = i.account_id
-   where t.id is null or i.currency <> t.currency or i.entry_xid <> pg_current_xact_id()
+   where t.id is null or i.currency <> t.currency
+      or (select e.created_xid = pg_current_xact_id() and e.phase = 'pending'
+            from ledger_entries e where e.id = i.entry_id) is not true
    limit 1;
   if found then
     if v_bad.account_currency is not null and v_bad.currency <> v_bad.account_currency then
       raise exception 'pending leg in % on account % held in %', v_bad.currency, v_bad.account_id,
         v_bad.account_currency using errcode = 'LD004';
     end if;
-    raise exception 'pending leg % of entry % is not valid for account %',
+    raise exception 'pending leg % of entry % is not a new leg of a pending entry of this transaction on an existing account (%)',
       v_bad.leg, v_bad.entry_id, v_bad.account_id using errcode = 'LD102';
   end if;
   return null;
@@ -240,10 +245,10 @@ declare
   v_legs bigint;
   v_unbalanced text;
   v_foreign_holding boolean;
-  v_stray bigint;
 begin
-  -- Scalar subqueries keep every account lookup an index probe, however small the table was
-  -- when the plan was cached.
+  -- Legs are postings for final and post entries, pending legs for pending ones, none for
+  -- void; the trigger that applies legs already refuses the wrong kind. Scalar subqueries keep
+  -- every account lookup an index probe.
   select coalesce(sum(n), 0), string_agg(currency || ' ' || total, ', ') filter (where total <> 0),
          coalesce(bool_or(foreign_holding), false)
     into v_legs, v_unbalanced, v_foreign_holding
@@ -251,23 +256,14 @@ begin
       select l.currency, count(*) as n, sum(l.amount) as total,
              bool_or((select a.kind = 'escrow_holding' and a.escrow_id is distinct from new.escrow_id
                         from ledger_accounts a where a.id = l.account_id)) as foreign_holding
-        from (select account_id, currency, amount from ledger_postings
-               where entry_id = new.id and new.phase in ('final', 'post')
+        from (select account_id, currency, amount from ledger_postings where entry_id = new.id
               union all
-              select account_id, currency, amount from ledger_pending_legs
-               where entry_id = new.id and new.phase = 'pending') l
+              select account_id, currency, amount from ledger_pending_legs where entry_id = new.id) l
        group by l.currency
     ) per_currency;
-  v_stray := case when new.phase = 'pending'
-      then (select count(*) from ledger_postings where entry_id = new.id)
-      else (select count(*) from ledger_pending_legs where entry_id = new.id) end;
-  if new.phase = 'void' then
-    v_stray := v_stray + (select count(*) from ledger_postings where entry_id = new.id);
-  end if;
 
-  if v_stray > 0 then
-    raise exception 'a % entry (%) cannot have % leg(s) of that kind', new.phase, new.id, v_stray
-      using errcode = 'LD103';
+  if (new.phase = 'void') <> (v_legs = 0) then
+    raise exception '% entry % has % leg(s)', new.phase, new.id, v_legs using errcode = 'LD103';
   end if;
   if new.phase <> 'void' and v_legs < 2 then
     raise exception 'entry % has % leg(s): at least two are required', new.id, v_legs

@@ -184,10 +184,11 @@ begin
   end if;
 
   -- The idempotency key is claimed here: a replay finds the original entry and moves nothing.
+  -- Every column is given: defaults would be prepared afresh for each statement.
   insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id,
-                              reverses_entry_id, metadata)
+                              pending_entry_id, reverses_entry_id, metadata, created_at, created_xid)
   values (v_platform, v_key, v_hash, p->>'kind', v_phase, p->>'escrowId',
-          (p->>'reversesEntryId')::bigint, coalesce(p->'metadata', '{}'))
+          null, (p->>'reversesEntryId')::bigint, coalesce(p->'metadata', '{}'), now(), pg_current_xact_id())
   on conflict (platform_id, idempotency_key) do nothing
   returning id into v_entry_id;
   if v_entry_id is null then
@@ -276,9 +277,9 @@ begin
     into v_locked_ids, v_versions, v_balances
     from (select id, version, balance from ledger_accounts where id = any (v_ids) order by id for update) locked;
   insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id,
-                              pending_entry_id, metadata)
+                              pending_entry_id, reverses_entry_id, metadata, created_at, created_xid)
   values (v_pending.platform_id, v_key, v_hash, v_pending.kind, v_action, v_pending.escrow_id,
-          v_pending_id, coalesce(p->'metadata', '{}'))
+          v_pending_id, null, coalesce(p->'metadata', '{}'), now(), pg_current_xact_id())
   on conflict (platform_id, idempotency_key) do nothing
   returning id into v_entry_id;
   if v_entry_id is null then

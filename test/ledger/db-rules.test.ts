@@ -163,18 +163,19 @@ describe('postings', () => {
         await insertPosting(tx, entry, 3, holdingId, -1n);
       }),
     );
-    expect(pgCode(later)).toBe('23503');
-    // Claiming the entry's own transaction id does not help either.
-    const forged = await rejection(() =>
+    expect(pgCode(later)).toBe('LD102');
+  });
+
+  it('must name an existing account', async () => {
+    const error = await rejection(() =>
       sql.begin(async (tx) => {
+        const entry = await insertEntry(tx, 'ghost-account');
         await tx`
-          insert into ledger_postings (entry_id, entry_xid, leg, account_id, currency, amount, account_version, balance_after)
-          select e.id, e.created_xid, 9, a.id, a.currency, 1, a.version + 1, a.balance + 1
-            from ledger_entries e, ledger_accounts a
-           where e.id = ${String(entry)}::int8 and a.id = ${String(pspId)}::int8`;
+          insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
+          values (${String(entry)}::int8, 0, 987654321, 'VND', 1, 1, 1)`;
       }),
     );
-    expect(pgCode(forged)).toBe('LD102');
+    expect(pgCode(error)).toBe('LD102');
   });
 });
 
