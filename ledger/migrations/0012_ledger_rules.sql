@@ -156,7 +156,7 @@ create trigger ledger_entries_release after insert on ledger_entries
 -- account takes its whole delta in one update.
 create function ledger_apply_postings() returns trigger
 language plpgsql
-set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
+set enable_seqscan = off set enable_mergejoin = off set plan_cache_mode = force_generic_plan as $$
 declare
   v_bad record;
 begin
@@ -173,7 +173,7 @@ begin
     from (select i.*, sum(i.amount) over w as running, row_number() over w as nth
             from inserted i window w as (partition by i.account_id order by i.account_version)) i
     left join applied t on t.id = i.account_id
-   where t.id is null or i.currency <> t.currency
+   where t.id is null or i.currency <> t.currency or i.amount = 0 or i.leg < 0
       or i.account_version <> t.old_version + i.nth or i.balance_after <> t.old_balance + i.running
       or (select e.created_xid = pg_current_xact_id() and e.phase in ('final', 'post')
             from ledger_entries e where e.id = i.entry_id) is not true
@@ -183,7 +183,7 @@ begin
       raise exception 'posting in % on account % held in %', v_bad.currency, v_bad.account_id,
         v_bad.account_currency using errcode = 'LD004';
     end if;
-    raise exception 'posting % of entry % is not a new posting of an entry of this transaction continuing the history of account %',
+    raise exception 'posting % of entry % is not a non-zero posting of an entry of this transaction continuing the history of account %',
       v_bad.leg, v_bad.entry_id, v_bad.account_id using errcode = 'LD102';
   end if;
   return null;
@@ -214,7 +214,7 @@ begin
   select i.entry_id, i.leg, i.account_id, i.currency, t.currency as account_currency
     into v_bad
     from inserted i left join applied t on t.id = i.account_id
-   where t.id is null or i.currency <> t.currency
+   where t.id is null or i.currency <> t.currency or i.amount = 0 or i.leg < 0
       or (select e.created_xid = pg_current_xact_id() and e.phase = 'pending'
             from ledger_entries e where e.id = i.entry_id) is not true
    limit 1;
@@ -246,6 +246,14 @@ declare
   v_unbalanced text;
   v_foreign_holding boolean;
 begin
+  if new.kind not in ('funding', 'release', 'refund', 'refund_payout', 'payout', 'reversal', 'adjustment')
+     or new.phase not in ('final', 'pending', 'post', 'void')
+     or (new.phase in ('post', 'void')) <> (new.pending_entry_id is not null)
+     or (new.reverses_entry_id is not null and (new.kind <> 'reversal' or new.phase <> 'final')) then
+    raise exception 'entry %: not a valid % % entry (resolves %, reverses %)', new.id, new.phase,
+      new.kind, new.pending_entry_id, new.reverses_entry_id
+      using errcode = 'LD103';
+  end if;
   -- Legs are postings for final and post entries, pending legs for pending ones, none for
   -- void; the trigger that applies legs already refuses the wrong kind. Scalar subqueries keep
   -- every account lookup an index probe.

@@ -105,6 +105,23 @@ describe('entries balance', () => {
     expect(pgCode(error)).toBe('LD103');
   });
 
+  it('rejects an unknown kind, and a resolution that names no pending entry', async () => {
+    const unknownKind = await rejection(() =>
+      sql.begin(async (tx) => {
+        const [row] = await tx<{ id: bigint }[]>`
+          insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id)
+          values (${PLATFORM}, 'gift', sha256('gift'), 'gift', 'final', 'esc_rules') returning id`;
+        await insertPosting(tx, row?.id ?? 0n, 0, pspId, 1n);
+        await insertPosting(tx, row?.id ?? 0n, 1, holdingId, -1n);
+      }),
+    );
+    expect(pgCode(unknownKind)).toBe('LD103');
+    const postOfNothing = await rejection(() =>
+      sql.begin((tx) => insertEntry(tx, 'post-nothing', { phase: 'void' })),
+    );
+    expect(pgCode(postOfNothing)).toBe('LD103');
+  });
+
   it('accepts a balanced entry written by hand, and keeps the cached balance in step', async () => {
     await sql.begin(async (tx) => {
       const entry = await insertEntry(tx, 'balanced-by-hand');
