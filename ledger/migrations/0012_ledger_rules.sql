@@ -1,8 +1,6 @@
 -- Rules the database enforces whoever writes to it. Error codes LD1xx mark a broken rule; the
--- posting functions (0013) never trip them in normal operation. Functions on the posting path
--- reach a few rows by key in every statement: they run with enable_seqscan off, so each plan is
--- an index probe whatever the statistics said when it was cached (a new ledger's tables look
--- empty), and with generic plans, so nothing is planned again on each call.
+-- posting functions (0013) never trip them in normal operation; the triggers below then run
+-- under the planner settings those functions set.
 
 -- Journal entries, postings, reservations and currencies are append-only: corrections are new
 -- (reversal) entries, never edits.
@@ -132,8 +130,7 @@ create trigger ledger_entries_before_insert before insert on ledger_entries
 -- Resolving a pending entry (post or void) releases its whole reservation; a post's postings
 -- then move what was actually settled.
 create function ledger_release_reservation() returns trigger
-language plpgsql
-set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
+language plpgsql as $$
 begin
   update ledger_accounts a
      set pending_out = a.pending_out - r.out_amount, pending_in = a.pending_in - r.in_amount
@@ -155,8 +152,7 @@ create trigger ledger_entries_release after insert on ledger_entries
 -- exactly (versions old+1..old+n, each balance_after = the previous one + amount). Then each
 -- account takes its whole delta in one update.
 create function ledger_apply_postings() returns trigger
-language plpgsql
-set enable_seqscan = off set enable_mergejoin = off set plan_cache_mode = force_generic_plan as $$
+language plpgsql as $$
 declare
   v_bad record;
 begin
@@ -195,8 +191,7 @@ create trigger ledger_postings_apply after insert on ledger_postings
   for each statement execute function ledger_apply_postings();
 
 create function ledger_apply_pending_legs() returns trigger
-language plpgsql
-set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
+language plpgsql as $$
 declare
   v_bad record;
 begin
@@ -238,6 +233,7 @@ create trigger ledger_pending_legs_apply after insert on ledger_pending_legs
 -- (postings for final and post, pending legs for pending, none for void), at least two of them,
 -- a zero sum per currency, holding accounts of the entry's own escrow only, and a post never
 -- settling more than its pending leg reserved.
+-- Runs at commit, after ledger_post has returned: it sets the planner like ledger_post (0013).
 create function ledger_check_entry() returns trigger
 language plpgsql
 set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$

@@ -1,6 +1,10 @@
 -- The posting path: one function call (one round trip, one transaction) per entry. Error codes
--- LD0xx are business outcomes that ledger/errors.ts turns into typed errors. enable_seqscan is
--- off in these functions for the reason given in 0012.
+-- LD0xx are business outcomes that ledger/errors.ts turns into typed errors.
+--
+-- The two entry points, ledger_post and ledger_resolve, set the planner for everything they run,
+-- triggers included: every statement reaches a few rows by key, so with enable_seqscan off each
+-- plan is an index probe whatever the statistics said when it was cached (a new ledger's tables
+-- look empty, and plans outlive that), and with generic plans nothing is planned again per call.
 
 -- Hot accounts: an entry uses the shard its idempotency key hashes to, so a retried request
 -- lands on the same rows.
@@ -23,8 +27,7 @@ $$;
 
 -- The account a leg refers to, created on first use.
 create function ledger_account_for(p_leg jsonb, p_platform_id text, p_shard smallint) returns bigint
-language plpgsql
-set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
+language plpgsql as $$
 declare
   v_kind text := p_leg->>'kind';
   v_currency text := p_leg->>'currency';
@@ -64,25 +67,6 @@ begin
     select id into v_id from ledger_accounts where ref_key = v_key and shard = v_shard;
   end if;
   return v_id;
-end
-$$;
-
--- Inserts an entry's postings. p_ids/p_amounts/p_currencies are its legs in order; the
--- accounts must be locked by the caller, and p_locked lists their (id, version, balance) so
--- each posting can carry the version and balance its account reaches with it.
-create function ledger_insert_postings(
-  p_entry_id bigint, p_ids bigint[], p_currencies text[], p_amounts bigint[],
-  p_locked_ids bigint[], p_versions bigint[], p_balances bigint[]
-) returns void
-language plpgsql
-set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
-begin
-  insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-  select p_entry_id, u.n - 1, u.id, u.currency, u.amount,
-         l.version + row_number() over w, l.balance + (sum(u.amount) over w)::int8
-    from unnest(p_ids, p_currencies, p_amounts) with ordinality as u(id, currency, amount, n)
-    join unnest(p_locked_ids, p_versions, p_balances) as l(id, version, balance) on l.id = u.id
-  window w as (partition by u.id order by u.n);
 end
 $$;
 
@@ -197,8 +181,13 @@ begin
   end if;
 
   if v_phase = 'final' then
-    perform ledger_insert_postings(v_entry_id, v_ids, v_currencies, v_amounts,
-                                   v_locked_ids, v_versions, v_balances);
+    -- Each posting carries the version and balance its account reaches with it.
+    insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
+    select v_entry_id, u.n - 1, u.id, u.currency, u.amount,
+           l.version + row_number() over w, l.balance + (sum(u.amount) over w)::int8
+      from unnest(v_ids, v_currencies, v_amounts) with ordinality as u(id, currency, amount, n)
+      join unnest(v_locked_ids, v_versions, v_balances) as l(id, version, balance) on l.id = u.id
+    window w as (partition by u.id order by u.n);
   else
     insert into ledger_pending_legs (entry_id, leg, account_id, currency, amount)
     select v_entry_id, u.n - 1, u.id, u.currency, u.amount
@@ -288,8 +277,13 @@ begin
     return ledger_replay(v_existing, v_hash, v_action);
   end if;
   if v_action = 'post' then
-    perform ledger_insert_postings(v_entry_id, v_ids, v_currencies, v_amounts,
-                                   v_locked_ids, v_versions, v_balances);
+    -- Each posting carries the version and balance its account reaches with it.
+    insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
+    select v_entry_id, u.n - 1, u.id, u.currency, u.amount,
+           l.version + row_number() over w, l.balance + (sum(u.amount) over w)::int8
+      from unnest(v_ids, v_currencies, v_amounts) with ordinality as u(id, currency, amount, n)
+      join unnest(v_locked_ids, v_versions, v_balances) as l(id, version, balance) on l.id = u.id
+    window w as (partition by u.id order by u.n);
   end if;
   return jsonb_build_object('entryId', v_entry_id::text, 'created', true);
 end
