@@ -186,7 +186,7 @@ const releaseCmd = (e: number, s: number, percent: bigint, feePercent: bigint): 
       });
     const accept = (m.holding[e] ?? 0n) >= amount && amount > fee;
     if (amount <= fee) return; // not a meaningful release; the generator rarely makes one
-    if (await expectPost(m, accept, post(amount), post(amount - 1n), InsufficientFundsError)) {
+    if (await expectPost(m, accept, post(amount), post(amount + 1n), InsufficientFundsError)) {
       m.holding[e] = (m.holding[e] ?? 0n) - amount;
       m.payable[s] = (m.payable[s] ?? 0n) + amount - fee;
       m.fees += fee;
