@@ -1,5 +1,4 @@
-import type { Sql } from '../../infra/db.js';
-import type { AccountRef, EntryResult } from '../../ledger/index.js';
+import type { AccountRef, EntryResult, LedgerSql } from '../../ledger/index.js';
 import { postEntry } from '../../ledger/index.js';
 
 export const PLATFORM = 'plt_test';
@@ -29,7 +28,7 @@ export const fees = (currency = 'VND', platformId = PLATFORM): AccountRef => ({
 
 /** psp_clearing −amount, escrow_holding +amount. */
 export function fund(
-  sql: Sql,
+  sql: LedgerSql,
   escrowId: string,
   amount: bigint,
   options: { key?: string; currency?: string; platformId?: string } = {},
@@ -48,7 +47,7 @@ export function fund(
 
 /** escrow_holding −amount, seller_payable +(amount − fee), platform_fee_revenue +fee. */
 export function release(
-  sql: Sql,
+  sql: LedgerSql,
   escrowId: string,
   sellerId: string,
   amount: bigint,

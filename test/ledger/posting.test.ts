@@ -220,6 +220,29 @@ describe('postEntry', () => {
     }
   });
 
+  it('posts inside a caller’s transaction: the entry commits or rolls back with the caller’s rows', async () => {
+    await sql.begin(async (tx) => {
+      await fund(tx, 'esc_tx', 300n);
+      await tx`create temporary table tx_marker (n int) on commit drop`;
+    });
+    expect((await accountBalance(sql, holding('esc_tx'))).balance).toBe(300n);
+
+    const failed = await rejection(() =>
+      sql.begin(async (tx) => {
+        await release(tx, 'esc_tx', 'sel_tx', 100n, 0n);
+        throw new Error('caller gives up');
+      }),
+    );
+    expect(String(failed)).toMatch(/caller gives up/);
+    expect((await accountBalance(sql, holding('esc_tx'))).balance).toBe(300n);
+
+    const short = await rejection(() =>
+      sql.begin((tx) => release(tx, 'esc_tx', 'sel_tx', 301n, 0n)),
+    );
+    expect(short).toBeInstanceOf(InsufficientFundsError);
+    expect(await entryCount('release:esc_tx')).toBe(0);
+  });
+
   it('corrects an entry with its reversal, at most once', async () => {
     await fund(sql, 'esc_rev', 2_000n);
     const entry = await release(sql, 'esc_rev', 'sel_rev', 2_000n, 200n);
