@@ -180,10 +180,11 @@ export function toLedgerError(error: unknown, context: { idempotencyKey?: string
       if (pg.constraint_name === 'ledger_accounts_one_holding') {
         return new CurrencyMismatchError(`escrow already held in another currency: ${message}`);
       }
-      return error;
+      break;
     default:
-      return pg.code.startsWith('LD1') || pg.constraint_name?.startsWith('ledger_')
-        ? new LedgerIntegrityError(message, { cause: error })
-        : error;
+      break;
   }
+  return pg.code.startsWith('LD1') || pg.constraint_name?.startsWith('ledger_')
+    ? new LedgerIntegrityError(message, { cause: error })
+    : error;
 }

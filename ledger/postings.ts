@@ -41,7 +41,7 @@ const MAX_LEGS = 64;
 const INT8_MAX = 2n ** 63n - 1n;
 
 /** Checks the request before it costs a round trip; the database enforces the same rules. */
-export function validateEntry(input: EntryInput): { escrowId: string | undefined } {
+function validateEntry(input: EntryInput): { escrowId: string | undefined } {
   if (typeof input.platformId !== 'string' || input.platformId.length === 0) {
     throw new InvalidEntryError('platformId is required');
   }
