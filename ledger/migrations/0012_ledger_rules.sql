@@ -232,8 +232,8 @@ create trigger ledger_pending_legs_apply after insert on ledger_pending_legs
 -- Checked at commit, once per entry, when all its legs are in: legs of the kind its phase takes
 -- (postings for final and post, pending legs for pending, none for void), at least two of them,
 -- a zero sum per currency, holding accounts of the entry's own escrow only, and a post never
--- settling more than its pending leg reserved.
--- Runs at commit, after ledger_post has returned: it sets the planner like ledger_post (0013).
+-- settling more than its pending leg reserved. It runs after ledger_post has returned, so it
+-- sets the planner as ledger_post does (0013).
 create function ledger_check_entry() returns trigger
 language plpgsql
 set enable_seqscan = off set plan_cache_mode = force_generic_plan as $$
