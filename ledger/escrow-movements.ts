@@ -1,9 +1,9 @@
 import type { EscrowTerms, MoneyMovement } from '../domain/escrow.js';
-import type { Sql } from '../infra/db.js';
 import type { AccountRef } from './accounts.js';
 import { LedgerError } from './errors.js';
 import { createPendingEntry, postPendingEntry, voidPendingEntry } from './pending.js';
 import { type EntryResult, type Posting, postEntry } from './postings.js';
+import type { LedgerSql } from './sql.js';
 
 /**
  * Turns an escrow's money movement into its ledger entry. Keys are derived from the escrow and
@@ -11,7 +11,7 @@ import { type EntryResult, type Posting, postEntry } from './postings.js';
  * money twice.
  */
 export async function postEscrowMovement(
-  sql: Sql,
+  sql: LedgerSql,
   terms: EscrowTerms,
   seq: number,
   movement: MoneyMovement,
@@ -23,6 +23,7 @@ export async function postEscrowMovement(
   const payable: AccountRef = { kind: 'seller_payable', platformId, sellerId, currency };
   const refundable: AccountRef = { kind: 'buyer_refund', platformId, currency };
   const feeRevenue: AccountRef = { kind: 'platform_fee_revenue', platformId, currency };
+  // Workflow payloads are JSON, so amounts arrive as safe integers; from here on they are bigint.
   const legs = (...pairs: Array<[AccountRef, number]>): Posting[] =>
     pairs
       .filter(([, amount]) => amount !== 0)
@@ -101,7 +102,7 @@ export async function postEscrowMovement(
 }
 
 async function pendingEntryId(
-  sql: Sql,
+  sql: LedgerSql,
   platformId: string,
   idempotencyKey: string,
 ): Promise<string> {

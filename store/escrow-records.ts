@@ -27,7 +27,7 @@ export async function recordTransition(
       on conflict (escrow_id, seq) do nothing
       returning seq`;
     if (inserted.length === 0) return false;
-    if (event.money) await postEscrowMovement(tx as unknown as Sql, terms, event.seq, event.money);
+    if (event.money) await postEscrowMovement(tx, terms, event.seq, event.money);
     await tx`
       insert into webhook_outbox (platform_id, escrow_id, seq, event_type, payload)
       values (${terms.platformId}, ${terms.escrowId}, ${event.seq}, ${`escrow.${event.type}`},
