@@ -1,5 +1,5 @@
 import type { Role } from '../domain/lifecycle.js';
-import type { EscrowView } from '../domain/view.js';
+import type { StoredEscrowView } from '../domain/view.js';
 import type { EscrowEventRecord } from '../store/escrow-queries.js';
 import { allowedActionNames } from './actions.js';
 import type { Escrow } from './schemas/escrows.js';
@@ -8,7 +8,7 @@ import type { Escrow } from './schemas/escrows.js';
  * What the API shows of an escrow: the workflow's view without its timeline (see /events), and
  * the actions the caller's role may take now, by their route names.
  */
-export function presentEscrow(view: EscrowView, role: Role): Escrow {
+export function presentEscrow(view: StoredEscrowView & { timeline?: unknown }, role: Role): Escrow {
   const { timeline: _timeline, allowedActions: _all, ...rest } = view;
   return { ...rest, allowedActions: allowedActionNames(view.status, role) };
 }

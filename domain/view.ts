@@ -70,3 +70,6 @@ export function escrowView(s: EscrowState) {
 }
 
 export type EscrowView = ReturnType<typeof escrowView>;
+
+/** The view as the Postgres read model keeps it: the timeline lives in the event log instead. */
+export type StoredEscrowView = Omit<EscrowView, 'timeline'>;

@@ -1,4 +1,4 @@
-import type { EscrowView } from '../domain/view.js';
+import type { StoredEscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
 
 export interface EscrowRow {
@@ -7,7 +7,7 @@ export interface EscrowRow {
   amount: bigint;
   currency: string;
   status: string;
-  view: EscrowView;
+  view: StoredEscrowView;
 }
 
 /** The current-state row the workflow keeps; `undefined` when no such escrow was recorded. */

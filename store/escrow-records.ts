@@ -1,12 +1,12 @@
 import type { EscrowEvent, EscrowTerms } from '../domain/escrow.js';
-import type { EscrowView } from '../domain/view.js';
+import type { StoredEscrowView } from '../domain/view.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
 
 export interface TransitionRecord {
   terms: EscrowTerms;
   event: EscrowEvent;
-  view: EscrowView;
+  view: StoredEscrowView;
 }
 
 /**
@@ -18,48 +18,59 @@ export async function recordTransition(
   sql: Sql,
   { terms, event, view }: TransitionRecord,
 ): Promise<boolean> {
+  // Most events move no money: then one statement is the whole transaction (one round trip).
+  if (!event.money) return writeEvent(sql, terms, event, view);
+  const { money } = event;
   return sql.begin(async (tx) => {
-    await upsertCurrentState(tx, terms, event, view);
-    const inserted = await tx`
-      insert into escrow_events (escrow_id, seq, type, status, data, occurred_at)
-      values (${terms.escrowId}, ${event.seq}, ${event.type}, ${event.status},
-              ${tx.json(event.data as never)}, ${new Date(event.at)})
-      on conflict (escrow_id, seq) do nothing
-      returning seq`;
-    if (inserted.length === 0) return false;
-    if (event.money) await postEscrowMovement(tx, terms, event.seq, event.money);
-    await tx`
-      insert into webhook_outbox (platform_id, escrow_id, seq, event_type, payload)
-      values (${terms.platformId}, ${terms.escrowId}, ${event.seq}, ${`escrow.${event.type}`},
-              ${tx.json(webhookPayload(terms, event, view) as never)})`;
-    return true;
+    const inserted = await writeEvent(tx, terms, event, view);
+    if (inserted) await postEscrowMovement(tx, terms, event.seq, money);
+    return inserted;
   });
 }
 
-async function upsertCurrentState(
-  tx: Tx,
+/**
+ * The event log row, the current-state row and the outbox row, in one statement. The current
+ * state only moves forward (last_seq); the outbox row exists only if the event was new.
+ */
+async function writeEvent(
+  sql: Sql | Tx,
   terms: EscrowTerms,
   event: EscrowEvent,
-  view: EscrowView,
-) {
+  view: StoredEscrowView,
+): Promise<boolean> {
   const at = new Date(event.at);
-  await tx`
-    insert into escrows (id, platform_id, reference, buyer_id, seller_id, amount, currency,
-                         status, needs_attention, last_seq, view, created_at, updated_at)
-    values (${terms.escrowId}, ${terms.platformId}, ${terms.reference}, ${terms.buyerId},
-            ${terms.sellerId}, ${BigInt(terms.amount)}, ${terms.currency}, ${view.status},
-            ${view.needsAttention}, ${event.seq}, ${tx.json(view as never)}, ${at}, ${at})
-    on conflict (id) do update set
-      status = excluded.status,
-      needs_attention = excluded.needs_attention,
-      last_seq = excluded.last_seq,
-      view = excluded.view,
-      updated_at = excluded.updated_at
-    where escrows.last_seq < excluded.last_seq`;
+  const [row] = await sql<{ inserted: number }[]>`
+    with current_state as (
+      insert into escrows (id, platform_id, reference, buyer_id, seller_id, amount, currency,
+                           status, needs_attention, last_seq, view, created_at, updated_at)
+      values (${terms.escrowId}, ${terms.platformId}, ${terms.reference}, ${terms.buyerId},
+              ${terms.sellerId}, ${BigInt(terms.amount)}, ${terms.currency}, ${view.status},
+              ${view.needsAttention}, ${event.seq}, ${sql.json(view as never)}, ${at}, ${at})
+      on conflict (id) do update set
+        status = excluded.status,
+        needs_attention = excluded.needs_attention,
+        last_seq = excluded.last_seq,
+        view = excluded.view,
+        updated_at = excluded.updated_at
+      where escrows.last_seq < excluded.last_seq
+    ), recorded as (
+      insert into escrow_events (escrow_id, seq, type, status, data, occurred_at)
+      values (${terms.escrowId}, ${event.seq}, ${event.type}, ${event.status},
+              ${sql.json(event.data as never)}, ${at})
+      on conflict (escrow_id, seq) do nothing
+      returning seq
+    ), announced as (
+      insert into webhook_outbox (platform_id, escrow_id, seq, event_type, payload)
+      select ${terms.platformId}, ${terms.escrowId}, seq, ${`escrow.${event.type}`},
+             ${sql.json(webhookPayload(terms, event, view) as never)}
+        from recorded
+    )
+    select count(*)::int as inserted from recorded`;
+  return (row?.inserted ?? 0) > 0;
 }
 
 /** The body platforms receive: the event, and the escrow as it stood after it. */
-function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: EscrowView) {
+function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: StoredEscrowView) {
   return {
     id: `evt_${terms.escrowId}_${event.seq}`,
     type: `escrow.${event.type}`,
@@ -70,7 +81,7 @@ function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: EscrowView
       seq: event.seq,
       status: event.status,
       details: event.data,
-      escrow: { ...view, timeline: undefined },
+      escrow: view,
     },
   };
 }

@@ -121,7 +121,9 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     while (recordedSeq < state.seq) {
       const event = state.timeline[recordedSeq];
       if (!event) break;
-      await recordTransition({ terms: input.terms, event, view: escrowView(state) });
+      // The timeline is already in the event log: leaving it out keeps each payload small.
+      const { timeline: _timeline, ...view } = escrowView(state);
+      await recordTransition({ terms: input.terms, event, view });
       recordedSeq = event.seq;
     }
     publish();
