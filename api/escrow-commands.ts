@@ -23,6 +23,7 @@ import {
   EscrowAmount,
   EscrowCurrency,
   EscrowStatus,
+  NeedsAttention,
   PlatformId,
   SellerId,
 } from '../workflows/search-attributes.js';
@@ -61,6 +62,7 @@ export async function startEscrow(
       { key: BuyerId, value: terms.buyerId },
       { key: EscrowAmount, value: terms.amount },
       { key: EscrowCurrency, value: terms.currency },
+      { key: NeedsAttention, value: false },
     ],
   });
   return client.workflow.executeUpdateWithStart(paymentLinkUpdate, {
