@@ -1,23 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  type ApiHarness,
-  type CallOptions,
-  escrowBody,
-  expectProblem,
-  startApiHarness,
-} from './harness.js';
+import { type CallOptions, escrowBody, expectProblem, useApiHarness } from './harness.js';
 
-let h: ApiHarness;
-let platform: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  h = await startApiHarness();
-  platform = await h.createPlatform('Shop');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const api = useApiHarness();
 
 interface Case {
   name: string;
@@ -411,22 +396,22 @@ const CASES: Case[] = [
 const keyOf = (name: string) => `bad-input-${name.replace(/[^a-z0-9]+/gi, '-')}`;
 
 it('bad input: the right 4xx with a problem body, and nothing changes', async () => {
-  const escrow = await h.createEscrow(platform.apiKey);
+  const escrow = await api.h.createEscrow(api.platform.apiKey);
   const count = async () => {
-    const [row] = await h.db.sql<{ n: number }[]>`
-      select count(*)::int as n from escrows where platform_id = ${platform.id}`;
+    const [row] = await api.h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from escrows where platform_id = ${api.platform.id}`;
     return row?.n;
   };
   const escrowsBefore = await count();
-  const escrowBefore = await h.snapshot(escrow.id);
-  const keysBefore = await h.db.sql`select tenant, key from idempotency_keys`;
+  const escrowBefore = await api.h.snapshot(escrow.id);
+  const keysBefore = await api.h.db.sql`select tenant, key from idempotency_keys`;
 
   const failures: string[] = [];
   for (const c of CASES) {
-    const reply = await h.call(c.method, c.path.replace(':id', escrow.id), {
-      token: platform.apiKey,
+    const reply = await api.h.call(c.method, c.path.replace(':id', escrow.id), {
+      token: api.platform.apiKey,
       ...c.options,
-      ...(c.options.token === 'ops' ? { token: h.opsKey } : {}),
+      ...(c.options.token === 'ops' ? { token: api.h.opsKey } : {}),
       headers: { 'idempotency-key': keyOf(c.name), ...c.options.headers },
     });
     try {
@@ -451,9 +436,9 @@ it('bad input: the right 4xx with a problem body, and nothing changes', async ()
   expect(failures, failures.join('\n')).toEqual([]);
 
   expect(await count()).toBe(escrowsBefore);
-  expect(await h.snapshot(escrow.id)).toEqual(escrowBefore);
+  expect(await api.h.snapshot(escrow.id)).toEqual(escrowBefore);
   // Only the two refused transitions began (their 409 is the stored answer); no other key kept.
-  const keysAfter = await h.db.sql<{ key: string }[]>`select key from idempotency_keys`;
+  const keysAfter = await api.h.db.sql<{ key: string }[]>`select key from idempotency_keys`;
   expect(keysAfter.map((k) => k.key).sort()).toEqual(
     [
       ...keysBefore.map((k) => k.key),
@@ -480,8 +465,8 @@ it('property: any one field of a valid body replaced by any JSON value → 201 o
     '__proto__',
   ];
   const count = async () => {
-    const [row] = await h.db.sql<{ n: number }[]>`
-      select count(*)::int as n from escrows where platform_id = ${platform.id}`;
+    const [row] = await api.h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from escrows where platform_id = ${api.platform.id}`;
     return row?.n ?? 0;
   };
   const before = await count();
@@ -492,7 +477,10 @@ it('property: any one field of a valid body replaced by any JSON value → 201 o
         /}$/,
         `,${JSON.stringify(field)}:${JSON.stringify(value) ?? 'null'}}`,
       );
-      const reply = await h.call('POST', '/v1/escrows', { token: platform.apiKey, raw: body });
+      const reply = await api.h.call('POST', '/v1/escrows', {
+        token: api.platform.apiKey,
+        raw: body,
+      });
       if (reply.status === 201) {
         created += 1;
         return;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
@@ -129,6 +129,19 @@ export async function startApiHarness() {
 }
 
 export type ApiHarness = Awaited<ReturnType<typeof startApiHarness>>;
+
+/** Registers this file's hooks: the harness, and one platform to act as. Read inside tests. */
+export function useApiHarness(): { h: ApiHarness; platform: { id: string; apiKey: string } } {
+  const context = {} as { h: ApiHarness; platform: { id: string; apiKey: string } };
+  beforeAll(async () => {
+    context.h = await startApiHarness();
+    context.platform = await context.h.createPlatform('Shop');
+  });
+  afterAll(async () => {
+    await context.h?.stop();
+  });
+  return context;
+}
 
 export function expectProblem(reply: Reply, status: number, slug?: string): void {
   expect(reply.status, reply.text).toBe(status);

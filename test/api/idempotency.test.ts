@@ -7,29 +7,20 @@ import { canonicalJson } from '../../api/idempotency.js';
 import { createLogger } from '../../infra/logger.js';
 import { claimIdempotencyKey, purgeExpiredIdempotencyKeys } from '../../store/idempotency.js';
 import { eventually } from '../support/eventually.js';
-import { type ApiHarness, escrowBody, expectProblem, startApiHarness } from './harness.js';
+import { escrowBody, expectProblem, useApiHarness } from './harness.js';
 
-let h: ApiHarness;
-let platform: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  h = await startApiHarness();
-  platform = await h.createPlatform('Shop');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const api = useApiHarness();
 
 const escrowsWithReference = async (reference: string) => {
-  const [row] = await h.db.sql<{ n: number }[]>`
+  const [row] = await api.h.db.sql<{ n: number }[]>`
     select count(*)::int as n from escrows where reference = ${reference}`;
   return row?.n;
 };
 
 const workflowsOf = async (escrowIds: string[]) => {
   const ids = new Set<string>();
-  for await (const wf of h.temporal.client.workflow.list({
-    query: `PlatformId = '${platform.id}'`,
+  for await (const wf of api.h.temporal.client.workflow.list({
+    query: `PlatformId = '${api.platform.id}'`,
   })) {
     if (escrowIds.some((id) => wf.workflowId === `escrow:${id}`)) ids.add(wf.runId);
   }
@@ -41,7 +32,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
     const key = randomUUID();
     const body = escrowBody();
     const send = () =>
-      h.call('POST', '/v1/escrows', { token: platform.apiKey, body, idempotencyKey: key });
+      api.h.call('POST', '/v1/escrows', { token: api.platform.apiKey, body, idempotencyKey: key });
     const first = await Promise.all(Array.from({ length: 50 }, send));
     for (const reply of first) expect([201, 409], reply.text).toContain(reply.status);
     for (const reply of first.filter((r) => r.status === 409)) {
@@ -75,8 +66,8 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
     const [id] = [...ids] as [string];
     await eventually(async () => expect(await workflowsOf([id])).toBe(1));
     // Paying the one link funds the one escrow once.
-    await h.fund({ id, payment: { url: [...links][0] as string } });
-    const [funding] = await h.db.sql<{ n: number }[]>`
+    await api.h.fund({ id, payment: { url: [...links][0] as string } });
+    const [funding] = await api.h.db.sql<{ n: number }[]>`
       select count(*)::int as n from ledger_entries where escrow_id = ${id} and kind = 'funding'`;
     expect(funding?.n).toBe(1);
   });
@@ -84,15 +75,15 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
   it('the same key with a different body is refused with 422 and creates nothing', async () => {
     const key = randomUUID();
     const body = escrowBody();
-    const first = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const first = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body,
       idempotencyKey: key,
     });
     expect(first.status).toBe(201);
     const other = escrowBody({ amount: 2_000_000 });
-    const second = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const second = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: other,
       idempotencyKey: key,
     });
@@ -102,13 +93,13 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
 
   it('keys belong to the credential: another platform may use the same key', async () => {
     const key = randomUUID();
-    const other = await h.createPlatform('Other shop');
-    const mine = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const other = await api.h.createPlatform('Other shop');
+    const mine = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: escrowBody(),
       idempotencyKey: key,
     });
-    const theirs = await h.call('POST', '/v1/escrows', {
+    const theirs = await api.h.call('POST', '/v1/escrows', {
       token: other.apiKey,
       body: escrowBody(),
       idempotencyKey: key,
@@ -120,14 +111,14 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
 
   it('a request refused by validation stores nothing: the key stays usable', async () => {
     const key = randomUUID();
-    const bad = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const bad = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: escrowBody({ amount: -1 }),
       idempotencyKey: key,
     });
     expectProblem(bad, 422, 'validation-failed');
-    const good = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const good = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: escrowBody(),
       idempotencyKey: key,
     });
@@ -135,8 +126,8 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
   });
 
   it('a malformed key is a 400', async () => {
-    const reply = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const reply = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: escrowBody(),
       idempotencyKey: 'x'.repeat(256),
     });
@@ -146,19 +137,19 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
   it('keys are kept at least 24 hours; an expired key starts afresh', async () => {
     const key = randomUUID();
     const body = escrowBody();
-    const first = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const first = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body,
       idempotencyKey: key,
     });
-    const [row] = await h.db.sql<{ hours: number }[]>`
+    const [row] = await api.h.db.sql<{ hours: number }[]>`
       select extract(epoch from expires_at - created_at) / 3600 as hours
         from idempotency_keys where key = ${key}`;
     expect(Number(row?.hours)).toBeGreaterThanOrEqual(24);
-    await h.db
+    await api.h.db
       .sql`update idempotency_keys set expires_at = now() - interval '1 second' where key = ${key}`;
-    const again = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const again = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body,
       idempotencyKey: key,
     });
@@ -171,11 +162,11 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
     // An API whose task queue has no worker yet: creating an escrow waits, then times out.
     const queue = `idem-${randomUUID()}`;
     const slowApp = createApp({
-      sql: h.db.sql,
-      temporal: h.temporal.client,
+      sql: api.h.db.sql,
+      temporal: api.h.temporal.client,
       logger: createLogger({ level: 'silent', pretty: false }),
-      providers: [h.stack.provider],
-      settings: { ...h.stack.apiSettings, taskQueue: queue, temporalTimeoutMs: 2_000 },
+      providers: [api.h.stack.provider],
+      settings: { ...api.h.stack.apiSettings, taskQueue: queue, temporalTimeoutMs: 2_000 },
     });
     const key = randomUUID();
     const body = escrowBody();
@@ -183,7 +174,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       slowApp.request('/v1/escrows', {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${platform.apiKey}`,
+          authorization: `Bearer ${api.platform.apiKey}`,
           'content-type': 'application/json',
           'idempotency-key': key,
         },
@@ -191,11 +182,11 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       });
     const slow = request();
     await eventually(async () => {
-      const rows = await h.db.sql`select 1 from idempotency_keys where key = ${key}`;
+      const rows = await api.h.db.sql`select 1 from idempotency_keys where key = ${key}`;
       expect(rows).toHaveLength(1);
     });
-    const duplicate = await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    const duplicate = await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body,
       idempotencyKey: key,
     });
@@ -204,14 +195,14 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
 
     const timedOut = await slow;
     expect(timedOut.status).toBe(503);
-    const [seed] = await h.db.sql<{ seed: string }[]>`
+    const [seed] = await api.h.db.sql<{ seed: string }[]>`
       select seed from idempotency_keys where key = ${key}`;
 
     const worker = await Worker.create({
-      connection: h.temporal.nativeConnection,
+      connection: api.h.temporal.nativeConnection,
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: createActivities({ sql: h.db.sql, provider: h.stack.provider }),
+      activities: createActivities({ sql: api.h.db.sql, provider: api.h.stack.provider }),
     });
     const running = worker.run();
     try {
@@ -233,8 +224,8 @@ describe('a request whose process died while holding its key', () => {
     const key = randomUUID();
     const body = escrowBody();
     const seed = 'esc_0123456789abcdef0123';
-    const claim = await claimIdempotencyKey(h.db.sql, {
-      tenant: `platform:${platform.id}`,
+    const claim = await claimIdempotencyKey(api.h.db.sql, {
+      tenant: `platform:${api.platform.id}`,
       key,
       method: 'POST',
       path: '/v1/escrows',
@@ -245,9 +236,9 @@ describe('a request whose process died while holding its key', () => {
     });
     expect(claim.kind).toBe('claimed');
     const send = () =>
-      h.call('POST', '/v1/escrows', { token: platform.apiKey, body, idempotencyKey: key });
+      api.h.call('POST', '/v1/escrows', { token: api.platform.apiKey, body, idempotencyKey: key });
     expectProblem(await send(), 409, 'idempotency-key-in-use');
-    await h.db.sql`
+    await api.h.db.sql`
       update idempotency_keys set locked_until = now() - interval '1 second' where key = ${key}`;
     const retried = await send();
     expect(retried.status, retried.text).toBe(201);
@@ -258,45 +249,45 @@ describe('a request whose process died while holding its key', () => {
 describe('expired keys', () => {
   it('are purged', async () => {
     const key = randomUUID();
-    await h.call('POST', '/v1/escrows', {
-      token: platform.apiKey,
+    await api.h.call('POST', '/v1/escrows', {
+      token: api.platform.apiKey,
       body: escrowBody(),
       idempotencyKey: key,
     });
-    await h.db
+    await api.h.db
       .sql`update idempotency_keys set expires_at = now() - interval '1 second' where key = ${key}`;
-    expect(await purgeExpiredIdempotencyKeys(h.db.sql)).toBeGreaterThanOrEqual(1);
-    expect(await h.db.sql`select 1 from idempotency_keys where key = ${key}`).toHaveLength(0);
+    expect(await purgeExpiredIdempotencyKeys(api.h.db.sql)).toBeGreaterThanOrEqual(1);
+    expect(await api.h.db.sql`select 1 from idempotency_keys where key = ${key}`).toHaveLength(0);
   });
 });
 
 describe('Idempotency-Key on other POSTs', () => {
   it('an action replays its answer and runs once', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
-    await h.fund(escrow);
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
+    await api.h.fund(escrow);
     const key = randomUUID();
     const ship = () =>
-      h.call('POST', `/v1/escrows/${escrow.id}/ship`, {
-        token: platform.apiKey,
+      api.h.call('POST', `/v1/escrows/${escrow.id}/ship`, {
+        token: api.platform.apiKey,
         body: { carrier: 'GHN', trackingNumber: 'T-1' },
         idempotencyKey: key,
       });
     const first = await ship();
     expect(first.status, first.text).toBe(200);
-    const before = await h.snapshot(escrow.id);
+    const before = await api.h.snapshot(escrow.id);
     const second = await ship();
     expect(second.status).toBe(200);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body).toEqual(first.body);
-    expect(await h.snapshot(escrow.id)).toEqual(before);
+    expect(await api.h.snapshot(escrow.id)).toEqual(before);
   });
 
   it('a refusal after the request began (409) is stored and replayed too', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
     const key = randomUUID();
     const accept = () =>
-      h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
-        token: platform.apiKey,
+      api.h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
+        token: api.platform.apiKey,
         idempotencyKey: key,
       });
     const first = await accept();
@@ -309,8 +300,8 @@ describe('Idempotency-Key on other POSTs', () => {
   it('creating a platform: the replay does not show the API key again', async () => {
     const key = randomUUID();
     const create = () =>
-      h.call('POST', '/v1/platforms', {
-        token: h.opsKey,
+      api.h.call('POST', '/v1/platforms', {
+        token: api.h.opsKey,
         body: { name: 'Once' },
         idempotencyKey: key,
       });
@@ -322,7 +313,7 @@ describe('Idempotency-Key on other POSTs', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body.id).toBe(first.body.id);
     expect(second.body.apiKey).toBeUndefined();
-    const stored = await h.db.sql<{ body: string }[]>`
+    const stored = await api.h.db.sql<{ body: string }[]>`
       select response_body as body from idempotency_keys where key = ${key}`;
     expect(stored[0]?.body).not.toContain(first.body.apiKey);
   });

@@ -1,30 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escrowWorkflowId } from '../../workflows/messages.js';
 import { eventually } from '../support/eventually.js';
-import { type ApiHarness, expectProblem, startApiHarness } from './harness.js';
+import { expectProblem, useApiHarness } from './harness.js';
 
-let h: ApiHarness;
-let platform: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  h = await startApiHarness();
-  platform = await h.createPlatform('Shop');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const api = useApiHarness();
 
 const post = (path: string, token: string, body?: unknown) =>
-  h.call('POST', path, { token, ...(body === undefined ? {} : { body }) });
+  api.h.call('POST', path, { token, ...(body === undefined ? {} : { body }) });
 
 describe('disputes with party tokens', () => {
   it('buyer disputes, seller answers, ops splits: fee prorated, refund and payout settle', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
-    await h.fund(escrow);
-    const buyer = await h.partyToken(platform.apiKey, escrow.id, 'buyer');
-    const seller = await h.partyToken(platform.apiKey, escrow.id, 'seller');
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
+    await api.h.fund(escrow);
+    const buyer = await api.h.partyToken(api.platform.apiKey, escrow.id, 'buyer');
+    const seller = await api.h.partyToken(api.platform.apiKey, escrow.id, 'seller');
 
-    const read = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: buyer });
+    const read = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: buyer });
     expect(read.body.allowedActions).toEqual([]);
     const shipped = await post(`/v1/escrows/${escrow.id}/ship`, seller, {
       carrier: 'GHN',
@@ -32,7 +23,7 @@ describe('disputes with party tokens', () => {
     });
     expect(shipped.status, shipped.text).toBe(200);
     expect(shipped.body.allowedActions).toEqual([]);
-    const asBuyer = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: buyer });
+    const asBuyer = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: buyer });
     expect(asBuyer.body.allowedActions).toEqual(['accept', 'disputes']);
 
     const disputed = await post(`/v1/escrows/${escrow.id}/disputes`, buyer, {
@@ -51,12 +42,12 @@ describe('disputes with party tokens', () => {
     expectProblem(again, 409, 'invalid-state');
     expect(again.body.currentStatus).toBe('disputed');
 
-    const tooMuch = await post(`/v1/escrows/${escrow.id}/disputes/resolve`, h.opsKey, {
+    const tooMuch = await post(`/v1/escrows/${escrow.id}/disputes/resolve`, api.h.opsKey, {
       outcome: 'split',
       sellerAmount: 1_500_000,
     });
     expectProblem(tooMuch, 422, 'invalid-argument');
-    const split = await post(`/v1/escrows/${escrow.id}/disputes/resolve`, h.opsKey, {
+    const split = await post(`/v1/escrows/${escrow.id}/disputes/resolve`, api.h.opsKey, {
       outcome: 'split',
       sellerAmount: 900_000,
     });
@@ -74,12 +65,14 @@ describe('disputes with party tokens', () => {
       held: 0,
     });
     await eventually(async () => {
-      const got = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: platform.apiKey });
+      const got = await api.h.call('GET', `/v1/escrows/${escrow.id}`, {
+        token: api.platform.apiKey,
+      });
       expect(got.body.payout.status).toBe('paid');
       expect(got.body.refunds.map((r: { status: string }) => r.status)).toEqual(['succeeded']);
     });
-    const ledger = await h.call('GET', `/v1/escrows/${escrow.id}/ledger`, {
-      token: platform.apiKey,
+    const ledger = await api.h.call('GET', `/v1/escrows/${escrow.id}/ledger`, {
+      token: api.platform.apiKey,
     });
     expect(ledger.body).toEqual({
       escrowId: escrow.id,
@@ -91,19 +84,19 @@ describe('disputes with party tokens', () => {
       fees: 18_000,
       paidOut: 882_000,
     });
-    const check = await h.call('GET', '/v1/ledger/check', { token: h.opsKey });
+    const check = await api.h.call('GET', '/v1/ledger/check', { token: api.h.opsKey });
     expect(check.body.ok, JSON.stringify(check.body.violations)).toBe(true);
   });
 
   it('the buyer may extend the inspection window once', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
-    await h.fund(escrow);
-    const buyer = await h.partyToken(platform.apiKey, escrow.id, 'buyer');
-    await post(`/v1/escrows/${escrow.id}/ship`, platform.apiKey, {
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
+    await api.h.fund(escrow);
+    const buyer = await api.h.partyToken(api.platform.apiKey, escrow.id, 'buyer');
+    await post(`/v1/escrows/${escrow.id}/ship`, api.platform.apiKey, {
       carrier: 'VTP',
       trackingNumber: 'V1',
     });
-    const delivered = await post(`/v1/escrows/${escrow.id}/deliver`, platform.apiKey);
+    const delivered = await post(`/v1/escrows/${escrow.id}/deliver`, api.platform.apiKey);
     const deadline = Date.parse(delivered.body.deadlines.inspectionWindow);
     const extended = await post(`/v1/escrows/${escrow.id}/extend-inspection`, buyer);
     expect(extended.status, extended.text).toBe(200);
@@ -120,15 +113,15 @@ describe('disputes with party tokens', () => {
 
 describe('cancel', () => {
   it('unpaid: cancelled, nothing moves; funded: refunded in full', async () => {
-    const unpaid = await h.createEscrow(platform.apiKey);
-    const cancelled = await post(`/v1/escrows/${unpaid.id}/cancel`, platform.apiKey, {
+    const unpaid = await api.h.createEscrow(api.platform.apiKey);
+    const cancelled = await post(`/v1/escrows/${unpaid.id}/cancel`, api.platform.apiKey, {
       reason: 'sold out',
     });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelReason: 'sold out' });
 
-    const funded = await h.createEscrow(platform.apiKey);
-    await h.fund(funded);
-    const refunded = await post(`/v1/escrows/${funded.id}/cancel`, h.opsKey, {
+    const funded = await api.h.createEscrow(api.platform.apiKey);
+    await api.h.fund(funded);
+    const refunded = await post(`/v1/escrows/${funded.id}/cancel`, api.h.opsKey, {
       reason: 'fraud check',
     });
     expect(refunded.body).toMatchObject({
@@ -140,25 +133,25 @@ describe('cancel', () => {
 
 describe('payout retry (ops)', () => {
   it('a payout to an account that does not exist fails; ops retry to a corrected destination', async () => {
-    const escrow = await h.createEscrow(platform.apiKey, {
+    const escrow = await api.h.createEscrow(api.platform.apiKey, {
       payoutDestination: { bankCode: 'VCB', accountNumber: '000111222', accountName: 'WRONG' },
     });
-    await h.fund(escrow);
-    await post(`/v1/escrows/${escrow.id}/ship`, platform.apiKey, {
+    await api.h.fund(escrow);
+    await post(`/v1/escrows/${escrow.id}/ship`, api.platform.apiKey, {
       carrier: 'GHN',
       trackingNumber: 'G',
     });
-    await post(`/v1/escrows/${escrow.id}/accept`, platform.apiKey);
+    await post(`/v1/escrows/${escrow.id}/accept`, api.platform.apiKey);
     await eventually(async () => {
-      const got = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: h.opsKey });
+      const got = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: api.h.opsKey });
       expect(got.body).toMatchObject({ payout: { status: 'failed' }, needsAttention: true });
     });
-    const retried = await post(`/v1/escrows/${escrow.id}/payout/retry`, h.opsKey, {
+    const retried = await post(`/v1/escrows/${escrow.id}/payout/retry`, api.h.opsKey, {
       destination: { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'NGUYEN VAN A' },
     });
     expect(retried.status, retried.text).toBe(200);
     await eventually(async () => {
-      const got = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: h.opsKey });
+      const got = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: api.h.opsKey });
       expect(got.body.payout).toMatchObject({ status: 'paid', attempts: 2 });
     });
   });
@@ -166,20 +159,20 @@ describe('payout retry (ops)', () => {
 
 describe('a finished escrow', () => {
   it('refuses every action with 409 once its workflow has closed', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
-    await h.fund(escrow);
-    await post(`/v1/escrows/${escrow.id}/ship`, platform.apiKey, {
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
+    await api.h.fund(escrow);
+    await post(`/v1/escrows/${escrow.id}/ship`, api.platform.apiKey, {
       carrier: 'GHN',
       trackingNumber: 'G',
     });
-    await post(`/v1/escrows/${escrow.id}/accept`, platform.apiKey);
+    await post(`/v1/escrows/${escrow.id}/accept`, api.platform.apiKey);
     await eventually(async () => {
-      const description = await h.temporal.client.workflow
+      const description = await api.h.temporal.client.workflow
         .getHandle(escrowWorkflowId(escrow.id))
         .describe();
       expect(description.status.name).toBe('COMPLETED');
     });
-    const reply = await post(`/v1/escrows/${escrow.id}/cancel`, platform.apiKey, {
+    const reply = await post(`/v1/escrows/${escrow.id}/cancel`, api.platform.apiKey, {
       reason: 'late',
     });
     expectProblem(reply, 409, 'invalid-state');

@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
-import { type ApiHarness, expectProblem, startApiHarness } from './harness.js';
+import { expectProblem, useApiHarness } from './harness.js';
 
-let h: ApiHarness;
-let platform: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  h = await startApiHarness();
-  platform = await h.createPlatform('Shop');
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const api = useApiHarness();
 
 describe('POST /v1/platforms', () => {
   it('returns a key shown once and stored hashed; the platform defaults apply to its escrows', async () => {
-    const reply = await h.call('POST', '/v1/platforms', {
-      token: h.opsKey,
+    const reply = await api.h.call('POST', '/v1/platforms', {
+      token: api.h.opsKey,
       body: {
         name: 'Chợ Đồ Cũ',
         defaultWindows: { inspectionWindow: 'P5D', paymentWindow: 'PT2H' },
@@ -29,33 +20,39 @@ describe('POST /v1/platforms', () => {
       apiKey: expect.stringMatching(/^sk_plt_[a-z0-9]{20}\.[A-Za-z0-9_-]{43}$/),
       defaultWindows: { inspectionWindow: 'P5D', paymentWindow: 'PT2H' },
     });
-    const [row] = await h.db.sql<{ digest: Buffer }[]>`
+    const [row] = await api.h.db.sql<{ digest: Buffer }[]>`
       select api_key_sha256 as digest from platforms where id = ${reply.body.id}`;
     expect(row?.digest).toHaveLength(32);
-    const stored = await h.db.sql`
+    const stored = await api.h.db.sql`
       select 1 from platforms where api_key_sha256::text like ${`%${reply.body.apiKey}%`}`;
     expect(stored).toHaveLength(0);
 
-    const escrow = await h.createEscrow(reply.body.apiKey, { windows: { paymentWindow: 'PT1H' } });
-    const view = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.apiKey });
+    const escrow = await api.h.createEscrow(reply.body.apiKey, {
+      windows: { paymentWindow: 'PT1H' },
+    });
+    const view = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.apiKey });
     expect(Date.parse(view.body.deadlines.paymentWindow) - Date.parse(view.body.statusSince)).toBe(
       3_600_000,
     );
-    const [terms] = await h.db.sql<{ windows: Record<string, number> }[]>`
+    const [terms] = await api.h.db.sql<{ windows: Record<string, number> }[]>`
       select view -> 'deadlines' as windows from escrows where id = ${escrow.id}`;
     expect(terms).toBeDefined();
 
     const tampered = `${reply.body.apiKey.slice(0, -1)}${reply.body.apiKey.endsWith('A') ? 'B' : 'A'}`;
-    expectProblem(await h.call('GET', '/v1/escrows', { token: tampered }), 401, 'unauthenticated');
+    expectProblem(
+      await api.h.call('GET', '/v1/escrows', { token: tampered }),
+      401,
+      'unauthenticated',
+    );
   });
 });
 
 describe('party tokens', () => {
   it('are scoped to one escrow and one role, and expire', async () => {
-    const escrow = await h.createEscrow(platform.apiKey);
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
     const before = Date.now();
-    const reply = await h.call('POST', `/v1/escrows/${escrow.id}/party-tokens`, {
-      token: platform.apiKey,
+    const reply = await api.h.call('POST', `/v1/escrows/${escrow.id}/party-tokens`, {
+      token: api.platform.apiKey,
       body: { role: 'seller', ttlSeconds: 120 },
     });
     expect(reply.status, reply.text).toBe(201);
@@ -68,13 +65,13 @@ describe('party tokens', () => {
     expect(expiresAt).toBeGreaterThanOrEqual(before + 119_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 121_000);
 
-    const read = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.token });
+    const read = await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: reply.body.token });
     expect(read.status).toBe(200);
-    const events = await h.call('GET', `/v1/escrows/${escrow.id}/events`, {
+    const events = await api.h.call('GET', `/v1/escrows/${escrow.id}/events`, {
       token: reply.body.token,
     });
     expect(events.status).toBe(200);
-    const denied = await h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
+    const denied = await api.h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
       token: reply.body.token,
     });
     expectProblem(denied, 403, 'forbidden');
@@ -83,30 +80,30 @@ describe('party tokens', () => {
 
 describe('errors', () => {
   it('401 carries WWW-Authenticate and a problem body', async () => {
-    const reply = await h.call('GET', '/v1/escrows');
+    const reply = await api.h.call('GET', '/v1/escrows');
     expectProblem(reply, 401, 'unauthenticated');
     expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="escrow"');
     expect(reply.body.requestId).toBe(reply.headers.get('x-request-id'));
   });
 
   it('API responses are not cached', async () => {
-    const reply = await h.call('GET', '/v1/escrows', { token: platform.apiKey });
+    const reply = await api.h.call('GET', '/v1/escrows', { token: api.platform.apiKey });
     expect(reply.headers.get('cache-control')).toBe('no-store');
   });
 });
 
 describe('health, metrics, docs', () => {
   it('GET /healthz and /readyz', async () => {
-    expect((await h.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const ready = await h.call('GET', '/readyz');
+    expect((await api.h.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await api.h.call('GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('ready');
   });
 
   it('GET /metrics: Prometheus counters and histograms by route pattern', async () => {
-    await h.call('GET', '/v1/escrows/esc_unknown', { token: platform.apiKey });
+    await api.h.call('GET', '/v1/escrows/esc_unknown', { token: api.platform.apiKey });
     await eventually(async () => {
-      const reply = await h.call('GET', '/metrics');
+      const reply = await api.h.call('GET', '/metrics');
       expect(reply.status).toBe(200);
       expect(reply.headers.get('content-type')).toContain('text/plain');
       expect(reply.text).toContain('# TYPE http_requests_total counter');
@@ -121,13 +118,13 @@ describe('health, metrics, docs', () => {
   });
 
   it('GET /payment/return: where the buyer lands after paying', async () => {
-    const reply = await h.call('GET', '/payment/return?vnp_ResponseCode=00');
+    const reply = await api.h.call('GET', '/payment/return?vnp_ResponseCode=00');
     expect(reply.status).toBe(200);
     expect(reply.text).toContain('Your payment is being confirmed');
   });
 
   it('GET /docs: an interactive reference served locally, no CDN', async () => {
-    const reply = await h.call('GET', '/docs');
+    const reply = await api.h.call('GET', '/docs');
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toContain('text/html');
     expect(reply.text).toContain("fetch('/openapi.json')");
@@ -148,7 +145,7 @@ describe('GET /openapi.json', () => {
   }
 
   it('is OpenAPI 3.1 with every route, bearer security and problem responses', async () => {
-    const spec = (await h.call('GET', '/openapi.json')).body;
+    const spec = (await api.h.call('GET', '/openapi.json')).body;
     expect(spec.openapi).toBe('3.1.0');
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({
       type: 'http',
@@ -187,23 +184,23 @@ describe('GET /openapi.json', () => {
   });
 
   it('every request body has an example, and sending it as shown succeeds', async () => {
-    const spec = (await h.call('GET', '/openapi.json')).body;
+    const spec = (await api.h.call('GET', '/openapi.json')).body;
     const resolve = (schema: Schema): Schema =>
       schema.$ref
         ? resolve(spec.components.schemas[schema.$ref.split('/').pop() as string])
         : schema;
 
     const escrowIn = async (state: string): Promise<string> => {
-      const escrow = await h.createEscrow(platform.apiKey, {
+      const escrow = await api.h.createEscrow(api.platform.apiKey, {
         ...(state === 'payout_failed'
           ? { payoutDestination: { bankCode: 'VCB', accountNumber: '000999888', accountName: 'X' } }
           : {}),
       });
       if (state === 'awaiting_payment') return escrow.id;
-      await h.fund(escrow);
+      await api.h.fund(escrow);
       const act = (name: string, body?: unknown) =>
-        h.call('POST', `/v1/escrows/${escrow.id}/${name}`, {
-          token: platform.apiKey,
+        api.h.call('POST', `/v1/escrows/${escrow.id}/${name}`, {
+          token: api.platform.apiKey,
           ...(body ? { body } : {}),
         });
       if (state === 'funded') return escrow.id;
@@ -212,7 +209,9 @@ describe('GET /openapi.json', () => {
       if (state === 'payout_failed') {
         await act('accept');
         await eventually(async () => {
-          const got = await h.call('GET', `/v1/escrows/${escrow.id}`, { token: platform.apiKey });
+          const got = await api.h.call('GET', `/v1/escrows/${escrow.id}`, {
+            token: api.platform.apiKey,
+          });
           expect(got.body.payout.status).toBe('failed');
         });
         return escrow.id;
@@ -224,25 +223,31 @@ describe('GET /openapi.json', () => {
     };
     // What each operation needs to succeed: a credential, and an escrow in the right status.
     const fixtures: Record<string, { token: () => string; state?: string }> = {
-      'POST /v1/platforms': { token: () => h.opsKey },
-      'POST /v1/escrows': { token: () => platform.apiKey },
+      'POST /v1/platforms': { token: () => api.h.opsKey },
+      'POST /v1/escrows': { token: () => api.platform.apiKey },
       'POST /v1/escrows/{id}/party-tokens': {
-        token: () => platform.apiKey,
+        token: () => api.platform.apiKey,
         state: 'awaiting_payment',
       },
-      'POST /v1/escrows/{id}/ship': { token: () => platform.apiKey, state: 'funded' },
-      'POST /v1/escrows/{id}/deliver': { token: () => platform.apiKey, state: 'shipped' },
-      'POST /v1/escrows/{id}/accept': { token: () => platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/ship': { token: () => api.platform.apiKey, state: 'funded' },
+      'POST /v1/escrows/{id}/deliver': { token: () => api.platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/accept': { token: () => api.platform.apiKey, state: 'shipped' },
       'POST /v1/escrows/{id}/extend-inspection': {
-        token: () => platform.apiKey,
+        token: () => api.platform.apiKey,
         state: 'delivered',
       },
-      'POST /v1/escrows/{id}/cancel': { token: () => platform.apiKey, state: 'awaiting_payment' },
-      'POST /v1/escrows/{id}/disputes': { token: () => platform.apiKey, state: 'shipped' },
-      'POST /v1/escrows/{id}/disputes/respond': { token: () => platform.apiKey, state: 'disputed' },
-      'POST /v1/escrows/{id}/disputes/resolve': { token: () => h.opsKey, state: 'disputed' },
-      'POST /v1/escrows/{id}/payout/retry': { token: () => h.opsKey, state: 'payout_failed' },
-      'POST /v1/webhook-endpoints': { token: () => platform.apiKey },
+      'POST /v1/escrows/{id}/cancel': {
+        token: () => api.platform.apiKey,
+        state: 'awaiting_payment',
+      },
+      'POST /v1/escrows/{id}/disputes': { token: () => api.platform.apiKey, state: 'shipped' },
+      'POST /v1/escrows/{id}/disputes/respond': {
+        token: () => api.platform.apiKey,
+        state: 'disputed',
+      },
+      'POST /v1/escrows/{id}/disputes/resolve': { token: () => api.h.opsKey, state: 'disputed' },
+      'POST /v1/escrows/{id}/payout/retry': { token: () => api.h.opsKey, state: 'payout_failed' },
+      'POST /v1/webhook-endpoints': { token: () => api.platform.apiKey },
     };
 
     const outcomes: string[] = [];
@@ -264,7 +269,7 @@ describe('GET /openapi.json', () => {
           continue;
         }
         const id = fixture.state ? await escrowIn(fixture.state) : '';
-        const reply = await h.call(method.toUpperCase(), path.replace('{id}', id), {
+        const reply = await api.h.call(method.toUpperCase(), path.replace('{id}', id), {
           token: fixture.token(),
           body: example,
         });
