@@ -29,6 +29,7 @@ import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { startPostgres } from '../scripts/lib/postgres-server.js';
 import { startTemporal } from '../scripts/lib/temporal-server.js';
+import { escrowWorkflowId } from '../workflows/messages.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { percentile, runPool } from './stats.js';
 
@@ -99,7 +100,7 @@ try {
   });
 
   const until = async (check: () => Promise<boolean>) => {
-    while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+    while (!(await check())) await new Promise((r) => setTimeout(r, 50));
   };
 
   const escrowRun = async (i: number) => {
@@ -127,6 +128,7 @@ try {
       body: JSON.stringify({ outcome: 'success' }),
     });
     if (!paid.ok) throw new Error(`payment failed: ${paid.status}`);
+    // Funding arrives through the PSP's callback: poll for it, gently (queries cost the worker).
     await until(async () => (await queryEscrow(client, escrowId)).status === 'funded');
     await performAction(client, escrowId, 'markShipped', {
       role: 'seller',
@@ -135,7 +137,10 @@ try {
     });
     await performAction(client, escrowId, 'markDelivered', { role: 'platform' });
     await performAction(client, escrowId, 'accept', { role: 'buyer' });
-    await until(async () => (await queryEscrow(client, escrowId)).payout.status === 'paid');
+    // A released escrow's workflow ends once the payout is settled, as the baseline's does.
+    await client.workflow.getHandle(escrowWorkflowId(escrowId)).result();
+    const final = await queryEscrow(client, escrowId);
+    if (final.payout.status !== 'paid') throw new Error(`escrow ${escrowId} ended unpaid`);
   };
 
   const baselineRun = async (i: number) => {
