@@ -108,6 +108,23 @@ const ENDPOINTS: Endpoint[] = [
     expect: row(403, 403, 403, 403, 404, 409),
   },
   { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    body: { url: 'http://127.0.0.1:9/hooks' },
+    expect: row(201, 201, 403, 403, 403, 403),
+  },
+  // Deliveries are listed per tenant: another platform sees an empty list, never A's.
+  {
+    method: 'GET',
+    path: '/v1/webhook-deliveries?escrowId=:id',
+    expect: row(200, 200, 403, 403, 403, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-deliveries/whd_unknown/redeliver',
+    expect: row(404, 404, 403, 403, 403, 404),
+  },
 ];
 
 async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
