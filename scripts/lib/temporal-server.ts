@@ -72,6 +72,20 @@ export async function registerSearchAttributes(
   });
 }
 
+/**
+ * Runs the command and stops it when this Node process is gone, even if it died without its
+ * clean-up (SIGKILL): a server we started must not outlive us. SIGTERM/SIGINT stop it too.
+ */
+const PARENT_WATCHDOG = [
+  '"$@" & child=$!',
+  'trap \'kill "$child" 2>/dev/null\' TERM INT',
+  'while kill -0 "$child" 2>/dev/null; do',
+  '  kill -0 "$WATCHED_PID" 2>/dev/null || kill "$child" 2>/dev/null',
+  '  sleep 1',
+  'done',
+  'wait "$child"',
+].join('\n');
+
 /** The Temporal CLI dev server (the real server, SQLite-backed), with our search attributes. */
 export async function startTemporal(options: TemporalServerOptions): Promise<TemporalServer> {
   const address = `127.0.0.1:${options.port}`;
@@ -92,7 +106,10 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeFlags(),
   ];
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', PARENT_WATCHDOG, 'temporal', temporalCliPath(), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WATCHED_PID: String(process.pid) },
+  });
   const log = options.onLog ?? (() => {});
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8').on('data', (chunk: string) => {
