@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     ...deps,
     settings,
     idempotent: createIdempotency({ sql: deps.sql, settings, logger: deps.logger }),
-    currencies: createCurrencies(deps.sql, deps.providers),
+    currencies: createCurrencies(deps.providers),
   };
   const metrics = new HttpMetrics();
   const app = new OpenAPIHono({ defaultHook: validationHook });

@@ -1,33 +1,21 @@
-import type { Sql } from '../infra/db.js';
-import { listCurrencies } from '../ledger/currencies.js';
+import { isKnownCurrency } from '../ledger/currencies.js';
 import type { PaymentProvider } from '../psp/types.js';
 import { ProblemError } from './problem.js';
 
 export interface Currencies {
   /** 422 unless the ledger knows the currency and a payment provider takes it. */
-  assertUsable(code: string, field: string): Promise<void>;
+  assertUsable(code: string, field: string): void;
 }
 
-/** The ledger's currencies table (read once, then cached) and the providers' currencies. */
-export function createCurrencies(sql: Sql, providers: PaymentProvider[]): Currencies {
-  let known: Promise<Set<string>> | undefined;
-  const load = () => {
-    known ??= listCurrencies(sql).then(
-      (rows) => new Set(rows.map((r) => r.code)),
-      (error: unknown) => {
-        known = undefined;
-        throw error;
-      },
-    );
-    return known;
-  };
+/** The ledger's currencies (a test keeps this list equal to its table) and the providers' ones. */
+export function createCurrencies(providers: PaymentProvider[]): Currencies {
   const invalid = (field: string, message: string) =>
     new ProblemError(422, 'validation-failed', 'Invalid request', `1 field is invalid: ${field}`, {
       errors: [{ field, message }],
     });
   return {
-    async assertUsable(code, field) {
-      if (!(await load()).has(code)) {
+    assertUsable(code, field) {
+      if (!isKnownCurrency(code)) {
         throw invalid(
           field,
           `unknown currency ${code}: not an ISO 4217 currency this ledger keeps`,

@@ -104,7 +104,7 @@ export function escrowRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const principal = c.get('principal');
       if (principal.kind !== 'platform') throw new Error('unreachable: allow() admits platforms');
-      await currencies.assertUsable(body.currency, 'body.currency');
+      currencies.assertUsable(body.currency, 'body.currency');
       const platform = await findPlatform(sql, principal.platformId);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {

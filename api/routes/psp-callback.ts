@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Sql } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
-import { findEscrow } from '../../store/escrow-reads.js';
+import { getScopedEscrow } from '../../store/escrow-queries.js';
 import { confirmPayment } from '../escrow-commands.js';
 import { ProblemError } from '../problem.js';
 
@@ -48,16 +48,18 @@ export function pspCallbackRoutes({ sql, temporal, logger, providers }: Callback
       return answer(verification.reason === 'invalid_signature' ? 'invalid_signature' : 'error');
     }
     const { event } = verification;
-    const escrow = await findEscrow(sql, event.txnRef);
+    // The PSP is no tenant: the escrow is looked up across platforms.
+    const escrow = await getScopedEscrow(sql, { platformId: null }, event.txnRef);
     if (!escrow) {
       log.warn({ txnRef: event.txnRef }, 'callback for an unknown escrow');
       return answer('order_not_found');
     }
-    if (event.amount !== escrow.amount || event.currency !== escrow.currency) {
+    const { amount, currency } = escrow.view;
+    if (event.amount !== BigInt(amount) || event.currency !== currency) {
       log.warn(
         {
           escrowId: escrow.id,
-          expected: `${escrow.amount} ${escrow.currency}`,
+          expected: `${amount} ${currency}`,
           got: `${event.amount} ${event.currency}`,
         },
         'callback amount or currency mismatch: rejected',
