@@ -18,15 +18,6 @@ import {
   paymentLinkUpdate,
   stateQuery,
 } from '../workflows/messages.js';
-import {
-  BuyerId,
-  EscrowAmount,
-  EscrowCurrency,
-  EscrowStatus,
-  NeedsAttention,
-  PlatformId,
-  SellerId,
-} from '../workflows/search-attributes.js';
 
 /** Refused by the workflow's validator: nothing was written; carries the reason and status. */
 export class ActionRejectedError extends Error {
@@ -55,15 +46,6 @@ export async function startEscrow(
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: summary(terms),
-    typedSearchAttributes: [
-      { key: EscrowStatus, value: 'awaiting_payment' },
-      { key: PlatformId, value: terms.platformId },
-      { key: SellerId, value: terms.sellerId },
-      { key: BuyerId, value: terms.buyerId },
-      { key: EscrowAmount, value: terms.amount },
-      { key: EscrowCurrency, value: terms.currency },
-      { key: NeedsAttention, value: false },
-    ],
   });
   return client.workflow.executeUpdateWithStart(paymentLinkUpdate, {
     startWorkflowOperation: start,

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { loadConfig, temporalAddress } from '../infra/config.js';
+import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../ledger/migrate.js';
 import { prefixedWriter } from './lib/log-prefix.js';
@@ -127,7 +127,7 @@ try {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress({ ...config, TEMPORAL_ADDRESS: temporal.address }),
+    TEMPORAL_ADDRESS: temporal.address,
     VNPAY_URL: pspUrl,
     PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
