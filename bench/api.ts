@@ -15,7 +15,8 @@ import { migrate } from '../ledger/migrate.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { startPostgres } from '../scripts/lib/postgres-server.js';
 import { spawnService, waitForHttp } from '../scripts/lib/services.js';
-import { startTemporal, stopChild } from '../scripts/lib/temporal-server.js';
+import { startTemporal } from '../scripts/lib/temporal-server.js';
+import { stopChild } from '../scripts/lib/watchdog.js';
 import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -38,9 +39,7 @@ async function startStack(stops: Array<() => Promise<unknown>>): Promise<string>
   await chmod(work, 0o755);
   stops.push(() => rm(work, { recursive: true, force: true }));
   const [postgres, temporal] = await Promise.all([
-    freePort().then((port) =>
-      startPostgres({ dataDir: join(work, 'pg'), port, persistent: false }),
-    ),
+    freePort().then((port) => startPostgres({ dataDir: join(work, 'pg'), port })),
     freePort().then((port) => startTemporal({ port })),
   ]);
   stops.unshift(postgres.stop, temporal.stop);

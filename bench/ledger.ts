@@ -160,7 +160,6 @@ async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
   const server = await startPostgres({
     dataDir: join(dir, 'pg'),
     port: await freePort(),
-    persistent: false,
     fast: false,
   });
   try {

@@ -45,9 +45,7 @@ await chmod(work, 0o755);
 const stops: Array<() => Promise<unknown>> = [() => rm(work, { recursive: true, force: true })];
 try {
   const [postgres, temporal] = await Promise.all([
-    freePort().then((port) =>
-      startPostgres({ dataDir: join(work, 'pg'), port, persistent: false }),
-    ),
+    freePort().then((port) => startPostgres({ dataDir: join(work, 'pg'), port })),
     freePort().then((port) => startTemporal({ port })),
   ]);
   stops.push(postgres.stop, temporal.stop);

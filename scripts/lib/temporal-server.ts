@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
 import proto from '@temporalio/proto';
 import { escrowSearchAttributes } from '../../workflows/search-attributes.js';
 import { temporalCliPath } from './paths.js';
+import { forwardLines, spawnWatched, stopChild } from './watchdog.js';
 
 const { temporal } = proto;
 
@@ -72,20 +73,6 @@ export async function registerSearchAttributes(
   });
 }
 
-/**
- * Runs the command and stops it when this Node process is gone, even if it died without its
- * clean-up (SIGKILL): a server we started must not outlive us. SIGTERM/SIGINT stop it too.
- */
-const PARENT_WATCHDOG = [
-  '"$@" & child=$!',
-  'trap \'kill "$child" 2>/dev/null\' TERM INT',
-  'while kill -0 "$child" 2>/dev/null; do',
-  '  kill -0 "$WATCHED_PID" 2>/dev/null || kill "$child" 2>/dev/null',
-  '  sleep 1',
-  'done',
-  'wait "$child"',
-].join('\n');
-
 /** The Temporal CLI dev server (the real server, SQLite-backed), with our search attributes. */
 export async function startTemporal(options: TemporalServerOptions): Promise<TemporalServer> {
   const address = `127.0.0.1:${options.port}`;
@@ -106,16 +93,8 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeFlags(),
   ];
-  const child = spawn('sh', ['-c', PARENT_WATCHDOG, 'temporal', temporalCliPath(), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WATCHED_PID: String(process.pid) },
-  });
-  const log = options.onLog ?? (() => {});
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim()) log(line);
-    });
-  }
+  const child = spawnWatched(temporalCliPath(), args, { stopSignal: 'TERM' });
+  forwardLines(child, options.onLog ?? (() => {}));
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`temporal server exited early (code ${code})`))),
   );
@@ -146,17 +125,4 @@ async function waitForFrontend(address: string, timeoutMs = 60_000): Promise<voi
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-/** SIGTERM, then SIGKILL if the process has not exited in time. */
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -3,7 +3,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import { checkLedger } from '../../ledger/invariants.js';
 import { spawnService } from '../../scripts/lib/services.js';
-import { stopChild } from '../../scripts/lib/temporal-server.js';
+import { stopChild } from '../../scripts/lib/watchdog.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
 

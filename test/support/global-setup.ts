@@ -42,9 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     // Started side by side; whichever starts is stopped at teardown even if the other fails.
     const [postgresStart, temporalStart] = await Promise.allSettled([
-      freePort().then((port) =>
-        startPostgres({ dataDir: join(workDir, 'pg'), port, persistent: false, fast: true }),
-      ),
+      freePort().then((port) => startPostgres({ dataDir: join(workDir, 'pg'), port, fast: true })),
       freePort().then((port) => startTemporal({ port })),
     ]);
     for (const started of [postgresStart, temporalStart]) {
