@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // Effects are awaited by condition, with room for a busy 2-core machine.
+    expect: { poll: { timeout: 30_000 } },
   },
 });

@@ -72,7 +72,9 @@ export function postgresBinDir(runAs: PostgresRunAs | undefined): string {
   const packageDir = dirname(dirname(entry));
   const native = join(packageDir, 'native');
   if (!runAs) return join(native, 'bin');
-  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const shared = join(SHARED_ROOT, `postgres-${version}`);
   if (!existsSync(join(shared, 'bin', 'postgres'))) {
     mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });

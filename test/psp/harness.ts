@@ -79,7 +79,7 @@ export class IpnReceiver {
   }
 
   /** Resolves with the txnRef's IPNs once there are at least `count`. */
-  async waitFor(txnRef: string, count: number, timeoutMs = 5_000): Promise<ReceivedIpn[]> {
+  async waitFor(txnRef: string, count: number, timeoutMs = 30_000): Promise<ReceivedIpn[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.forTxnRef(txnRef).length < count) {
       if (Date.now() > deadline) {

@@ -1,7 +1,7 @@
 /** Retries an assertion until it passes or the time is up (for effects that arrive async). */
 export async function eventually(
   assertion: () => Promise<void> | void,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -43,6 +43,15 @@ function run(options: Parameters<typeof testDispatcher>[1] = {}) {
   return dispatcher;
 }
 
+/** Waits until every delivery of the endpoint has succeeded: then nothing more is sent. */
+async function allSucceeded(endpointId: string, count: number) {
+  await eventually(async () => {
+    const rows = await deliveriesOf(db.sql, endpointId);
+    expect(rows.filter((r) => r.status === 'succeeded')).toHaveLength(count);
+  });
+  return deliveriesOf(db.sql, endpointId);
+}
+
 /** Every escrow's accepted events, in the order the receiver accepted them. */
 function acceptedByEscrow(receiver: Receiver) {
   const byEscrow = new Map<string, number[]>();
@@ -85,8 +94,9 @@ describe('webhook dispatcher', () => {
     }
     expect(acceptedByEscrow(b.receiver)).toEqual(new Map([[otherEscrow, [1, 2]]]));
 
-    const rows = await deliveriesOf(db.sql, a1.endpoint.id);
-    expect(rows.every((r) => r.status === 'succeeded' && r.attempts === 1)).toBe(true);
+    // The receiver answers before the dispatcher records the result: wait for the record.
+    const rows = await allSucceeded(a1.endpoint.id, 12);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
     const [history] = await db.sql<{ n: number; ok: number }[]>`
       select count(*)::int as n, count(*) filter (where status_code = 200)::int as ok
         from webhook_delivery_attempts a join webhook_deliveries d on d.id = a.delivery_id
@@ -147,8 +157,7 @@ describe('webhook dispatcher', () => {
       const seqs = receiver.requests.filter((r) => r.escrowId === id).map((r) => r.seq);
       expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     }
-    const rows = await deliveriesOf(db.sql, endpoint.id);
-    expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
+    const rows = await allSucceeded(endpoint.id, 30);
     expect(rows.filter((r) => r.seq === 1).every((r) => r.attempts > 1)).toBe(true);
     const errors = await db.sql<{ status_code: number | null; error: string | null }[]>`
       select a.status_code, a.error from webhook_delivery_attempts a
@@ -177,20 +186,22 @@ describe('webhook dispatcher', () => {
     const seq2At = receiver.requests.find((r) => r.seq === 2)?.at ?? 0;
     expect(seq2At).toBeGreaterThanOrEqual(seq1[2]?.at ?? Number.POSITIVE_INFINITY);
 
-    const rows = await db.sql<
-      {
-        seq: number;
-        status: string;
-        attempts: number;
-        last_status_code: number;
-        next: Date | null;
-      }[]
-    >`select seq, status, attempts, last_status_code, next_attempt_at as next
-        from webhook_deliveries where endpoint_id = ${endpoint.id} order by seq`;
-    expect(rows).toEqual([
-      { seq: 1, status: 'failed', attempts: 3, last_status_code: 500, next: null },
-      { seq: 2, status: 'succeeded', attempts: 1, last_status_code: 204, next: null },
-    ]);
+    await eventually(async () => {
+      const rows = await db.sql<
+        {
+          seq: number;
+          status: string;
+          attempts: number;
+          last_status_code: number;
+          next: Date | null;
+        }[]
+      >`select seq, status, attempts, last_status_code, next_attempt_at as next
+          from webhook_deliveries where endpoint_id = ${endpoint.id} order by seq`;
+      expect(rows).toEqual([
+        { seq: 1, status: 'failed', attempts: 3, last_status_code: 500, next: null },
+        { seq: 2, status: 'succeeded', attempts: 1, last_status_code: 204, next: null },
+      ]);
+    });
     const history = await db.sql<{ attempt: number; status_code: number; error: string }[]>`
       select attempt, status_code, error from webhook_delivery_attempts a
         join webhook_deliveries d on d.id = a.delivery_id
@@ -210,19 +221,26 @@ describe('webhook dispatcher', () => {
     const escrow = newEscrowId();
     await recordEvents(db.sql, platform, escrow, [1]);
     receiver.answer = () => (receiver.requests.length === 1 ? 'hang' : 200);
-    run({ timeoutMs: 300 });
+    run({ timeoutMs: 1_000 });
 
     await eventually(() => expect(receiver.accepted()).toHaveLength(1));
+    await allSucceeded(endpoint.id, 1);
     const history = await db.sql<
       { attempt: number; status_code: number | null; error: string | null }[]
     >`
       select attempt, status_code, error from webhook_delivery_attempts a
         join webhook_deliveries d on d.id = a.delivery_id
        where d.endpoint_id = ${endpoint.id} order by attempt`;
-    expect(history).toEqual([
-      { attempt: 1, status_code: null, error: 'timed out after 300 ms' },
-      { attempt: 2, status_code: 200, error: null },
-    ]);
+    // On a busy machine a later answer may be slow too: every attempt but the last timed out.
+    expect(history.length).toBeGreaterThanOrEqual(2);
+    expect(history.at(-1)).toEqual({ attempt: history.length, status_code: 200, error: null });
+    for (const [i, attempt] of history.slice(0, -1).entries()) {
+      expect(attempt).toEqual({
+        attempt: i + 1,
+        status_code: null,
+        error: 'timed out after 1000 ms',
+      });
+    }
   });
 
   it('410 Gone disables the endpoint, gives up its queued deliveries and sends it nothing more', async () => {
@@ -260,15 +278,15 @@ describe('webhook dispatcher', () => {
     slow.receiver.answer = () => 'hang';
     const slowPlatform = slow.endpoint.platformId;
     for (const _ of range(1, 10)) await recordEvents(db.sql, slowPlatform, newEscrowId(), [1]);
-    run({ concurrency: 4, perEndpointConcurrency: 2, timeoutMs: 3_000 });
+    // The hanging requests outlive the test: the fast endpoint must not wait for them.
+    run({ concurrency: 4, perEndpointConcurrency: 2, timeoutMs: 120_000 });
     await eventually(() => expect(slow.receiver.requests.length).toBe(2));
 
-    const started = Date.now();
     await recordEvents(db.sql, fast.endpoint.platformId, newEscrowId(), range(1, 3));
     await eventually(() => expect(fast.receiver.accepted()).toHaveLength(3));
-    expect(Date.now() - started).toBeLessThan(2_000);
-    // Never more than two at once to the hanging endpoint.
+    // Both slow requests still hang, and never more than two at once went to that endpoint.
     expect(slow.receiver.requests).toHaveLength(2);
+    expect(slow.receiver.requests.every((r) => r.answered === 0)).toBe(true);
   });
 
   it('two dispatchers side by side never send the same attempt twice, and keep the order', async () => {
@@ -289,8 +307,8 @@ describe('webhook dispatcher', () => {
     run({ concurrency: 4, fetch: counting(1) });
 
     await eventually(() => expect(receiver.accepted()).toHaveLength(100));
-    // Settle: nothing else arrives.
-    await new Promise((r) => setTimeout(r, 300));
+    // Every delivery recorded as done: nothing else can be sent.
+    const rows = await allSucceeded(endpoint.id, 100);
     expect(receiver.requests).toHaveLength(100);
     expect(new Set(receiver.requests.map((r) => r.webhookId)).size).toBe(100);
     expect(receiver.orderViolations).toEqual([]);
@@ -299,8 +317,7 @@ describe('webhook dispatcher', () => {
     expect(calls[0]).toBeGreaterThan(0);
     expect(calls[1]).toBeGreaterThan(0);
     expect((calls[0] ?? 0) + (calls[1] ?? 0)).toBe(100);
-    const rows = await deliveriesOf(db.sql, endpoint.id);
-    expect(rows.every((r) => r.status === 'succeeded' && r.attempts === 1)).toBe(true);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
   });
 
   it('a dispatcher stopped mid-way loses nothing: a new one delivers the rest, exactly once', async () => {
@@ -317,19 +334,17 @@ describe('webhook dispatcher', () => {
     expect(deliveredBefore).toBeLessThan(50);
     // Events recorded while no dispatcher runs wait in Postgres.
     for (const id of escrows) await recordEvents(db.sql, platform, id, [6]);
-    await new Promise((r) => setTimeout(r, 200));
     expect(receiver.accepted()).toHaveLength(deliveredBefore);
 
     run({ concurrency: 3 });
     await eventually(() => expect(receiver.accepted()).toHaveLength(60));
-    await new Promise((r) => setTimeout(r, 200));
+    const rows = await allSucceeded(endpoint.id, 60);
     expect(receiver.requests).toHaveLength(60);
     expect(receiver.orderViolations).toEqual([]);
     expect(acceptedByEscrow(receiver)).toEqual(
       new Map(escrows.map((id) => [id, [1, 2, 3, 4, 5, 6]])),
     );
-    const rows = await deliveriesOf(db.sql, endpoint.id);
-    expect(rows.every((r) => r.status === 'succeeded' && r.attempts === 1)).toBe(true);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
   });
 
   it('a claim left behind by a process that died mid-attempt is taken over once its lease runs out', async () => {
@@ -381,7 +396,13 @@ describe('webhook dispatcher housekeeping', () => {
     await db.sql`
       update webhook_endpoints set enabled = false, disabled_at = now(), disabled_reason = 'test'
        where id = ${endpoint.id}`;
-    await new Promise((r) => setTimeout(r, 150));
+    // The dead process's claim must have lapsed for the housekeeping to reach it.
+    await eventually(async () => {
+      const [row] = await db.sql<{ lapsed: boolean }[]>`
+        select bool_and(lease_until < now()) as lapsed from webhook_deliveries
+         where endpoint_id = ${endpoint.id} and status = 'delivering'`;
+      expect(row?.lapsed).toBe(true);
+    });
 
     run();
     await eventually(async () => {
