@@ -14,4 +14,5 @@ export interface SandboxContext {
   faults: Faults;
   background: Background;
   log: Logger;
+  now: () => Date;
 }

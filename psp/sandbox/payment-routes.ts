@@ -66,7 +66,7 @@ export function paymentRoutes(context: SandboxContext): Hono {
       if (payment.status !== 'pending') {
         return problem(c, 409, 'already_processed', `This payment is ${payment.status}.`);
       }
-      const now = new Date();
+      const now = context.now();
       if ((parseVnpDate(payment.expireDate) ?? now) < now) {
         return problem(c, 410, 'expired', 'The payment window has closed.');
       }

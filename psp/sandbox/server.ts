@@ -25,6 +25,8 @@ export interface SandboxPspOptions {
   dataFile?: string;
   log?: Logger;
   ipnRetry?: Partial<IpnRetryPolicy>;
+  /** The sandbox's clock for payment windows; tests move it past a vnp_ExpireDate. */
+  now?: () => Date;
 }
 
 export interface SandboxPsp {
@@ -49,6 +51,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     faults: new Faults(),
     background: new Background(),
     log,
+    now: options.now ?? (() => new Date()),
   };
   const app = new Hono()
     .route('/', paymentRoutes(context))

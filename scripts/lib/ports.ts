@@ -32,3 +32,18 @@ export class PortInUseError extends Error {
 export async function assertPortFree(port: number, what: string, variable: string): Promise<void> {
   if (!(await isPortFree(port))) throw new PortInUseError(port, what, variable);
 }
+
+/**
+ * Starts a server on a port the OS just handed out, and on another if something took that one
+ * in between (other test runs share the machine).
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      const taken = /address already in use|EADDRINUSE|could not bind/i.test(String(error));
+      if (!taken || attempt >= attempts) throw error;
+    }
+  }
+}

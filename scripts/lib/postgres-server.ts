@@ -67,12 +67,7 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     ],
     { stopSignal: 'INT', ...runAs },
   );
-  const recent: string[] = [];
-  forwardLines(child, (line) => {
-    recent.push(line);
-    if (recent.length > 5) recent.shift();
-    log(line);
-  });
+  const recent = forwardLines(child, log);
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
       reject(new PostgresSetupError(`Postgres could not start: ${error.message}`)),
@@ -128,11 +123,7 @@ async function initdb(
       ],
       { cwd: dirname(options.dataDir), stdio: ['ignore', 'pipe', 'pipe'], ...runAs },
     );
-    const output: string[] = [];
-    forwardLines(child, (line) => {
-      output.push(line);
-      log(line);
-    });
+    const output = forwardLines(child, log);
     await new Promise<void>((resolve, reject) => {
       child.once('error', (error) =>
         reject(new PostgresSetupError(`initdb could not start: ${error.message}`)),

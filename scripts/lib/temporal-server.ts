@@ -94,9 +94,11 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     ...searchAttributeFlags(),
   ];
   const child = spawnWatched(temporalCliPath(), args, { stopSignal: 'TERM' });
-  forwardLines(child, options.onLog ?? (() => {}));
+  const recent = forwardLines(child, options.onLog ?? (() => {}));
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`temporal server exited early (code ${code})`))),
+    child.once('exit', (code) =>
+      reject(new Error(`temporal server exited early (code ${code}): ${recent.join(' | ')}`)),
+    ),
   );
   await Promise.race([waitForFrontend(address), exited]);
   exited.catch(() => {});

@@ -45,17 +45,24 @@ export function spawnWatched(
   });
 }
 
-/** Feeds each non-empty output line of the child to `onLine`. */
-export function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
+/** Feeds each non-empty output line of the child to `onLine`; returns the last few, kept up. */
+export function forwardLines(child: ChildProcess, onLine: (line: string) => void): string[] {
+  const recent: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
     stream?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) onLine(line);
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        recent.push(line);
+        if (recent.length > 5) recent.shift();
+        onLine(line);
+      }
     });
   }
+  return recent;
 }
 
 /** SIGTERM (the watchdog passes on the server's stop signal), then SIGKILL if it hangs. */

@@ -9,7 +9,6 @@ import {
 } from '../../psp/sandbox/server.js';
 import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
-import { freePort } from '../../scripts/lib/ports.js';
 
 export const tmnCode = 'TESTTMN1';
 export const hashSecret = 'test-hash-secret-0123456789abcdef';
@@ -117,7 +116,7 @@ export async function startPspFixture(
 ): Promise<PspFixture> {
   const receiver = await IpnReceiver.start();
   const sandbox = await startSandboxPsp({
-    port: await freePort(),
+    port: 0,
     tmnCode,
     hashSecret,
     ipnUrl: receiver.url,

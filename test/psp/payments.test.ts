@@ -10,8 +10,11 @@ import {
 
 let psp: PspFixture;
 
+/** How far the sandbox's clock runs ahead of ours. */
+let sandboxClockAheadMs = 0;
+
 beforeAll(async () => {
-  psp = await startPspFixture();
+  psp = await startPspFixture({ now: () => new Date(Date.now() + sandboxClockAheadMs) });
 });
 afterAll(async () => {
   await psp?.stop();
@@ -142,13 +145,15 @@ describe('payment and IPN', () => {
     const txnRef = newTxnRef('late');
     const { url } = await psp.provider.createPayment({
       ...paymentInput(txnRef),
-      // A window that closed a minute ago: vnp_ExpireDate has one-second precision.
-      expiresAt: new Date(Date.now() - 60_000),
+      expiresAt: new Date(Date.now() + 60_000),
     });
+    sandboxClockAheadMs = 120_000;
     const late = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"outcome":"success"}',
+    }).finally(() => {
+      sandboxClockAheadMs = 0;
     });
     expect(late.status).toBe(410);
     expect(psp.sandbox.records.payment(txnRef)).toMatchObject({ status: 'pending', ipn: [] });

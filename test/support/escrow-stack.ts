@@ -14,7 +14,6 @@ import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
 import { startSandboxPsp } from '../../psp/sandbox/server.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
-import { freePort } from '../../scripts/lib/ports.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { connectTestTemporal, type TestTemporal } from './temporal.js';
 
@@ -45,7 +44,18 @@ export async function startEscrowStack({
   apiSettings: settingsOverrides = {},
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
-  const apiPort = await freePort();
+  // Listening first, on a port the OS picks (a port picked beforehand may be taken meanwhile):
+  // the sandbox needs the API's address and the app needs the sandbox's.
+  const handler: { fetch: (request: Request) => Response | Promise<Response> } = {
+    fetch: () => new Response(null, { status: 503 }),
+  };
+  const server = serve({
+    fetch: (request) => handler.fetch(request),
+    hostname: '127.0.0.1',
+    port: 0,
+  });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const apiPort = (server.address() as AddressInfo).port;
   const sandbox = await startSandboxPsp({
     port: 0,
     tmnCode: TMN_CODE,
@@ -67,8 +77,7 @@ export async function startEscrowStack({
     providers: [provider],
     settings: apiSettings,
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: apiPort });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
+  handler.fetch = app.fetch;
   const worker = inProcessWorker
     ? await Worker.create({
         connection: nativeConnection,

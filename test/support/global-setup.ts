@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../ledger/migrate.js';
 import { temporalTestServerPath } from '../../scripts/lib/paths.js';
-import { freePort } from '../../scripts/lib/ports.js';
+import { onFreePort } from '../../scripts/lib/ports.js';
 import { startPostgres } from '../../scripts/lib/postgres-server.js';
 import { startTemporal } from '../../scripts/lib/temporal-server.js';
 
@@ -42,8 +42,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     // Started side by side; whichever starts is stopped at teardown even if the other fails.
     const [postgresStart, temporalStart] = await Promise.allSettled([
-      freePort().then((port) => startPostgres({ dataDir: join(workDir, 'pg'), port, fast: true })),
-      freePort().then((port) => startTemporal({ port })),
+      onFreePort((port) => startPostgres({ dataDir: join(workDir, 'pg'), port, fast: true })),
+      onFreePort((port) => startTemporal({ port })),
     ]);
     for (const started of [postgresStart, temporalStart]) {
       if (started.status === 'fulfilled') cleanups.push(started.value.stop);

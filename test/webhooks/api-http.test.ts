@@ -62,21 +62,26 @@ describe('webhooks through the API (real auth, app, workflow, sandbox PSP)', () 
     expect(receiver.requests.every((r) => r.signatureValid)).toBe(true);
     expect(receiver.orderViolations).toEqual([]);
 
-    const listed = await h.call('GET', `/v1/webhook-deliveries?escrowId=${escrow.id}&limit=100`, {
-      token: platform.apiKey,
-    });
-    expect(listed.status, listed.text).toBe(200);
-    const deliveries = listed.body.data as Array<{
+    type Delivery = {
       id: string;
       seq: number;
       status: string;
       attempts: number;
       history: unknown[];
-    }>;
-    expect(deliveries.map((d) => d.seq)).toEqual((await events()).map((e) => e.seq).reverse());
-    expect(
-      deliveries.every((d) => d.status === 'succeeded' && d.history.length === d.attempts),
-    ).toBe(true);
+    };
+    // The receiver answers before the dispatcher records the result: wait for the records.
+    let deliveries: Delivery[] = [];
+    await eventually(async () => {
+      const listed = await h.call('GET', `/v1/webhook-deliveries?escrowId=${escrow.id}&limit=100`, {
+        token: platform.apiKey,
+      });
+      expect(listed.status, listed.text).toBe(200);
+      deliveries = listed.body.data as Delivery[];
+      expect(deliveries.map((d) => d.seq)).toEqual((await events()).map((e) => e.seq).reverse());
+      expect(
+        deliveries.every((d) => d.status === 'succeeded' && d.history.length === d.attempts),
+      ).toBe(true);
+    });
 
     // Redeliver the first event.
     const first = deliveries.at(-1);
