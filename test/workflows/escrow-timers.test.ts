@@ -294,7 +294,7 @@ describe('a fact Postgres refuses for good', () => {
     expect(events.map((e) => e.type)).toEqual(['created', 'payment_confirmed']);
     await eventually(async () =>
       expect((await handle.query(workflowMetadataQuery)).currentDetails).toMatch(
-        /\(funds_released\)[^]*\(payout_started\)/,
+        /\(funds_released\).*\(payout_started\)/s,
       ),
     );
     expect(payoutsOf(id)).toHaveLength(0);
