@@ -1,11 +1,26 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import type { Sql } from '../infra/db.js';
 import { recordTransition, type TransitionRecord } from '../store/escrow-records.js';
+import { permanentWriteError } from '../store/permanent-errors.js';
 
 export function createTransitionActivities(sql: Sql) {
   return {
     /** Event log + current-state row + ledger entry + webhook outbox, in one transaction. */
     async recordTransition(record: TransitionRecord): Promise<void> {
-      await recordTransition(sql, record);
+      try {
+        await recordTransition(sql, record);
+      } catch (error) {
+        // Retrying a write Postgres refuses for good would block the escrow's workflow forever.
+        const reason = permanentWriteError(error);
+        if (reason === undefined) throw error;
+        throw ApplicationFailure.create({
+          type: PERMANENT_DATA_ERROR,
+          message: reason,
+          nonRetryable: true,
+          cause: error instanceof Error ? error : undefined,
+        });
+      }
     },
   };
 }

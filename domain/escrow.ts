@@ -111,6 +111,8 @@ export interface EscrowState {
   payout: PayoutJob;
   refunds: RefundJob[];
   attention: string[];
+  /** Facts Postgres refused for good: they stay in the workflow's timeline, not in the store. */
+  unrecorded: Array<{ seq: number; type: string; error: string; movesMoney: boolean }>;
   /** The workflow may finish once terminal, jobs done and this time passed (late payments). */
   closeAfter?: number;
   seq: number;
@@ -139,6 +141,7 @@ export type EscrowInput =
       paidAt: number;
     }
   | { type: 'payoutStarted' }
+  | { type: 'recordFailed'; seq: number; error: string }
   | { type: 'payoutResult'; ok: true; payoutId: string }
   | { type: 'payoutResult'; ok: false; error: string }
   | { type: 'refundStarted'; refundId: string }
@@ -173,6 +176,7 @@ export function initialState(terms: EscrowTerms, now: number): EscrowState {
     payout: { status: 'not_due', amount: 0, attempts: 0, destination: terms.payoutDestination },
     refunds: [],
     attention: [],
+    unrecorded: [],
     seq: 0,
     timeline: [],
   };
@@ -277,6 +281,18 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
         },
       );
       break;
+    case 'recordFailed': {
+      const event = s.timeline.find((e) => e.seq === input.seq);
+      if (!event || s.unrecorded.some((u) => u.seq === input.seq)) return;
+      s.unrecorded.push({
+        seq: event.seq,
+        type: event.type,
+        error: input.error,
+        movesMoney: event.money !== undefined,
+      });
+      flag(s, 'record_failed');
+      break;
+    }
     case 'payoutResult':
       if (input.ok) {
         s.payout.status = 'paid';
@@ -618,6 +634,9 @@ export const isSettled = (s: EscrowState): boolean =>
   s.payout.status !== 'in_flight' &&
   s.payout.status !== 'failed' &&
   s.refunds.every((r) => r.status === 'succeeded');
+
+/** A money movement is missing from the ledger: the rail must not move money on top of it. */
+export const ledgerBehind = (s: EscrowState): boolean => s.unrecorded.some((u) => u.movesMoney);
 
 /** The next timer to fire, if any. */
 export function nextDeadline(s: EscrowState): { timer: Timer; at: number } | undefined {

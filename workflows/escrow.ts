@@ -17,11 +17,13 @@ import {
   type EscrowTerms,
   initialState,
   isSettled,
+  ledgerBehind,
   nextDeadline,
   pendingRefunds,
   rejectAction,
   step,
 } from '../domain/escrow.js';
+import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import { ACTIONS, type Action } from '../domain/lifecycle.js';
 import { type EscrowView, escrowView } from '../domain/view.js';
 import {
@@ -51,10 +53,15 @@ export interface EscrowWorkflowInput {
 }
 
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
-// the event log must not have holes and the escrow must not fail with money held.
+// the event log must not have holes and the escrow must not fail with money held. Only a write
+// Postgres refuses for good comes back as a failure, which the workflow flags and steps over.
 const { recordTransition } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [PERMANENT_DATA_ERROR],
+  },
 });
 // PSP calls: transient failures retry with backoff under the same idempotency key; permanent
 // ones (declined, invalid destination) come back as non-retryable failures the workflow handles.
@@ -123,7 +130,14 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
       if (!event) break;
       // The timeline is already in the event log: leaving it out keeps each payload small.
       const { timeline: _timeline, ...view } = escrowView(state);
-      await recordTransition({ terms: input.terms, event, view });
+      try {
+        await recordTransition({ terms: input.terms, event, view });
+      } catch (error) {
+        // One fact Postgres cannot take must not freeze the escrow: it stays in the timeline
+        // (and history), ops are flagged with the reason, timers and actions go on.
+        if (failureType(error) !== PERMANENT_DATA_ERROR) throw error;
+        apply({ type: 'recordFailed', seq: event.seq, error: failureMessage(error) });
+      }
       recordedSeq = event.seq;
     }
     publish();
@@ -132,20 +146,24 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
   let published = '';
   const publish = () => {
     const needsAttention = state.attention.length > 0;
-    const key = `${state.status}|${needsAttention}`;
+    const key = `${state.status}|${needsAttention}|${state.unrecorded.length}`;
     if (key === published) return;
     published = key;
     upsertSearchAttributes([
       { key: EscrowStatus, value: state.status },
       { key: NeedsAttention, value: needsAttention },
     ]);
+    const unrecorded = state.unrecorded.map((u) => `\n- event ${u.seq} (${u.type}): ${u.error}`);
     setCurrentDetails(
-      `**${state.status}**${needsAttention ? ` · needs attention: ${state.attention.join(', ')}` : ''}`,
+      `**${state.status}**${needsAttention ? ` · needs attention: ${state.attention.join(', ')}` : ''}${
+        unrecorded.length > 0 ? `\n\nNot recorded in Postgres:${unrecorded.join('')}` : ''
+      }`,
     );
   };
 
   const payout = async () => {
     await recorded(apply({ type: 'payoutStarted' }));
+    if (ledgerBehind(state)) return;
     const { amount, attempts, destination } = state.payout;
     try {
       const { payoutId } = await psp.sendPayout({
@@ -165,6 +183,7 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     const job = state.refunds.find((r) => r.id === refundId);
     if (!job) return;
     await recorded(apply({ type: 'refundStarted', refundId }));
+    if (ledgerBehind(state)) return;
     try {
       const { pspRefundId } = await psp.refundPayment({
         idempotencyKey: `escrow:${escrowId}:refund:${refundId}`,
@@ -182,8 +201,12 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     }
   };
 
-  /** Payouts and refunds run beside the main loop, so timers keep firing while a PSP is slow. */
+  /**
+   * Payouts and refunds run beside the main loop, so timers keep firing while a PSP is slow.
+   * None starts while the ledger misses a money movement: money would leave it does not know of.
+   */
   const startJobs = () => {
+    if (ledgerBehind(state)) return;
     const start = (id: string, job: () => Promise<void>) => {
       if (runningJobs.has(id)) return;
       runningJobs.add(id);
@@ -193,8 +216,9 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     for (const job of pendingRefunds(state)) start(`refund:${job.id}`, () => refund(job.id));
   };
   const hasJobsToStart = () =>
-    (state.payout.status === 'pending' && !runningJobs.has('payout')) ||
-    pendingRefunds(state).some((r) => !runningJobs.has(`refund:${r.id}`));
+    !ledgerBehind(state) &&
+    ((state.payout.status === 'pending' && !runningJobs.has('payout')) ||
+      pendingRefunds(state).some((r) => !runningJobs.has(`refund:${r.id}`)));
 
   upsertSearchAttributes([
     { key: PlatformId, value: input.terms.platformId },
@@ -242,6 +266,11 @@ function toAction(action: Action, args: ActionArgs<Action>): ActionInput {
     ...fields
   } = args as ActionArgs<Action> & Record<string, unknown>;
   return { ...fields, action } as ActionInput;
+}
+
+function failureType(error: unknown): string | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 function failureMessage(error: unknown): string {

@@ -12,7 +12,7 @@ import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import type { Principal } from '../principal.js';
 import { ProblemError } from '../problem.js';
-import { ProblemSchema } from '../schemas/common.js';
+import { ProblemSchema, withoutControlChars } from '../schemas/common.js';
 
 /** Same shape as the app's Idempotency-Key wrapper (api/idempotency.ts), used when given. */
 type Idempotent = <T extends Response>(
@@ -34,9 +34,9 @@ const security = bearer;
 
 const CreateEndpointBody = z
   .strictObject({
-    url: z
-      .url({ protocol: /^https?$/, error: 'expected an http or https URL' })
-      .max(2048)
+    url: withoutControlChars(
+      z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }).max(2048),
+    )
       .refine((url) => new URL(url).hostname.length > 0, 'expected a host')
       .openapi({
         description: 'Where events are POSTed (http or https).',
@@ -113,10 +113,7 @@ const DeliverySchema = z
   .openapi('WebhookDelivery');
 
 const ListDeliveriesQuery = z.strictObject({
-  escrowId: z
-    .string()
-    .min(1)
-    .max(100)
+  escrowId: withoutControlChars(z.string().min(1).max(100))
     .optional()
     .openapi({ param: { name: 'escrowId', in: 'query' }, example: 'esc_4f9a1c2b3d4e5f607182' }),
   limit: z.coerce
@@ -134,14 +131,10 @@ const ListDeliveriesQuery = z.strictObject({
 });
 
 const DeliveryIdParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({
-      param: { name: 'id', in: 'path' },
-      example: 'whd_3f2a9c0d4b5e4f6a8b7c9d0e1f2a3b4c',
-    }),
+  id: withoutControlChars(z.string().min(1).max(64)).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'whd_3f2a9c0d4b5e4f6a8b7c9d0e1f2a3b4c',
+  }),
 });
 
 const IdempotencyKeyHeader = z.object({

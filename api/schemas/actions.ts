@@ -1,26 +1,27 @@
 import { z } from '@hono/zod-openapi';
-import { MinorUnits, PayoutDestinationSchema } from './common.js';
-
-const text = (max: number) => z.string().trim().min(1).max(max);
+import { MinorUnits, PayoutDestinationSchema, safeText } from './common.js';
 
 export const ShipBody = z
-  .strictObject({ carrier: text(100), trackingNumber: text(100) })
+  .strictObject({ carrier: safeText(100), trackingNumber: safeText(100) })
   .openapi('Ship', { example: { carrier: 'GHN', trackingNumber: 'GHN123456789' } });
 
 export const EmptyBody = z.strictObject({}).openapi('NoFields', { example: {} });
 
 export const CancelBody = z
-  .strictObject({ reason: text(500) })
+  .strictObject({ reason: safeText(500) })
   .openapi('Cancel', { example: { reason: 'Buyer changed their mind before payment' } });
 
 export const OpenDisputeBody = z
-  .strictObject({ reason: text(200), details: z.string().trim().max(5000).default('') })
+  .strictObject({
+    reason: safeText(200),
+    details: safeText(5000, { min: 0, multiline: true }).default(''),
+  })
   .openapi('OpenDispute', {
     example: { reason: 'not_as_described', details: 'The lens is scratched, not mint as listed.' },
   });
 
 export const RespondToDisputeBody = z
-  .strictObject({ message: text(5000) })
+  .strictObject({ message: safeText(5000, { multiline: true }) })
   .openapi('RespondToDispute', {
     example: { message: 'The scratch was shown in photo 4 of the listing.' },
   });

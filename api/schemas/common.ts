@@ -2,6 +2,33 @@ import { z } from '@hono/zod-openapi';
 import { parseIsoDuration } from '../../domain/durations.js';
 import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 
+// Text fields refuse control characters (C0, DEL, C1) and lone surrogates: Postgres cannot
+// store NUL, and none of them belongs in an order reference, a carrier or a dispute message
+// (they break logs, exports and the PSP's signed strings). Free text keeps its line breaks.
+const CONTROL = /[\p{Cc}\p{Cs}]/u;
+const CONTROL_BUT_LINE_BREAKS = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+
+/** Adds the text rule to a string schema (a URL, an id…); `safeText` is the usual entry point. */
+export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
+  schema: T,
+  { multiline = false } = {},
+): T {
+  const pattern = multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL;
+  return schema.superRefine((text, ctx) => {
+    const found = pattern.exec(text);
+    if (!found) return;
+    const code = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    ctx.addIssue({
+      code: 'custom',
+      message: `control characters and lone surrogates are not allowed (U+${code} at index ${found.index})`,
+    });
+  }) as T;
+}
+
+/** Trimmed text of `min` to `max` characters under the text rule. */
+export const safeText = (max: number, { min = 1, multiline = false } = {}) =>
+  withoutControlChars(z.string().trim().min(min).max(max), { multiline });
+
 export const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: 'https://escrow.dev/problems/validation-failed' }),
@@ -66,11 +93,10 @@ export const IdempotencyKeyHeader = z.object({
 });
 
 export const EscrowIdParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'esc_4f9a1c2b3d4e5f607182' }),
+  id: withoutControlChars(z.string().min(1).max(64)).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'esc_4f9a1c2b3d4e5f607182',
+  }),
 });
 
 /** Integer amounts in the currency's minor unit, within JavaScript's safe integers. */
@@ -89,7 +115,7 @@ export const PayoutDestinationSchema = z
       .string()
       .regex(/^[0-9]{6,20}$/, 'an account number: 6 to 20 digits')
       .openapi({ example: '0123456789' }),
-    accountName: z.string().trim().min(1).max(100).openapi({ example: 'NGUYEN VAN A' }),
+    accountName: safeText(100).openapi({ example: 'NGUYEN VAN A' }),
   })
   .openapi('PayoutDestination');
 

@@ -1,9 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { STATUSES, TIMERS } from '../../domain/lifecycle.js';
-import { MinorUnits, PageInfo, PayoutDestinationSchema, WindowsSchema } from './common.js';
+import {
+  MinorUnits,
+  PageInfo,
+  PayoutDestinationSchema,
+  safeText,
+  WindowsSchema,
+  withoutControlChars,
+} from './common.js';
 
-const text = (max: number, example: string) =>
-  z.string().trim().min(1).max(max).openapi({ example });
+const text = (max: number, example: string) => safeText(max).openapi({ example });
 
 export const CreateEscrowBody = z
   .strictObject({
@@ -22,9 +28,7 @@ export const CreateEscrowBody = z
     }),
     payoutDestination: PayoutDestinationSchema,
     windows: WindowsSchema.optional(),
-    returnUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(1000)
+    returnUrl: withoutControlChars(z.url({ protocol: /^https?$/ }).max(1000))
       .optional()
       .openapi({ description: "Where the PSP sends the buyer's browser after paying." }),
     buyerIp: z.union([z.ipv4(), z.ipv6()]).optional().openapi({
@@ -152,9 +156,9 @@ export const CreatedEscrowSchema = EscrowSchema.extend({
 
 export const ListEscrowsQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
-  buyerId: z.string().min(1).max(100).optional(),
-  sellerId: z.string().min(1).max(100).optional(),
-  reference: z.string().min(1).max(100).optional(),
+  buyerId: safeText(100).optional(),
+  sellerId: safeText(100).optional(),
+  reference: safeText(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
   cursor: z.string().min(1).max(200).optional(),
 });

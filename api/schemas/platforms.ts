@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { WindowsSchema } from './common.js';
+import { safeText, WindowsSchema } from './common.js';
 
 export const CreatePlatformBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: safeText(200),
     defaultWindows: WindowsSchema.optional().openapi({
       description: "This platform's timer defaults; an escrow's own windows override them.",
     }),

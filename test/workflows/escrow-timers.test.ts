@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionRejectedError, performAction, queryEscrow } from '../../api/escrow-commands.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
 import { type ActionArgs, escrowWorkflowId } from '../../workflows/messages.js';
+import { NeedsAttention } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
@@ -259,5 +261,42 @@ describe('payouts', () => {
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
     expect((await view(id)).needsAttention).toBe(false);
     expect(payoutsOf(id).filter((p) => p.status === 'succeeded')).toHaveLength(1);
+  });
+});
+
+describe('a fact Postgres refuses for good', () => {
+  it('flags the escrow for ops while its timers and actions go on', async () => {
+    const id = await fundedEscrow();
+    // The API refuses a NUL byte (422); one that gets past it must still not freeze the escrow.
+    const shipped = await act(id, 'markShipped', {
+      role: 'seller',
+      carrier: 'GHN\u0000',
+      trackingNumber: 'T9',
+    });
+    expect(shipped.status).toBe('shipped');
+    expect(shipped.attentionReasons).toEqual(['record_failed']);
+    const handle = env.client.workflow.getHandle(escrowWorkflowId(id));
+    await eventually(async () =>
+      expect((await handle.describe()).typedSearchAttributes.get(NeedsAttention)).toBe(true),
+    );
+    const details = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+    expect(details).toMatch(/event \d+ \(shipped\): PermanentDataError: 22P05/);
+
+    await env.sleep('14 days');
+    await eventually(async () => expect((await view(id)).status).toBe('delivered'));
+    const accepted = await act(id, 'accept', { role: 'buyer' });
+    expect(accepted.status).toBe('released');
+
+    // Postgres kept what it could (every later view carries the NUL). The ledger missed the
+    // release, so the payout stops short of the PSP once its own record is refused too.
+    const events = await db.sql<{ type: string }[]>`
+      select type from escrow_events where escrow_id = ${id} order by seq`;
+    expect(events.map((e) => e.type)).toEqual(['created', 'payment_confirmed']);
+    await eventually(async () =>
+      expect((await handle.query(workflowMetadataQuery)).currentDetails).toMatch(
+        /\(funds_released\).*\(payout_started\)/s,
+      ),
+    );
+    expect(payoutsOf(id)).toHaveLength(0);
   });
 });
