@@ -2,6 +2,7 @@ import type { EscrowEvent, EscrowTerms } from '../domain/escrow.js';
 import type { StoredEscrowView } from '../domain/view.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
+import { storable } from './storable-text.js';
 
 export interface TransitionRecord {
   terms: EscrowTerms;
@@ -14,10 +15,8 @@ export interface TransitionRecord {
  * ledger entry when money moves, and the webhook outbox row. Idempotent by (escrow id, seq):
  * a retried call finds the event recorded and changes nothing.
  */
-export async function recordTransition(
-  sql: Sql,
-  { terms, event, view }: TransitionRecord,
-): Promise<boolean> {
+export async function recordTransition(sql: Sql, record: TransitionRecord): Promise<boolean> {
+  const { terms, event, view } = storable(record);
   // Most events move no money: then one statement is the whole transaction (one round trip).
   if (!event.money) return writeEvent(sql, terms, event, view);
   const { money } = event;
