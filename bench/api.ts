@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
-import { migrate } from '../ledger/migrate.js';
+import { migrate } from '../infra/migrate.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { startPostgres } from '../scripts/lib/postgres-server.js';
 import { spawnService, waitForHttp } from '../scripts/lib/services.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../infra/config.js';
 import { createSql, type Sql } from '../infra/db.js';
-import { migrate } from '../ledger/migrate.js';
+import { migrate } from '../infra/migrate.js';
 import { type EntryInput, entryPayload, postEntry } from '../ledger/postings.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { startPostgres } from '../scripts/lib/postgres-server.js';

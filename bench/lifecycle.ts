@@ -23,7 +23,7 @@ import { performAction, queryEscrow, startEscrow } from '../api/escrow-commands.
 import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
-import { migrate } from '../ledger/migrate.js';
+import { migrate } from '../infra/migrate.js';
 import { startSandboxPsp } from '../psp/sandbox/server.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { freePort } from '../scripts/lib/ports.js';

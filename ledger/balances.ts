@@ -66,7 +66,7 @@ export async function escrowMoneySummary(
       released: bigint;
       refunded: bigint;
       fees: bigint;
-      paid_out: bigint;
+      paid: bigint;
     }[]
   >`
     select
@@ -76,7 +76,7 @@ export async function escrowMoneySummary(
       coalesce(-sum(p.amount) filter (where a.kind = 'escrow_holding' and e.kind = 'release'), 0)::int8 as released,
       coalesce(-sum(p.amount) filter (where a.kind = 'escrow_holding' and e.kind = 'refund'), 0)::int8 as refunded,
       coalesce(sum(p.amount) filter (where a.kind = 'platform_fee_revenue'), 0)::int8 as fees,
-      coalesce(-sum(p.amount) filter (where a.kind = 'seller_payable' and e.kind = 'payout'), 0)::int8 as paid_out
+      coalesce(-sum(p.amount) filter (where a.kind = 'seller_payable' and e.kind = 'payout'), 0)::int8 as paid
     from ledger_entries e
     join ledger_postings p on p.entry_id = e.id
     join ledger_accounts a on a.id = p.account_id
@@ -89,7 +89,7 @@ export async function escrowMoneySummary(
     released: row.released,
     refunded: row.refunded,
     fees: row.fees,
-    paidOut: row.paid_out,
+    paidOut: row.paid,
   };
 }
 

@@ -36,7 +36,6 @@ export {
 export {
   checkLedger,
   type LedgerCheckReport,
-  TERMINAL_ESCROW_STATUSES,
   type Violation,
 } from './invariants.js';
 export {

@@ -1,3 +1,4 @@
+import { TERMINAL_STATUSES } from '../domain/lifecycle.js';
 import type { Sql } from '../infra/db.js';
 
 export interface Violation {
@@ -14,16 +15,6 @@ export interface LedgerCheckReport {
   skipped: Violation[];
   checkedAt: Date;
 }
-
-/** Escrow statuses after which nothing may remain in the holding account. */
-export const TERMINAL_ESCROW_STATUSES = [
-  'released',
-  'paid_out',
-  'refunded',
-  'split',
-  'cancelled',
-  'expired',
-];
 
 /** Violations listed per rule, at most. */
 export const MAX_PER_RULE = 50;
@@ -157,7 +148,7 @@ export async function checkLedger(sql: Sql): Promise<LedgerCheckReport> {
              join ledger_accounts a on a.kind = 'escrow_holding' and a.escrow_id = e.id
             where e.status = any ($1::text[]) and (a.balance <> 0 or a.pending_out <> 0)
             limit ${MAX_PER_RULE}`,
-          [TERMINAL_ESCROW_STATUSES],
+          [TERMINAL_STATUSES],
         ),
       );
     } else {

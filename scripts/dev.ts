@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
-import { migrate } from '../ledger/migrate.js';
+import { MigrationMismatchError, migrate } from '../infra/migrate.js';
 import { prefixedWriter } from './lib/log-prefix.js';
 import { dataDir, repoRoot } from './lib/paths.js';
 import { assertPortFree, PortInUseError } from './lib/ports.js';
@@ -154,7 +154,9 @@ try {
   for (const text of banner) process.stdout.write(`${text}\n`);
 } catch (error) {
   say(
-    error instanceof PortInUseError || error instanceof PostgresSetupError
+    error instanceof PortInUseError ||
+      error instanceof PostgresSetupError ||
+      error instanceof MigrationMismatchError
       ? error.message
       : `start-up failed: ${error instanceof Error ? error.stack : String(error)}`,
   );

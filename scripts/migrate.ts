@@ -1,6 +1,6 @@
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
-import { migrate } from '../ledger/migrate.js';
+import { MigrationMismatchError, migrate } from '../infra/migrate.js';
 
 const config = loadConfig();
 if (!config.DATABASE_URL) {
@@ -13,6 +13,10 @@ try {
   process.stdout.write(
     `${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}; ${alreadyApplied} already applied.\n`,
   );
+} catch (error) {
+  if (!(error instanceof MigrationMismatchError)) throw error;
+  process.stderr.write(`migrate: ${error.message}\n`);
+  process.exitCode = 1;
 } finally {
   await sql.end();
 }

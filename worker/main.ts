@@ -6,7 +6,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createProvider } from '../infra/provider.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
-import { migrate } from '../ledger/migrate.js';
+import { migrate } from '../infra/migrate.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 const config = loadConfig();

@@ -9,6 +9,13 @@ let temporal: TestTemporal;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
+  // A scratch table of this test's own: the service schema has no place for it.
+  await db.sql`
+    create table harness_pings (
+      id text primary key,
+      message text not null,
+      created_at timestamptz not null default now()
+    )`;
 });
 afterAll(async () => {
   await temporal?.close();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { createSql } from '../../infra/db.js';
-import { migrate } from '../../ledger/migrate.js';
+import { migrate } from '../../infra/migrate.js';
 import { temporalTestServerPath } from '../../scripts/lib/paths.js';
 import { onFreePort } from '../../scripts/lib/ports.js';
 import { startPostgres } from '../../scripts/lib/postgres-server.js';

@@ -7,7 +7,15 @@ export const quietLogger = createLogger({ level: 'silent', pretty: false });
 
 export const newEscrowId = () => `esc_${randomBytes(10).toString('hex')}`;
 
-const TYPES = ['created', 'funded', 'shipped', 'delivered', 'accepted', 'released', 'paid_out'];
+const TYPES = [
+  'created',
+  'funded',
+  'shipped',
+  'delivered',
+  'accepted',
+  'released',
+  'payout_succeeded',
+];
 
 /**
  * Records events the way recordTransition does (one outbox row per event, payload
