@@ -2,8 +2,8 @@ import { serve } from '@hono/node-server';
 import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
-import { createProvider } from '../infra/provider.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
+import { createProvider } from '../psp/from-config.js';
 import { createApp } from './app.js';
 import { apiSettingsFrom } from './settings.js';
 

@@ -64,3 +64,14 @@ export function formatIsoDuration(ms: number): string {
   }
   return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
+
+/** `PT5S,PT5M,PT2H` → [5000, 300000, 7200000]: a comma-separated list of ISO 8601 durations. */
+export function parseIsoDurationList(text: string): number[] | { reason: string } {
+  const delays: number[] = [];
+  for (const part of text.split(',')) {
+    const parsed = parseIsoDuration(part.trim());
+    if (!parsed.ok) return { reason: parsed.reason };
+    delays.push(parsed.ms);
+  }
+  return delays;
+}

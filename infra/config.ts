@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../webhooks/schedule.js';
+import { parseIsoDurationList } from '../domain/durations.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -43,17 +43,16 @@ export const configSchema = z.object({
     .min(24)
     .max(24 * 30)
     .default(24),
-  /** Delays before each webhook retry (ms, s, m, h, d), comma-separated; given up after the last. */
+  /** Delays before each webhook retry, ISO 8601 durations comma-separated (`PT5S,PT5M,PT2H`); given up after the last. Default: webhooks/schedule.ts. */
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
-    .default(DEFAULT_RETRY_SCHEDULE)
+    .optional()
     .transform((text, ctx) => {
-      try {
-        return parseRetrySchedule(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
+      if (text === undefined) return undefined;
+      const delays = parseIsoDurationList(text);
+      if (Array.isArray(delays)) return delays;
+      ctx.addIssue({ code: 'custom', message: delays.reason });
+      return z.NEVER;
     }),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),

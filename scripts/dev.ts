@@ -129,8 +129,11 @@ try {
     PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };
-  if (existsSync(new URL('../psp/sandbox/main.ts', import.meta.url))) {
-    startService('psp', 'psp/sandbox/main.ts', env);
+  if (!config.VNPAY_URL) {
+    startService('psp', 'sandbox/main.ts', {
+      ...env,
+      PSP_SANDBOX_DATA_FILE: config.PSP_SANDBOX_DATA_FILE ?? join(dataDir, 'psp-sandbox.json'),
+    });
   }
   startService('worker', 'worker/main.ts', env);
   const api = startService('api', 'api/main.ts', env);

@@ -3,7 +3,7 @@ import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { type ClaimedDelivery, claimDue, giveUpOrphans, recordAttempt } from './deliveries.js';
 import { fanOut } from './fanout.js';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, totalRetryWindowMs } from './schedule.js';
+import { DEFAULT_RETRY_SCHEDULE, totalRetryWindowMs } from './schedule.js';
 import { sendWebhook } from './send.js';
 
 export interface DispatcherOptions {
@@ -51,7 +51,7 @@ const SWEEP_EVERY_MS = 30_000;
 export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispatcher {
   const {
     sql,
-    retrySchedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
+    retrySchedule = DEFAULT_RETRY_SCHEDULE,
     timeoutMs = 15_000,
     pollIntervalMs = 500,
     concurrency = 16,

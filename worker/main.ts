@@ -5,8 +5,8 @@ import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
-import { createProvider } from '../infra/provider.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+import { createProvider } from '../psp/from-config.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 const config = loadConfig();

@@ -34,6 +34,15 @@ describe('configuration', () => {
       expect(problems).toContain(name);
   });
 
+  it('reads the webhook retry schedule as ISO 8601 durations, like every other duration', () => {
+    expect(
+      parseConfig({ WEBHOOK_RETRY_SCHEDULE: 'PT5S, PT0.5S,P1DT2H' }).WEBHOOK_RETRY_SCHEDULE,
+    ).toEqual([5_000, 500, 93_600_000]);
+    expect(() => parseConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,5m' })).toThrow(
+      /WEBHOOK_RETRY_SCHEDULE="5s,5m": 5s: not an ISO 8601 duration/,
+    );
+  });
+
   it('refuses to run in production on the public development secrets', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
   });

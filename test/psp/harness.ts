@@ -1,14 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FaultSpec } from '../../psp/sandbox/faults.js';
-import {
-  type SandboxPsp,
-  type SandboxPspOptions,
-  startSandboxPsp,
-} from '../../psp/sandbox/server.js';
 import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
+import type { FaultSpec } from '../../sandbox/faults.js';
+import { type SandboxPsp, type SandboxPspOptions, startSandboxPsp } from '../../sandbox/server.js';
 
 export const tmnCode = 'TESTTMN1';
 export const hashSecret = 'test-hash-secret-0123456789abcdef';

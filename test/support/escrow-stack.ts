@@ -12,8 +12,8 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
-import { startSandboxPsp } from '../../psp/sandbox/server.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
+import { startSandboxPsp } from '../../sandbox/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { connectTestTemporal, type TestTemporal } from './temporal.js';
 

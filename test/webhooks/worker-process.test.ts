@@ -28,7 +28,7 @@ function startWorkerProcess(): ChildProcess {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-      WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 50 }, () => '100ms').join(','),
+      WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 50 }, () => 'PT0.1S').join(','),
       WEBHOOK_TIMEOUT_MS: '1000',
       WEBHOOK_POLL_INTERVAL_MS: '20',
       WEBHOOK_CONCURRENCY: '4',

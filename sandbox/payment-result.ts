@@ -1,4 +1,4 @@
-import { amountToVnp, paymentResponseCode, transactionStatus } from '../vnpay/protocol.js';
+import { amountToVnp, paymentResponseCode, transactionStatus } from '../psp/vnpay/protocol.js';
 import type { SandboxPayment } from './store.js';
 
 /**

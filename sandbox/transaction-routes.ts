@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { parseVnpDate } from '../vnpay/dates.js';
+import { parseVnpDate } from '../psp/vnpay/dates.js';
 import {
   amountFromVnp,
   amountToVnp,
@@ -14,8 +14,8 @@ import {
   transactionStatus,
   transactionType,
   vnpVersion,
-} from '../vnpay/protocol.js';
-import { checksum, verifyChecksum } from '../vnpay/signing.js';
+} from '../psp/vnpay/protocol.js';
+import { checksum, verifyChecksum } from '../psp/vnpay/signing.js';
 import type { SandboxContext } from './context.js';
 import { withRequestFaults } from './fault-gate.js';
 import type { SandboxPayment, SandboxRefund } from './store.js';

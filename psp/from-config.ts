@@ -1,6 +1,6 @@
-import type { PaymentProvider } from '../psp/types.js';
-import { createVnpayProvider } from '../psp/vnpay/adapter.js';
-import type { Config } from './config.js';
+import type { Config } from '../infra/config.js';
+import type { PaymentProvider } from './types.js';
+import { createVnpayProvider } from './vnpay/adapter.js';
 
 /** The payment provider from configuration: the VNPay adapter, aimed at the sandbox by default. */
 export function createProvider(config: Config): PaymentProvider {

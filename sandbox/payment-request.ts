@@ -1,6 +1,6 @@
-import { parseVnpDate } from '../vnpay/dates.js';
-import { amountFromVnp, vnpVersion } from '../vnpay/protocol.js';
-import { verifyQuery } from '../vnpay/signing.js';
+import { parseVnpDate } from '../psp/vnpay/dates.js';
+import { amountFromVnp, vnpVersion } from '../psp/vnpay/protocol.js';
+import { verifyQuery } from '../psp/vnpay/signing.js';
 import type { SandboxContext } from './context.js';
 import type { SandboxPayment } from './store.js';
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
-import { formatVnpDate, parseVnpDate } from '../vnpay/dates.js';
-import { paymentPath, paymentResponseCode } from '../vnpay/protocol.js';
-import { signedQueryString } from '../vnpay/signing.js';
+import { formatVnpDate, parseVnpDate } from '../psp/vnpay/dates.js';
+import { paymentPath, paymentResponseCode } from '../psp/vnpay/protocol.js';
+import { signedQueryString } from '../psp/vnpay/signing.js';
 import type { SandboxContext } from './context.js';
 import { withRequestFaults } from './fault-gate.js';
 import { notifyMerchant } from './notify.js';

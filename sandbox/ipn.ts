@@ -1,6 +1,6 @@
-import type { Logger } from '../../infra/logger.js';
-import { ipnFinalRspCodes } from '../vnpay/protocol.js';
-import { signedQueryString } from '../vnpay/signing.js';
+import type { Logger } from '../infra/logger.js';
+import { ipnFinalRspCodes } from '../psp/vnpay/protocol.js';
+import { signedQueryString } from '../psp/vnpay/signing.js';
 import type { Background } from './background.js';
 import type { IpnAttempt, IpnDelivery } from './store.js';
 

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
-import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logger.js';
-import { dataDir } from '../../scripts/lib/paths.js';
+import { loadConfig } from '../infra/config.js';
+import { createLogger } from '../infra/logger.js';
 import { startSandboxPsp } from './server.js';
 
 /** `npm run psp:sandbox`: the sandbox PSP on PSP_SANDBOX_PORT, sending IPNs to our API. */
@@ -19,7 +17,8 @@ const sandbox = await startSandboxPsp({
   tmnCode: config.VNPAY_TMN_CODE,
   hashSecret: config.VNPAY_HASH_SECRET,
   ipnUrl: `${apiBaseUrl.replace(/\/+$/, '')}/v1/psp/vnpay/callback`,
-  dataFile: config.PSP_SANDBOX_DATA_FILE ?? join(dataDir, 'psp-sandbox.json'),
+  // In memory unless a file is named (`npm run dev` keeps it in .data/).
+  dataFile: config.PSP_SANDBOX_DATA_FILE,
   log,
 });
 

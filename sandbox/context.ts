@@ -1,4 +1,4 @@
-import type { Logger } from '../../infra/logger.js';
+import type { Logger } from '../infra/logger.js';
 import type { Background } from './background.js';
 import type { Faults } from './faults.js';
 import type { IpnRetryPolicy } from './ipn.js';

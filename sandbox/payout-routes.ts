@@ -6,9 +6,9 @@ import type {
   PayoutErrorCode,
   PayoutRequestBody,
   PayoutSuccessBody,
-} from '../vnpay/payout.js';
-import { payoutPath } from '../vnpay/protocol.js';
-import { hexDigestEquals, payoutSignature, payoutSignatureHeader } from '../vnpay/signing.js';
+} from '../psp/vnpay/payout.js';
+import { payoutPath } from '../psp/vnpay/protocol.js';
+import { hexDigestEquals, payoutSignature, payoutSignatureHeader } from '../psp/vnpay/signing.js';
 import type { SandboxContext } from './context.js';
 import { withRequestFaults } from './fault-gate.js';
 import type { SandboxPayout } from './store.js';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createLogger, type Logger } from '../../infra/logger.js';
+import { createLogger, type Logger } from '../infra/logger.js';
 import { Background } from './background.js';
 import type { SandboxContext } from './context.js';
 import { Faults } from './faults.js';
