@@ -26,8 +26,9 @@ export function encodeCursor(position: { createdAtMicros: bigint; id: string }):
   return Buffer.from(`${position.createdAtMicros}:${position.id}`).toString('base64url');
 }
 
+/** A cursor this API made, else `undefined`; 16 digits of µs reach 2286 and fit a timestamp. */
 export function decodeCursor(cursor: string): { createdAtMicros: bigint; id: string } | undefined {
-  const match = /^(\d{1,20}):([A-Za-z0-9_-]{1,64})$/.exec(
+  const match = /^(\d{1,16}):([A-Za-z0-9_-]{1,64})$/.exec(
     Buffer.from(cursor, 'base64url').toString('utf8'),
   );
   if (!match?.[1] || !match[2]) return undefined;

@@ -58,7 +58,7 @@ const get = createRoute({
   security: bearer,
   middleware: [allow(['platform', 'ops', 'buyer', 'seller'])] as const,
   request: { params: EscrowIdParams },
-  responses: { 200: json(EscrowSchema, 'The escrow'), ...problems(401, 404) },
+  responses: { 200: json(EscrowSchema, 'The escrow'), ...problems(401, 404, 422, 503) },
 });
 
 const list = createRoute({
@@ -70,7 +70,7 @@ const list = createRoute({
   security: bearer,
   middleware: [allow(['platform', 'ops'])] as const,
   request: { query: ListEscrowsQuery },
-  responses: { 200: json(EscrowListSchema, 'One page'), ...problems(401, 403, 422) },
+  responses: { 200: json(EscrowListSchema, 'One page'), ...problems(401, 403, 422, 503) },
 });
 
 const events = createRoute({
@@ -83,7 +83,7 @@ const events = createRoute({
   request: { params: EscrowIdParams, query: EventsQuery },
   responses: {
     200: json(EscrowEventListSchema, 'Events after `after`'),
-    ...problems(401, 404, 422),
+    ...problems(401, 404, 422, 503),
   },
 });
 
