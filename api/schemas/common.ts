@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { parseIsoDuration } from '../../domain/durations.js';
+import { ISO_DURATION_PATTERN, parseIsoDuration } from '../../domain/durations.js';
 import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 
 export const ProblemSchema = z
@@ -120,7 +120,11 @@ export const WindowDuration = z
       ctx.addIssue({ code: 'custom', message: `${text}: a window lasts from PT1M to P365D` });
     }
   })
-  .openapi({ description: 'ISO 8601 duration (weeks, days, hours, minutes, seconds).' });
+  .openapi({
+    description:
+      'ISO 8601 duration (weeks, days, hours, minutes, seconds), from PT1M to P365D; outside that range → 422.',
+    pattern: ISO_DURATION_PATTERN.source,
+  });
 
 const windowDescriptions: Record<Timer, string> = {
   paymentWindow: 'Unpaid after this → expired (default PT30M).',

@@ -168,7 +168,15 @@ export const ListEscrowsQuery = z.strictObject({
   sellerId: z.string().min(1).max(100).optional(),
   reference: z.string().min(1).max(100).optional(),
   limit: queryInteger(1, 100).default(20).openapi({ example: 20 }),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}\.[A-Za-z0-9_-]{1,64}$/, 'not a cursor returned by this API')
+    .transform((cursor) => {
+      const [micros = '0', id = ''] = cursor.split('.');
+      return { createdAtMicros: BigInt(micros), id };
+    })
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page.' }),
 });
 
 export const EscrowListSchema = z
