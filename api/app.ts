@@ -11,6 +11,7 @@ import { createCurrencies } from './currencies.js';
 import type { RouteDeps } from './deps.js';
 import { toProblem, validationHook } from './errors.js';
 import { createIdempotency } from './idempotency.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemError, problemResponse } from './problem.js';
@@ -98,10 +99,17 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', webhookRoutes(routeDeps));
   mountOpenApi(app);
 
+  const wrongMethod = methodNotAllowed(app);
   app.notFound((c) =>
     problemResponse(
       c,
-      new ProblemError(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path}`),
+      wrongMethod(c.req.method, c.req.path) ??
+        new ProblemError(
+          404,
+          'not-found',
+          'Not found',
+          `No route for ${c.req.method} ${c.req.path}`,
+        ),
     ),
   );
   app.onError((error, c) => {

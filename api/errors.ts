@@ -1,8 +1,13 @@
-import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { ProblemError } from './problem.js';
+import {
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  isTemporalUnavailable,
+  temporalUnavailable,
+} from './unavailable.js';
 
 export interface FieldError {
   field: string;
@@ -49,26 +54,6 @@ export function validationHook(
   );
 }
 
-/** Temporal did not answer in time or is unreachable: safe to retry with the same key. */
-export function isTemporalUnavailable(error: unknown): boolean {
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  if (isGrpcServiceError(cause) || isGrpcServiceError(error)) {
-    const code = (isGrpcServiceError(error) ? error : (cause as { code: number })).code;
-    // UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED
-    return code === 14 || code === 4 || code === 1 || code === 8;
-  }
-  return error instanceof Error && /deadline exceeded|unavailable/i.test(error.message);
-}
-
-export const temporalUnavailable = (): ProblemError =>
-  new ProblemError(
-    503,
-    'temporarily-unavailable',
-    'Temporarily unavailable',
-    'The workflow engine did not answer in time. Retry with the same Idempotency-Key: the request will not be applied twice.',
-  );
-
 /** Every error a request can end in, as a problem; `undefined` for a genuine bug (500). */
 export function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
@@ -105,5 +90,6 @@ export function toProblem(error: unknown): ProblemError | undefined {
     }
   }
   if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return undefined;
 }

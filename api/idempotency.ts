@@ -10,10 +10,10 @@ import {
 } from '../store/idempotency.js';
 import type { Principal } from './principal.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { IDEMPOTENCY_KEY_PATTERN } from './schemas/common.js';
 import type { ApiSettings } from './settings.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const PURGE_EVERY_MS = 10 * 60_000;
 
 export interface IdempotentRun {
@@ -91,7 +91,7 @@ export function createIdempotency(deps: {
     const seed = options.seed ?? randomUUID();
     const key = c.req.header(IDEMPOTENCY_HEADER);
     if (key === undefined) return run({ seed });
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new ProblemError(
         400,
         'invalid-idempotency-key',
@@ -119,12 +119,13 @@ export function createIdempotency(deps: {
           `This Idempotency-Key was already used for a different request (${claim.method} ${claim.path} with another body). Use a new key for a new request.`,
         );
       case 'in_flight':
-        c.header('Retry-After', '1');
         throw new ProblemError(
           409,
           'idempotency-key-in-use',
           'Request in progress',
           'A request with this Idempotency-Key is still being processed. Retry shortly to receive its result.',
+          {},
+          { 'Retry-After': '1' },
         );
       case 'replay':
         return new Response(claim.response.body, {

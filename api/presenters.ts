@@ -21,15 +21,10 @@ export const presentEvent = (event: EscrowEventRecord) => ({
   occurredAt: event.occurredAt.toISOString(),
 });
 
-/** Opaque list cursor: the last item's position (creation time in µs, id). */
+/**
+ * List cursor: the last item's position (creation time in µs, id), as ListEscrowsQuery reads it
+ * back. Written plainly so that its published pattern says exactly which cursors are valid.
+ */
 export function encodeCursor(position: { createdAtMicros: bigint; id: string }): string {
-  return Buffer.from(`${position.createdAtMicros}:${position.id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAtMicros: bigint; id: string } | undefined {
-  const match = /^(\d{1,20}):([A-Za-z0-9_-]{1,64})$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (!match?.[1] || !match[2]) return undefined;
-  return { createdAtMicros: BigInt(match[1]), id: match[2] };
+  return `${position.createdAtMicros}.${position.id}`;
 }

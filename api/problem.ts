@@ -23,6 +23,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that belong to this answer, e.g. `Retry-After` or `Allow`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'ProblemError';
@@ -39,5 +41,8 @@ export function problemResponse(c: Context, error: ProblemError): Response {
     requestId: c.get('requestId'),
     ...error.extensions,
   };
-  return c.body(JSON.stringify(body), error.status, { 'content-type': 'application/problem+json' });
+  return c.body(JSON.stringify(body), error.status, {
+    ...error.headers,
+    'content-type': 'application/problem+json',
+  });
 }

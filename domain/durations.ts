@@ -4,8 +4,9 @@
 
 export type DurationParse = { ok: true; ms: number } | { ok: false; reason: string };
 
-const PATTERN =
-  /^P(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,9})(?:[.,](\d{1,3}))?S)?)?$/;
+/** The syntax accepted (also published in the API's OpenAPI document): at least one part. */
+export const ISO_DURATION_PATTERN =
+  /^P(?=\d|T\d)(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,9})(?:[.,](\d{1,3}))?S)?)?$/;
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -22,8 +23,8 @@ export function parseIsoDuration(text: string): DurationParse {
       reason: `${text}: years and months have no fixed length; use weeks, days, hours, minutes or seconds`,
     };
   }
-  const match = PATTERN.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) {
+  const match = ISO_DURATION_PATTERN.exec(text);
+  if (!match) {
     return { ok: false, reason: `${text}: not an ISO 8601 duration such as P3D, PT30M or P1DT12H` };
   }
   const [, weeks, days, hours, minutes, seconds, fraction] = match;

@@ -12,9 +12,8 @@ import type { RouteDeps } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { startEscrow } from '../escrow-commands.js';
 import { bearer } from '../openapi.js';
-import { decodeCursor, encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
+import { encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
 import { roleOf } from '../principal.js';
-import { ProblemError } from '../problem.js';
 import { EscrowIdParams, IdempotencyKeyHeader, problems, windowsToMs } from '../schemas/common.js';
 import {
   CreatedEscrowSchema,
@@ -58,7 +57,7 @@ const get = createRoute({
   security: bearer,
   middleware: [allow(['platform', 'ops', 'buyer', 'seller'])] as const,
   request: { params: EscrowIdParams },
-  responses: { 200: json(EscrowSchema, 'The escrow'), ...problems(401, 404) },
+  responses: { 200: json(EscrowSchema, 'The escrow'), ...problems(401, 404, 422, 503) },
 });
 
 const list = createRoute({
@@ -70,7 +69,7 @@ const list = createRoute({
   security: bearer,
   middleware: [allow(['platform', 'ops'])] as const,
   request: { query: ListEscrowsQuery },
-  responses: { 200: json(EscrowListSchema, 'One page'), ...problems(401, 403, 422) },
+  responses: { 200: json(EscrowListSchema, 'One page'), ...problems(401, 403, 422, 503) },
 });
 
 const events = createRoute({
@@ -83,7 +82,7 @@ const events = createRoute({
   request: { params: EscrowIdParams, query: EventsQuery },
   responses: {
     200: json(EscrowEventListSchema, 'Events after `after`'),
-    ...problems(401, 404, 422),
+    ...problems(401, 404, 422, 503),
   },
 });
 
@@ -148,18 +147,6 @@ export function escrowRoutes(deps: RouteDeps) {
     .openapi(list, async (c) => {
       const query = c.req.valid('query');
       const principal = c.get('principal');
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-      if (query.cursor !== undefined && after === undefined) {
-        throw new ProblemError(
-          422,
-          'validation-failed',
-          'Invalid request',
-          '1 field is invalid: query.cursor',
-          {
-            errors: [{ field: 'query.cursor', message: 'not a cursor returned by this API' }],
-          },
-        );
-      }
       const page = await listScopedEscrows(sql, {
         ...scopeOf(principal),
         status: query.status,
@@ -167,7 +154,7 @@ export function escrowRoutes(deps: RouteDeps) {
         sellerId: query.sellerId,
         reference: query.reference,
         limit: query.limit,
-        after,
+        after: query.cursor,
       });
       const last = page.items.at(-1);
       return c.json(

@@ -20,7 +20,7 @@ const check = createRoute({
       description: 'The invariant report; `ok` is false when any rule is violated',
       content: { 'application/json': { schema: LedgerCheckSchema } },
     },
-    ...problems(401, 403),
+    ...problems(401, 403, 503),
   },
 });
 
@@ -37,7 +37,7 @@ const escrowLedger = createRoute({
       description: 'Balances computed from the postings of this escrow',
       content: { 'application/json': { schema: EscrowLedgerSchema } },
     },
-    ...problems(401, 403, 404),
+    ...problems(401, 403, 404, 422, 503),
   },
 });
 

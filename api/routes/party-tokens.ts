@@ -23,7 +23,7 @@ const issue = createRoute({
   },
   responses: {
     201: { description: 'Issued', content: { 'application/json': { schema: PartyTokenSchema } } },
-    ...problems(400, 401, 403, 404, 409, 413, 415, 422),
+    ...problems(400, 401, 403, 404, 409, 413, 415, 422, 503),
   },
 });
 

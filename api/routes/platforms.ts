@@ -24,7 +24,7 @@ const createPlatform = createRoute({
   },
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: PlatformSchema } } },
-    ...problems(400, 401, 403, 409, 413, 415, 422),
+    ...problems(400, 401, 403, 409, 413, 415, 422, 503),
   },
 });
 

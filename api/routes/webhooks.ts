@@ -12,7 +12,13 @@ import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import type { Principal } from '../principal.js';
 import { ProblemError } from '../problem.js';
-import { ProblemSchema, withoutControlChars } from '../schemas/common.js';
+import {
+  IdempotencyKeyHeader,
+  ProblemSchema,
+  problems,
+  queryInteger,
+  withoutControlChars,
+} from '../schemas/common.js';
 
 /** Same shape as the app's Idempotency-Key wrapper (api/idempotency.ts), used when given. */
 type Idempotent = <T extends Response>(
@@ -34,14 +40,15 @@ const security = bearer;
 
 const CreateEndpointBody = z
   .strictObject({
+    // The host is checked by the URL check itself: a refinement would run on unparsable input.
     url: withoutControlChars(
-      z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }).max(2048),
-    )
-      .refine((url) => new URL(url).hostname.length > 0, 'expected a host')
-      .openapi({
-        description: 'Where events are POSTed (http or https).',
-        example: 'https://shop.example.com/hooks/escrow',
-      }),
+      z
+        .url({ protocol: /^https?$/, hostname: /^.+$/, error: 'expected an http or https URL' })
+        .max(2048),
+    ).openapi({
+      description: 'Where events are POSTed (http or https).',
+      example: 'https://shop.example.com/hooks/escrow',
+    }),
   })
   .openapi('CreateWebhookEndpoint', {
     example: { url: 'https://shop.example.com/hooks/escrow' },
@@ -64,7 +71,7 @@ const CreatedEndpointSchema = z
     url: z.string(),
     secret: z.string().openapi({
       description:
-        'Signing secret (Standard Webhooks: `whsec_` + base64 key). Shown only in this response; a replay of the request omits it.',
+        'Signing secret (Standard Webhooks: `whsec_` + base64 key). Shown only in this response and in its replays (same Idempotency-Key, 24 h); the list of endpoints never shows it.',
       example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     }),
     enabled: z.boolean(),
@@ -116,16 +123,13 @@ const ListDeliveriesQuery = z.strictObject({
   escrowId: withoutControlChars(z.string().min(1).max(100))
     .optional()
     .openapi({ param: { name: 'escrowId', in: 'query' }, example: 'esc_4f9a1c2b3d4e5f607182' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
+  limit: queryInteger(1, 100)
     .default(20)
     .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
   cursor: z
     .string()
-    .regex(/^[1-9]\d{0,18}$/, 'use the nextCursor of the previous page')
+    // A delivery position (a Postgres bigint); 18 digits keep every match within its range.
+    .regex(/^[1-9]\d{0,17}$/, 'use the nextCursor of the previous page')
     .optional()
     .openapi({ param: { name: 'cursor', in: 'query' } }),
 });
@@ -137,13 +141,6 @@ const DeliveryIdParams = z.object({
   }),
 });
 
-const IdempotencyKeyHeader = z.object({
-  'idempotency-key': z.string().optional().openapi({
-    description: 'Makes the POST safe to retry: the first response is replayed for 24 h.',
-    example: '5f0c8a9e-3b7d-4e0b-9a51-2d4c7b1e6f10',
-  }),
-});
-
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },
@@ -151,6 +148,7 @@ const problem = (description: string) => ({
 const authProblems = {
   401: problem('No credential, or not a valid one'),
   403: problem('Not a platform API key (or, where noted, the ops key)'),
+  ...problems(503),
 };
 
 // ---- Routes ----
@@ -173,7 +171,9 @@ const createEndpointRoute = createRoute({
       description: 'Registered',
       content: { 'application/json': { schema: CreatedEndpointSchema } },
     },
-    400: problem('Malformed JSON'),
+    400: problem(
+      'Malformed JSON, or an Idempotency-Key that is not 1 to 255 printable ASCII characters',
+    ),
     ...authProblems,
     413: problem('Body too large'),
     415: problem('Body is not application/json'),
@@ -241,6 +241,7 @@ const getDeliveryRoute = createRoute({
     },
     ...authProblems,
     404: problem('No such delivery (or not yours)'),
+    422: problem('The id is longer than 64 characters'),
   },
 });
 
@@ -257,8 +258,10 @@ const redeliverRoute = createRoute({
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: DeliverySchema } } },
     ...authProblems,
+    400: problem('An Idempotency-Key that is not 1 to 255 printable ASCII characters'),
     404: problem('No such delivery (or not yours)'),
     409: problem('An attempt is in flight right now, or the endpoint is disabled'),
+    422: problem('The id is longer than 64 characters'),
   },
 });
 
@@ -271,24 +274,20 @@ export function webhookRoutes({ sql, idempotent = runOnce }: WebhookRouteDeps): 
     .openapi(createEndpointRoute, async (c) => {
       const body = c.req.valid('json');
       const platformId = platformOf(c);
-      return idempotent(
-        c,
-        { body, seed: newEndpointId(), redact: withoutSecret },
-        async ({ seed }) => {
-          const endpoint = await createEndpoint(sql, platformId, body.url, seed);
-          c.header('location', `/v1/webhook-endpoints/${endpoint.id}`);
-          return c.json(
-            {
-              id: endpoint.id,
-              url: endpoint.url,
-              secret: endpoint.secret,
-              enabled: endpoint.enabled,
-              createdAt: endpoint.createdAt.toISOString(),
-            },
-            201,
-          );
-        },
-      );
+      return idempotent(c, { body, seed: newEndpointId() }, async ({ seed }) => {
+        const endpoint = await createEndpoint(sql, platformId, body.url, seed);
+        c.header('location', `/v1/webhook-endpoints/${endpoint.id}`);
+        return c.json(
+          {
+            id: endpoint.id,
+            url: endpoint.url,
+            secret: endpoint.secret,
+            enabled: endpoint.enabled,
+            createdAt: endpoint.createdAt.toISOString(),
+          },
+          201,
+        );
+      });
     })
     .openapi(listEndpointsRoute, async (c) => {
       const endpoints = await listEndpoints(sql, platformOf(c));
@@ -353,11 +352,6 @@ export function webhookRoutes({ sql, idempotent = runOnce }: WebhookRouteDeps): 
 }
 
 const runOnce: Idempotent = (_c, _options, run) => run({ seed: newEndpointId() });
-
-const withoutSecret = (body: unknown) => {
-  const { secret: _secret, ...rest } = body as Record<string, unknown>;
-  return rest;
-};
 
 const deliveryNotFound = (id: string) =>
   new ProblemError(404, 'not-found', 'Delivery not found', `No webhook delivery with id ${id}.`);

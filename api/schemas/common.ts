@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { parseIsoDuration } from '../../domain/durations.js';
+import { ISO_DURATION_PATTERN, parseIsoDuration } from '../../domain/durations.js';
 import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 
 // Text fields refuse control characters (C0, DEL, C1) and lone surrogates: Postgres cannot
@@ -53,15 +53,23 @@ export const ProblemSchema = z
   .openapi('Problem', { description: 'RFC 9457 problem details; every error has this shape.' });
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request (body is not JSON, bad Idempotency-Key)',
+  400: 'Malformed request (body is not JSON, or an Idempotency-Key that is not 1 to 255 printable ASCII characters)',
   401: 'No credential, or not a valid one',
   403: 'This credential may not do this',
   404: 'No such escrow (or not yours)',
   409: 'Not allowed in the current status, or the same Idempotency-Key is in flight',
   413: 'Request body too large',
   415: 'Request body is not application/json',
-  422: 'Invalid fields, or an Idempotency-Key reused with a different body',
-  503: 'The workflow engine did not answer in time; retry with the same Idempotency-Key',
+  422: 'Invalid fields or parameters (an id is 1 to 64 characters), or an Idempotency-Key reused with a different body',
+  503: 'The workflow engine or the database cannot take the request right now; retry after `Retry-After` seconds with the same Idempotency-Key',
+};
+
+const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    required: true,
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
 };
 
 /** The problem+json responses a route may answer with, for its OpenAPI entry. */
@@ -71,6 +79,7 @@ export function problems<const Codes extends readonly number[]>(...codes: Codes)
       code,
       {
         description: PROBLEM_DESCRIPTIONS[code] ?? 'Error',
+        ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
         content: { 'application/problem+json': { schema: ProblemSchema } },
       },
     ]),
@@ -82,12 +91,16 @@ export function problems<const Codes extends readonly number[]>(...codes: Codes)
   };
 }
 
-// Documentation only: the header is read (and checked) by api/idempotency.ts. Hono hands the
-// validator lower-cased header names, so this optional field never fails a request.
+/** What api/idempotency.ts accepts as a key: 1 to 255 printable ASCII characters, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+// Documentation only: api/idempotency.ts reads the header and answers 400 when it does not
+// match, so the pattern is published here but not checked (that would be a 422).
 export const IdempotencyKeyHeader = z.object({
   'Idempotency-Key': z.string().optional().openapi({
+    pattern: IDEMPOTENCY_KEY_PATTERN.source,
     description:
-      'Makes the POST safe to retry: the first response is stored for 24 h and replayed (header Idempotent-Replayed: true); the same key with another body → 422; while the first is in flight → 409.',
+      'Makes the POST safe to retry: the first response is stored for 24 h and replayed (header Idempotent-Replayed: true); the same key with another body → 422; while the first is in flight → 409. 1 to 255 printable ASCII characters without spaces (U+0021 to U+007E), else 400.',
     example: '5f0c8a9e-3b7d-4e0b-9a51-2d4c7b1e6f10',
   }),
 });
@@ -133,7 +146,11 @@ export const WindowDuration = z
       ctx.addIssue({ code: 'custom', message: `${text}: a window lasts from PT1M to P365D` });
     }
   })
-  .openapi({ description: 'ISO 8601 duration (weeks, days, hours, minutes, seconds).' });
+  .openapi({
+    description:
+      'ISO 8601 duration (weeks, days, hours, minutes, seconds), from PT1M to P365D; outside that range → 422.',
+    pattern: ISO_DURATION_PATTERN.source,
+  });
 
 const windowDescriptions: Record<Timer, string> = {
   paymentWindow: 'Unpaid after this → expired (default PT30M).',
@@ -168,6 +185,18 @@ export function windowsToMs(windows: WindowsInput | undefined): Partial<Record<T
   }
   return result;
 }
+
+/**
+ * An integer query parameter written in digits only. `Number()` would read `?after=` as 0 and
+ * `1e3`, ` 5` or `0x10` as numbers; they are refused (422) instead.
+ */
+export const queryInteger = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, { message: `an integer from ${min} to ${max}, in digits`, abort: true })
+    .transform(Number)
+    .pipe(z.int().min(min).max(max))
+    .openapi({ type: 'integer', minimum: min, maximum: max });
 
 export const PageInfo = {
   nextCursor: z

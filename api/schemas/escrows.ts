@@ -4,6 +4,7 @@ import {
   MinorUnits,
   PageInfo,
   PayoutDestinationSchema,
+  queryInteger,
   safeText,
   WindowsSchema,
   withoutControlChars,
@@ -64,103 +65,117 @@ export type CreateEscrowInput = z.infer<typeof CreateEscrowBody>;
 
 const iso = z.string().openapi({ format: 'date-time', example: '2026-05-01T08:30:00.000Z' });
 
-export const EscrowSchema = z
-  .object({
-    id: z.string().openapi({ example: 'esc_4f9a1c2b3d4e5f607182' }),
-    platformId: z.string(),
-    reference: z.string(),
-    buyerId: z.string(),
-    sellerId: z.string(),
-    description: z.string(),
-    status: z.enum(STATUSES),
-    statusSince: iso.optional(),
-    amount: MinorUnits,
-    currency: z.string(),
-    fee: MinorUnits,
-    money: z
-      .object({
-        funded: MinorUnits,
-        released: MinorUnits,
-        fees: MinorUnits,
-        refunded: MinorUnits,
-        held: MinorUnits,
-      })
-      .openapi({ description: 'Where the money stands, in minor units.' }),
-    deadlines: z
-      .partialRecord(z.enum(TIMERS), iso.optional())
-      .openapi({ description: 'When each running timer fires.' }),
-    inspectionExtended: z.boolean(),
-    allowedActions: z
-      .array(z.string())
-      .openapi({ description: 'Actions this credential may take now (POST /v1/escrows/{id}/…).' }),
-    payment: z
-      .object({
-        providerTransactionId: z.string(),
-        amount: MinorUnits,
-        currency: z.string(),
-        paidAt: iso.optional(),
-      })
-      .optional(),
-    shipment: z
-      .object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: iso.optional() })
-      .optional(),
-    deliveredAt: iso.optional(),
-    dispute: z
-      .object({
-        reason: z.string(),
-        details: z.string(),
-        openedAt: iso.optional(),
-        escalated: z.boolean(),
-        sellerResponse: z.object({ message: z.string(), at: iso.optional() }).optional(),
-        resolution: z
-          .object({
-            outcome: z.enum(['release', 'refund', 'split']),
-            sellerAmount: MinorUnits,
-            buyerAmount: MinorUnits,
-            at: iso.optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-    cancelReason: z.string().optional(),
-    payout: z.object({
-      status: z.enum(['not_due', 'pending', 'in_flight', 'paid', 'failed']),
+// One shape for both the escrow and the escrow just created: the latter's `payment` is the link
+// to pay, not the payment received, so it is a schema of its own rather than an allOf whose two
+// `payment` properties no response could satisfy at once.
+const escrowShape = {
+  id: z.string().openapi({ example: 'esc_4f9a1c2b3d4e5f607182' }),
+  platformId: z.string(),
+  reference: z.string(),
+  buyerId: z.string(),
+  sellerId: z.string(),
+  description: z.string(),
+  status: z.enum(STATUSES),
+  statusSince: iso.optional(),
+  amount: MinorUnits,
+  currency: z.string(),
+  fee: MinorUnits,
+  money: z
+    .object({
+      funded: MinorUnits,
+      released: MinorUnits,
+      fees: MinorUnits,
+      refunded: MinorUnits,
+      held: MinorUnits,
+    })
+    .openapi({ description: 'Where the money stands, in minor units.' }),
+  deadlines: z
+    .partialRecord(z.enum(TIMERS), iso.optional())
+    .openapi({ description: 'When each running timer fires.' }),
+  inspectionExtended: z.boolean(),
+  allowedActions: z
+    .array(z.string())
+    .openapi({ description: 'Actions this credential may take now (POST /v1/escrows/{id}/…).' }),
+  payment: z
+    .object({
+      providerTransactionId: z.string(),
       amount: MinorUnits,
-      attempts: z.int(),
-      payoutId: z.string().optional(),
+      currency: z.string(),
+      paidAt: iso.optional(),
+    })
+    .optional(),
+  shipment: z
+    .object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: iso.optional() })
+    .optional(),
+  deliveredAt: iso.optional(),
+  dispute: z
+    .object({
+      reason: z.string(),
+      details: z.string(),
+      openedAt: iso.optional(),
+      escalated: z.boolean(),
+      sellerResponse: z.object({ message: z.string(), at: iso.optional() }).optional(),
+      resolution: z
+        .object({
+          outcome: z.enum(['release', 'refund', 'split']),
+          sellerAmount: MinorUnits,
+          buyerAmount: MinorUnits,
+          at: iso.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  cancelReason: z.string().optional(),
+  payout: z.object({
+    status: z.enum(['not_due', 'pending', 'in_flight', 'paid', 'failed']),
+    amount: MinorUnits,
+    attempts: z.int(),
+    payoutId: z.string().optional(),
+    lastError: z.string().optional(),
+  }),
+  refunds: z.array(
+    z.object({
+      id: z.string(),
+      amount: MinorUnits,
+      reason: z.string(),
+      status: z.enum(['pending', 'in_flight', 'succeeded', 'failed']),
+      pspRefundId: z.string().optional(),
       lastError: z.string().optional(),
     }),
-    refunds: z.array(
-      z.object({
-        id: z.string(),
-        amount: MinorUnits,
-        reason: z.string(),
-        status: z.enum(['pending', 'in_flight', 'succeeded', 'failed']),
-        pspRefundId: z.string().optional(),
-        lastError: z.string().optional(),
-      }),
-    ),
-    needsAttention: z.boolean(),
-    attentionReasons: z.array(z.string()),
-  })
-  .openapi('Escrow');
+  ),
+  needsAttention: z.boolean(),
+  attentionReasons: z.array(z.string()),
+};
+
+export const EscrowSchema = z.object(escrowShape).openapi('Escrow');
 
 export type Escrow = z.infer<typeof EscrowSchema>;
 
-export const CreatedEscrowSchema = EscrowSchema.extend({
-  payment: z.object({
-    url: z.url().openapi({ description: 'Send the buyer here to pay.' }),
-    expiresAt: iso,
-  }),
-}).openapi('CreatedEscrow');
+export const CreatedEscrowSchema = z
+  .object({
+    ...escrowShape,
+    payment: z.object({
+      url: z.url().openapi({ description: 'Send the buyer here to pay.' }),
+      expiresAt: iso,
+    }),
+  })
+  .openapi('CreatedEscrow', { description: 'An escrow as created, with its payment link.' });
 
 export const ListEscrowsQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   buyerId: safeText(100).optional(),
   sellerId: safeText(100).optional(),
   reference: safeText(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-  cursor: z.string().min(1).max(200).optional(),
+  limit: queryInteger(1, 100).default(20).openapi({ example: 20 }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}\.[A-Za-z0-9_-]{1,64}$/, 'not a cursor returned by this API')
+    .transform((cursor) => {
+      const [micros = '0', id = ''] = cursor.split('.');
+      return { createdAtMicros: BigInt(micros), id };
+    })
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page.' }),
 });
 
 export const EscrowListSchema = z
@@ -168,14 +183,10 @@ export const EscrowListSchema = z
   .openapi('EscrowList');
 
 export const EventsQuery = z.strictObject({
-  after: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2_147_483_647)
+  after: queryInteger(0, 2_147_483_647)
     .default(0)
-    .openapi({ description: 'Only events after this sequence number.' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+    .openapi({ description: 'Only events after this sequence number (absent: from the first).' }),
+  limit: queryInteger(1, 500).default(100),
 });
 
 export const EscrowEventSchema = z

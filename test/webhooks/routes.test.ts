@@ -140,6 +140,8 @@ describe('POST /v1/webhook-endpoints', () => {
   it.each([
     ['an ftp URL', { url: 'ftp://hooks.example.com/x' }, 'body.url'],
     ['a javascript: URL', { url: 'javascript:alert(1)' }, 'body.url'],
+    ['an empty URL', { url: '' }, 'body.url'],
+    ['a URL without a host', { url: 'http://' }, 'body.url'],
     ['no URL', {}, 'body.url'],
     ['a URL that is not a string', { url: 42 }, 'body.url'],
     ['an unknown field', { url: 'https://a.example/x', secret: 'mine' }, 'body.secret'],
@@ -282,6 +284,11 @@ describe('GET /v1/webhook-deliveries and redelivery', () => {
     ['limit=abc'],
     ['cursor=-1'],
     ['cursor=abc'],
+    ['cursor=9279297291113962097'],
+    ['cursor=9999999999999999999'],
+    ['limit='],
+    ['limit=1e1'],
+    ['limit=%205'],
     ['colour=blue'],
   ])('refuses ?%s with 422', async (query) => {
     const response = await call('GET', `/v1/webhook-deliveries?${query}`, {
@@ -289,7 +296,9 @@ describe('GET /v1/webhook-deliveries and redelivery', () => {
     });
     expect(response.status).toBe(422);
     expect(response.contentType).toBe('application/problem+json');
-    expect(response.json.errors.length).toBeGreaterThan(0);
+    expect(response.json.errors.map((e: { field: string }) => e.field)).toEqual([
+      `query.${query.split('=')[0]}`,
+    ]);
   });
 
   it('redelivers a delivery now: the receiver gets the same event again, signed; another tenant gets 404', async () => {
