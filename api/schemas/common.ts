@@ -7,6 +7,10 @@ import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 // (they break logs, exports and the PSP's signed strings). Free text keeps its line breaks.
 const CONTROL = /[\p{Cc}\p{Cs}]/u;
 const CONTROL_BUT_LINE_BREAKS = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+// The same rules as JSON Schema patterns (code points, no flags), so clients and fuzzers know.
+const PUBLISHED = '^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
+const PUBLISHED_MULTILINE =
+  '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
 
 /** Adds the text rule to a string schema (a URL, an id…); `safeText` is the usual entry point. */
 export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
@@ -14,7 +18,7 @@ export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
   { multiline = false } = {},
 ): T {
   const pattern = multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL;
-  return schema.superRefine((text, ctx) => {
+  const checked = schema.superRefine((text, ctx) => {
     const found = pattern.exec(text);
     if (!found) return;
     const code = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
@@ -23,6 +27,7 @@ export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
       message: `control characters and lone surrogates are not allowed (U+${code} at index ${found.index})`,
     });
   }) as T;
+  return checked.openapi({ pattern: multiline ? PUBLISHED_MULTILINE : PUBLISHED }) as T;
 }
 
 /** Trimmed text of `min` to `max` characters under the text rule. */
