@@ -10,6 +10,14 @@ export interface AttemptView {
   responseExcerpt: string | null;
 }
 
+type DeliveryTime =
+  | 'nextAttemptAt'
+  | 'lastAttemptAt'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'succeededAt'
+  | 'failedAt';
+
 export interface DeliveryView {
   id: string;
   endpointId: string;
@@ -31,26 +39,10 @@ export interface DeliveryView {
   history: AttemptView[];
 }
 
-interface DeliveryRow {
-  id: string;
+/** The row as Postgres returns it: the view's times as dates, plus the list position. */
+type DeliveryRow = Omit<DeliveryView, DeliveryTime | 'history'> & {
   position: bigint;
-  endpointId: string;
-  url: string;
-  eventId: string;
-  eventType: string;
-  escrowId: string;
-  seq: number;
-  status: DeliveryView['status'];
-  attempts: number;
-  nextAttemptAt: Date | null;
-  lastAttemptAt: Date | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  succeededAt: Date | null;
-  failedAt: Date | null;
-}
+} & { [K in DeliveryTime]: DeliveryView[K] extends string ? Date : Date | null };
 
 interface AttemptRow {
   deliveryId: string;
