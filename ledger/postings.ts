@@ -1,6 +1,7 @@
+import { canonicalJson } from '../infra/canonical-json.js';
 import { type AccountRef, accountColumns, accountRefOf, assertAccountRef } from './accounts.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
-import { canonicalJson, requestHash, runLedgerTransaction } from './request.js';
+import { requestHash, runLedgerTransaction } from './request.js';
 import type { LedgerSql } from './sql.js';
 
 export const ENTRY_KINDS = [
