@@ -9,7 +9,7 @@ import type { PaymentProvider } from '../psp/types.js';
 import { authenticate } from './auth.js';
 import { createCurrencies } from './currencies.js';
 import type { RouteDeps } from './deps.js';
-import { toProblem, validationHook } from './errors.js';
+import { payloadTooLarge, toProblem, validationHook } from './errors.js';
 import { createIdempotency } from './idempotency.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
@@ -69,12 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const limitBody = bodyLimit({
     maxSize: settings.maxBodyBytes,
     onError: () => {
-      throw new ProblemError(
-        413,
-        'payload-too-large',
-        'Payload too large',
-        `The request body is larger than ${settings.maxBodyBytes} bytes.`,
-      );
+      throw payloadTooLarge(settings.maxBodyBytes);
     },
   });
   const authenticated = authenticate({ sql: deps.sql, settings });
