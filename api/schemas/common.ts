@@ -78,8 +78,10 @@ export const json = <S>(schema: S, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
-/** One problem+json response of a route's OpenAPI entry; `description` where the usual one
- * does not fit the route (a delivery's 404 is not an escrow's). */
+/**
+ * One problem+json response of a route's OpenAPI entry; `description` where the usual one does
+ * not fit the route (a delivery's 404 is not an escrow's).
+ */
 export const problem = (code: number, description = PROBLEM_DESCRIPTIONS[code] ?? 'Error') => ({
   description,
   ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
