@@ -1,3 +1,4 @@
+import { canonicalJson } from '../infra/canonical-json.js';
 import {
   type AccountRef,
   type AccountRow,
@@ -6,7 +7,7 @@ import {
   assertAccountRef,
 } from './accounts.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
-import { canonicalJson, requestHash, runLedgerTransaction } from './request.js';
+import { requestHash, runLedgerTransaction } from './request.js';
 import type { LedgerSql } from './sql.js';
 
 export const ENTRY_KINDS = [

@@ -77,22 +77,26 @@ const RETRY_AFTER_HEADER = {
   },
 };
 
+/** A JSON response of a route's OpenAPI entry. */
+export const json = <S>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/**
+ * One problem+json response of a route's OpenAPI entry; `description` where the usual one does
+ * not fit the route (a delivery's 404 is not an escrow's).
+ */
+export const problem = (code: number, description = PROBLEM_DESCRIPTIONS[code] ?? 'Error') => ({
+  description,
+  ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
 /** The problem+json responses a route may answer with, for its OpenAPI entry. */
 export function problems<const Codes extends readonly number[]>(...codes: Codes) {
-  return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      {
-        description: PROBLEM_DESCRIPTIONS[code] ?? 'Error',
-        ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
-        content: { 'application/problem+json': { schema: ProblemSchema } },
-      },
-    ]),
-  ) as {
-    [K in Codes[number]]: {
-      description: string;
-      content: { 'application/problem+json': { schema: typeof ProblemSchema } };
-    };
+  return Object.fromEntries(codes.map((code) => [code, problem(code)])) as {
+    [K in Codes[number]]: ReturnType<typeof problem>;
   };
 }
 
