@@ -1,8 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Role } from '../domain/lifecycle.js';
+import type { TenantScope } from '../domain/tenant.js';
 import type { Sql } from '../infra/db.js';
-import { type EscrowRecord, getScopedEscrow, type TenantScope } from '../store/escrow-queries.js';
+import { type EscrowRecord, getScopedEscrow } from '../store/escrow-queries.js';
 import { type Principal, roleOf } from './principal.js';
 import { ProblemError } from './problem.js';
 

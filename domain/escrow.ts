@@ -325,7 +325,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       break;
     case 'refundStarted': {
       const refund = s.refunds.find((r) => r.id === input.refundId);
-      if (!refund || refund.status !== 'pending') return;
+      if (refund?.status !== 'pending') return;
       refund.status = 'in_flight';
       record(
         s,
@@ -342,7 +342,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
     }
     case 'refundResult': {
       const refund = s.refunds.find((r) => r.id === input.refundId);
-      if (!refund || refund.status !== 'in_flight') return;
+      if (refund?.status !== 'in_flight') return;
       if (input.ok) {
         refund.status = 'succeeded';
         refund.pspRefundId = input.pspRefundId;

@@ -1,14 +1,9 @@
 import type { EscrowStatus } from '../domain/lifecycle.js';
+import type { TenantScope } from '../domain/tenant.js';
 import type { StoredEscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
 
-/**
- * Tenant-scoped reads of the escrow read model. `platformId: null` means every platform (ops);
- * otherwise an escrow of another platform is simply not found.
- */
-export interface TenantScope {
-  platformId: string | null;
-}
+// Tenant-scoped reads of the escrow read model (domain/tenant.ts says what a scope sees).
 
 export interface EscrowRecord {
   id: string;

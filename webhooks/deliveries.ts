@@ -1,4 +1,5 @@
 // What platforms and ops read of deliveries through the API, and a redelivery on request.
+import type { TenantScope } from '../domain/tenant.js';
 import type { Sql } from '../infra/db.js';
 
 export interface AttemptView {
@@ -56,14 +57,11 @@ interface AttemptRow {
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** Who may see a delivery: one platform, or every platform (ops). */
-export type DeliveryScope = { platformId: string } | { allPlatforms: true };
-
-const scopeFilter = (sql: Sql, scope: DeliveryScope) =>
-  'platformId' in scope ? sql`and d.platform_id = ${scope.platformId}` : sql``;
+const scopeFilter = (sql: Sql, scope: TenantScope) =>
+  scope.platformId === null ? sql`` : sql`and d.platform_id = ${scope.platformId}`;
 
 export interface ListDeliveriesInput {
-  scope: DeliveryScope;
+  scope: TenantScope;
   escrowId?: string;
   limit: number;
   /** Continue after this position (newest first). */
@@ -93,7 +91,7 @@ export async function listDeliveries(
 export async function findDelivery(
   sql: Sql,
   id: string,
-  scope: DeliveryScope,
+  scope: TenantScope,
 ): Promise<DeliveryView | undefined> {
   const rows = await sql<DeliveryRow[]>`
     ${selectDeliveries(sql)} where d.id = ${id} ${scopeFilter(sql, scope)}`;
@@ -112,7 +110,7 @@ export type RedeliverResult =
 export async function redeliver(
   sql: Sql,
   id: string,
-  scope: DeliveryScope,
+  scope: TenantScope,
 ): Promise<RedeliverResult> {
   const updated = await sql`
     update webhook_deliveries d

@@ -1,11 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import {
-  type DeliveryScope,
-  findDelivery,
-  listDeliveries,
-  redeliver,
-} from '../../webhooks/deliveries.js';
+import { findDelivery, listDeliveries, redeliver } from '../../webhooks/deliveries.js';
 import { allow, scopeOf } from '../access.js';
 import type { RouteDeps } from '../deps.js';
 import { validationHook } from '../errors.js';
@@ -72,12 +66,6 @@ const redeliverRoute = createRoute({
   },
 });
 
-/** The tenant scope in the shape webhooks/deliveries.ts reads: one platform, or all (ops). */
-function deliveryScope(c: Context): DeliveryScope {
-  const { platformId } = scopeOf(c.get('principal'));
-  return platformId === null ? { allPlatforms: true } : { platformId };
-}
-
 const deliveryNotFound = (id: string) =>
   new ProblemError(404, 'not-found', 'Delivery not found', `No webhook delivery with id ${id}.`);
 
@@ -106,7 +94,7 @@ export function webhookDeliveryRoutes({ sql, idempotent }: RouteDeps) {
     .openapi(list, async (c) => {
       const query = c.req.valid('query');
       const page = await listDeliveries(sql, {
-        scope: deliveryScope(c),
+        scope: scopeOf(c.get('principal')),
         limit: query.limit,
         ...(query.escrowId === undefined ? {} : { escrowId: query.escrowId }),
         ...(query.cursor === undefined ? {} : { before: BigInt(query.cursor) }),
@@ -121,14 +109,14 @@ export function webhookDeliveryRoutes({ sql, idempotent }: RouteDeps) {
     })
     .openapi(get, async (c) => {
       const { id } = c.req.valid('param');
-      const delivery = await findDelivery(sql, id, deliveryScope(c));
+      const delivery = await findDelivery(sql, id, scopeOf(c.get('principal')));
       if (!delivery) throw deliveryNotFound(id);
       return c.json(delivery, 200);
     })
     .openapi(redeliverRoute, async (c) => {
       const { id } = c.req.valid('param');
       return idempotent(c, { body: { redeliver: id } }, async () => {
-        const result = await redeliver(sql, id, deliveryScope(c));
+        const result = await redeliver(sql, id, scopeOf(c.get('principal')));
         if (result.ok) return c.json(result.delivery, 202);
         if (result.reason === 'not_found') throw deliveryNotFound(id);
         throw result.reason === 'in_flight' ? inFlight(id) : endpointDisabled(id);
