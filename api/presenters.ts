@@ -1,7 +1,7 @@
 import type { Role } from '../domain/lifecycle.js';
 import type { StoredEscrowView } from '../domain/view.js';
 import type { EscrowEventRecord } from '../store/escrow-queries.js';
-import { allowedActionNames } from './actions.js';
+import { allowedActionNames } from './schemas/actions.js';
 import type { Escrow } from './schemas/escrows.js';
 
 /**

@@ -130,8 +130,15 @@ export type ActionInput =
   | { action: 'cancel'; reason: string }
   | { action: 'retryPayout'; destination?: PayoutDestination };
 
+/** Who takes an action: the role the rules check, and who exactly, for the event log. */
+export interface Actor {
+  role: Role;
+  /** The platform's id, `buyer-token`, `seller-token` or `ops`, as the API authenticated it. */
+  actorId?: string;
+}
+
 export type EscrowInput =
-  | (ActionInput & { type: 'action'; role: Role })
+  | (ActionInput & Actor & { type: 'action' })
   | { type: 'timer'; timer: Timer }
   | {
       type: 'payment';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escrowWorkflowId } from '../../workflows/messages.js';
+import { escrowWorkflowId } from '../../workflows/client.js';
 import { eventually } from '../support/eventually.js';
 import { expectProblem, useApiHarness } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import { escrowMoneySummary } from '../../ledger/balances.js';
 import { checkLedger } from '../../ledger/invariants.js';
+import { performAction, queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { queryEscrow } from '../../api/escrow-commands.js';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
+import { queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
 

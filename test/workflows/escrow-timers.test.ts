@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ActionRejectedError, performAction, queryEscrow } from '../../api/escrow-commands.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
-import { type ActionArgs, escrowWorkflowId } from '../../workflows/messages.js';
+import {
+  ActionRejectedError,
+  escrowWorkflowId,
+  performAction,
+  queryEscrow,
+} from '../../workflows/client.js';
+import type { ActionArgs } from '../../workflows/messages.js';
 import { NeedsAttention } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
