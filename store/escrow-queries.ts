@@ -1,5 +1,5 @@
 import type { EscrowStatus } from '../domain/lifecycle.js';
-import type { StoredEscrowView } from '../domain/view.js';
+import type { EscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
 
 /**
@@ -15,7 +15,7 @@ export interface EscrowRecord {
   platformId: string;
   status: EscrowStatus;
   lastSeq: number;
-  view: StoredEscrowView;
+  view: EscrowView;
 }
 
 export async function getScopedEscrow(
@@ -47,7 +47,7 @@ export interface ListFilter extends TenantScope {
 }
 
 export interface ListedEscrow {
-  view: StoredEscrowView;
+  view: EscrowView;
   position: ListPosition;
 }
 
@@ -56,7 +56,7 @@ export async function listScopedEscrows(
   sql: Sql,
   filter: ListFilter,
 ): Promise<{ items: ListedEscrow[]; hasMore: boolean }> {
-  const rows = await sql<{ id: string; view: StoredEscrowView; created_us: bigint }[]>`
+  const rows = await sql<{ id: string; view: EscrowView; created_us: bigint }[]>`
     select id, view, (extract(epoch from created_at) * 1000000)::int8 as created_us
       from escrows
      where true

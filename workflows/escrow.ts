@@ -130,10 +130,8 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     while (recordedSeq < state.seq) {
       const event = state.timeline[recordedSeq];
       if (!event) break;
-      // The timeline is already in the event log: leaving it out keeps each payload small.
-      const { timeline: _timeline, ...view } = escrowView(state);
       try {
-        await recordTransition({ terms: input.terms, event, view });
+        await recordTransition({ terms: input.terms, event, view: escrowView(state) });
       } catch (error) {
         // One fact Postgres cannot take must not freeze the escrow: it stays in the timeline
         // (and history), ops are flagged with the reason, timers and actions go on.

@@ -14,6 +14,7 @@ import type { ActionArgs } from '../../workflows/messages.js';
 import { NeedsAttention } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
 import { recordingHistories, saveHistory } from '../support/histories.js';
 import { createTimeSkippingEnv } from '../support/time-skipping.js';
@@ -107,9 +108,11 @@ describe('delivery and inspection windows', () => {
     await act(id, 'markShipped', { role: 'seller', carrier: 'GHN', trackingNumber: 'T1' });
     await env.sleep('14 days');
     await eventually(async () => expect((await view(id)).status).toBe('delivered'));
-    expect((await view(id)).timeline.find((e) => e.type === 'delivered')?.data).toEqual({
-      by: 'timer',
-    });
+    await eventually(async () =>
+      expect((await eventLog(db.sql, id)).find((e) => e.type === 'delivered')?.data).toEqual({
+        by: 'timer',
+      }),
+    );
     await env.sleep('3 days');
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
     expect((await view(id)).status).toBe('released');
@@ -174,7 +177,9 @@ describe('disputes', () => {
     const flagged = await view(id);
     expect(flagged.status).toBe('disputed');
     expect(flagged.attentionReasons).toEqual(['dispute_overdue']);
-    expect(flagged.timeline.some((e) => e.type === 'dispute_escalated')).toBe(true);
+    await eventually(async () =>
+      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('dispute_escalated'),
+    );
     const resolved = await act(id, 'resolveDispute', { role: 'ops', outcome: 'release' });
     expect(resolved.needsAttention).toBe(false);
   });
