@@ -68,7 +68,11 @@ async function writeEvent(
   return (row?.inserted ?? 0) > 0;
 }
 
-/** The body platforms receive: the event, and the escrow as it stood after it. */
+/**
+ * The body platforms receive: the event, and the escrow as the workflow saw it when recording
+ * the event. That is after the whole step, possibly later: one action's events (accepted, then
+ * funds_released) all carry the escrow as it stands after the release.
+ */
 function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: EscrowView) {
   return {
     id: `evt_${terms.escrowId}_${event.seq}`,

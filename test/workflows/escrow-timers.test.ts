@@ -214,6 +214,46 @@ describe('disputes', () => {
   });
 });
 
+describe('the event log', () => {
+  it('records who acted: the role, and the actor the API names', async () => {
+    const id = await fundedEscrow();
+    await act(id, 'markShipped', {
+      role: 'seller',
+      actorId: 'seller-token',
+      carrier: 'GHN',
+      trackingNumber: 'T11',
+    });
+    await act(id, 'openDispute', {
+      role: 'buyer',
+      actorId: 'buyer-token',
+      reason: 'damaged',
+      details: 'Box crushed',
+    });
+    await act(id, 'resolveDispute', { role: 'ops', actorId: 'ops', outcome: 'release' });
+    await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
+    const events = await eventLog(db.sql, id);
+    const byType = (type: string) => events.find((e) => e.type === type)?.data;
+    expect(byType('shipped')).toEqual({
+      by: 'seller',
+      actorId: 'seller-token',
+      carrier: 'GHN',
+      trackingNumber: 'T11',
+    });
+    expect(byType('dispute_opened')).toEqual({
+      by: 'buyer',
+      actorId: 'buyer-token',
+      reason: 'damaged',
+    });
+    expect(byType('dispute_resolved')).toEqual({
+      by: 'ops',
+      actorId: 'ops',
+      outcome: 'release',
+      sellerAmount: 1_500_000,
+      buyerAmount: 0,
+    });
+  });
+});
+
 describe('cancel', () => {
   it('cancels an unpaid escrow: nothing moves', async () => {
     const { id } = await stack.create();
