@@ -16,6 +16,10 @@ const ROLE_NAMES: Record<Role, string> = {
   seller: "a seller's party token",
 };
 
+/** The escrow a route acts on: the `{id}` of `/v1/escrows/{id}…`, not another route's id. */
+const escrowIdOf = (c: Context): string | undefined =>
+  routePath(c).startsWith('/v1/escrows/:id') ? c.req.param('id') : undefined;
+
 /**
  * Route middleware, before any input is read: who may call this route at all. A party token
  * scoped to another escrow sees nothing (404, as for a missing escrow); a credential whose role
@@ -24,7 +28,7 @@ const ROLE_NAMES: Record<Role, string> = {
 export function allow(roles: readonly Role[]): MiddlewareHandler {
   return async (c, next) => {
     const principal = c.get('principal');
-    const escrowId = c.req.param('id');
+    const escrowId = escrowIdOf(c);
     if (principal.kind === 'party' && escrowId !== undefined && principal.escrowId !== escrowId) {
       throw escrowNotFound(escrowId);
     }
@@ -41,6 +45,13 @@ export function allow(roles: readonly Role[]): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** The calling platform, on a route that `allow(['platform'])` admits platforms only to. */
+export function callingPlatform(c: Context): string {
+  const principal = c.get('principal');
+  if (principal.kind !== 'platform') throw new Error('unreachable: allow() admits platforms');
+  return principal.platformId;
 }
 
 /** The tenant whose escrows a principal sees: its platform, or all of them for ops. */

@@ -9,7 +9,7 @@ import type { PaymentProvider } from '../psp/types.js';
 import { authenticate } from './auth.js';
 import { createCurrencies } from './currencies.js';
 import type { RouteDeps } from './deps.js';
-import { toProblem, validationHook } from './errors.js';
+import { payloadTooLarge, toProblem, validationHook } from './errors.js';
 import { createIdempotency } from './idempotency.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
@@ -23,7 +23,8 @@ import { metaRoutes } from './routes/meta.js';
 import { partyTokenRoutes } from './routes/party-tokens.js';
 import { platformRoutes } from './routes/platforms.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { type ApiSettings, defaultApiSettings } from './settings.js';
 
 export interface AppDeps {
@@ -69,12 +70,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const limitBody = bodyLimit({
     maxSize: settings.maxBodyBytes,
     onError: () => {
-      throw new ProblemError(
-        413,
-        'payload-too-large',
-        'Payload too large',
-        `The request body is larger than ${settings.maxBodyBytes} bytes.`,
-      );
+      throw payloadTooLarge(settings.maxBodyBytes);
     },
   });
   const authenticated = authenticate({ sql: deps.sql, settings });
@@ -96,7 +92,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', escrowActionRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));
   app.route('/', ledgerRoutes(routeDeps));
-  app.route('/', webhookRoutes(routeDeps));
+  app.route('/v1/webhook-endpoints', webhookEndpointRoutes(routeDeps));
+  app.route('/v1/webhook-deliveries', webhookDeliveryRoutes(routeDeps));
   mountOpenApi(app);
 
   const wrongMethod = methodNotAllowed(app);

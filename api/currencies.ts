@@ -1,6 +1,6 @@
 import { isKnownCurrency } from '../ledger/currencies.js';
 import type { PaymentProvider } from '../psp/types.js';
-import { ProblemError } from './problem.js';
+import { validationFailed } from './errors.js';
 
 export interface Currencies {
   /** 422 unless the ledger knows the currency and a payment provider takes it. */
@@ -9,10 +9,7 @@ export interface Currencies {
 
 /** The ledger's currencies (a test keeps this list equal to its table) and the providers' ones. */
 export function createCurrencies(providers: PaymentProvider[]): Currencies {
-  const invalid = (field: string, message: string) =>
-    new ProblemError(422, 'validation-failed', 'Invalid request', `1 field is invalid: ${field}`, {
-      errors: [{ field, message }],
-    });
+  const invalid = (field: string, message: string) => validationFailed([{ field, message }]);
   return {
     assertUsable(code, field) {
       if (!isKnownCurrency(code)) {

@@ -36,14 +36,9 @@ export function fieldErrors(error: ZodError, target: string): FieldError[] {
   });
 }
 
-/** `defaultHook` of every OpenAPIHono: a request that fails its schema gets a 422 problem. */
-export function validationHook(
-  result: { success: true; data: unknown } | { success: false; error: ZodError; target?: string },
-  _c: Context,
-): void {
-  if (result.success) return;
-  const errors = fieldErrors(result.error, result.target ?? 'json');
-  throw new ProblemError(
+/** 422 naming each invalid field: a schema's refusal, or a check that needs more than a schema. */
+export function validationFailed(errors: FieldError[]): ProblemError {
+  return new ProblemError(
     422,
     'validation-failed',
     'Invalid request',
@@ -54,32 +49,45 @@ export function validationHook(
   );
 }
 
+export const malformedRequest = (detail = 'The request body is not valid JSON.'): ProblemError =>
+  new ProblemError(400, 'malformed-request', 'Malformed request', detail);
+
+export const payloadTooLarge = (maxBytes: number): ProblemError =>
+  new ProblemError(
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `The request body is larger than ${maxBytes} bytes.`,
+  );
+
+export const unsupportedMediaType = (): ProblemError =>
+  new ProblemError(
+    415,
+    'unsupported-media-type',
+    'Unsupported media type',
+    'Send the request body as application/json.',
+  );
+
+/** `defaultHook` of every OpenAPIHono: a request that fails its schema gets a 422 problem. */
+export function validationHook(
+  result: { success: true; data: unknown } | { success: false; error: ZodError; target?: string },
+  _c: Context,
+): void {
+  if (result.success) return;
+  throw validationFailed(fieldErrors(result.error, result.target ?? 'json'));
+}
+
 /** Every error a request can end in, as a problem; `undefined` for a genuine bug (500). */
 export function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
   if (error instanceof HTTPException) {
     switch (error.status) {
+      // Hono's validator: a body declared as JSON that does not parse.
       case 400:
-        return new ProblemError(
-          400,
-          'malformed-request',
-          'Malformed request',
-          error.message || 'The request body is not valid JSON.',
-        );
-      case 413:
-        return new ProblemError(
-          413,
-          'payload-too-large',
-          'Payload too large',
-          'The request body is larger than this API accepts.',
-        );
+        return malformedRequest(error.message || undefined);
+      // zod-openapi's media-type gate: a body that is not declared as JSON.
       case 415:
-        return new ProblemError(
-          415,
-          'unsupported-media-type',
-          'Unsupported media type',
-          'Send the request body as application/json.',
-        );
+        return unsupportedMediaType();
       default:
         return new ProblemError(
           error.status as 400,

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
+import { canonicalJson } from '../infra/canonical-json.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import {
@@ -49,18 +50,6 @@ export function tenantOf(principal: Principal): string {
     case 'party':
       return `party:${principal.platformId}:${principal.escrowId}:${principal.role}`;
   }
-}
-
-/** JSON with object keys sorted, so the same body always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**

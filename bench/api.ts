@@ -5,17 +5,13 @@
 // each phase runs for a bounded time, then a table and one JSON line are printed.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import { freePort } from '../scripts/lib/ports.js';
-import { startPostgres } from '../scripts/lib/postgres-server.js';
 import { spawnService, waitForHttp } from '../scripts/lib/services.js';
-import { startTemporal } from '../scripts/lib/temporal-server.js';
+import { startThrowawayServers } from '../scripts/lib/throwaway-servers.js';
 import { stopChild } from '../scripts/lib/watchdog.js';
 import { percentile } from './stats.js';
 
@@ -35,14 +31,9 @@ interface Phase {
 
 /** Starts a throwaway stack: Postgres, Temporal, and the API and worker as real processes. */
 async function startStack(stops: Array<() => Promise<unknown>>): Promise<string> {
-  const work = await mkdtemp(join(tmpdir(), 'escrow-bench-api-'));
-  await chmod(work, 0o755);
-  stops.push(() => rm(work, { recursive: true, force: true }));
-  const [postgres, temporal] = await Promise.all([
-    freePort().then((port) => startPostgres({ dataDir: join(work, 'pg'), port })),
-    freePort().then((port) => startTemporal({ port })),
-  ]);
-  stops.unshift(postgres.stop, temporal.stop);
+  const servers = await startThrowawayServers('bench-api', { durable: true });
+  const { postgres, temporal } = servers;
+  stops.push(servers.stop);
   const sql = createSql(postgres.url(), { max: 1 });
   await migrate(sql);
   await sql.end();

@@ -3,10 +3,6 @@
 // the sandbox PSP; baseline in the same run: a bare workflow with the same Updates, signal and
 // number of activities, doing nothing. Everything runs on loopback and stops by itself.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -26,8 +22,7 @@ import { migrate } from '../infra/migrate.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
 import { freePort } from '../scripts/lib/ports.js';
-import { startPostgres } from '../scripts/lib/postgres-server.js';
-import { startTemporal } from '../scripts/lib/temporal-server.js';
+import { startThrowawayServers } from '../scripts/lib/throwaway-servers.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { percentile, runPool } from './stats.js';
@@ -39,15 +34,11 @@ const SECRET = 'bench-hash-secret-0123456789abcdef';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const logger = createLogger({ level: 'silent', pretty: false });
-const work = await mkdtemp(join(tmpdir(), 'escrow-bench-'));
-await chmod(work, 0o755);
-const stops: Array<() => Promise<unknown>> = [() => rm(work, { recursive: true, force: true })];
+const stops: Array<() => Promise<unknown>> = [];
 try {
-  const [postgres, temporal] = await Promise.all([
-    freePort().then((port) => startPostgres({ dataDir: join(work, 'pg'), port })),
-    freePort().then((port) => startTemporal({ port })),
-  ]);
-  stops.push(postgres.stop, temporal.stop);
+  const servers = await startThrowawayServers('bench-lifecycle', { durable: true });
+  const { postgres, temporal } = servers;
+  stops.push(servers.stop);
   const sql = createSql(postgres.url(), { max: 20, applicationName: 'bench' });
   stops.unshift(() => sql.end());
   await migrate(sql);

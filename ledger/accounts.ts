@@ -98,15 +98,18 @@ export function accountColumns(ref: AccountRef): AccountColumns {
   }
 }
 
-/** The account a row of ledger_accounts stands for. */
-export function accountRefOf(row: {
+/** The columns of ledger_accounts that say which account a row is. */
+export interface AccountRow {
   kind: string;
   currency: string;
   platform_id: string | null;
   escrow_id: string | null;
   seller_id: string | null;
   provider: string | null;
-}): AccountRef {
+}
+
+/** The account a row of ledger_accounts stands for. */
+export function accountRefOf(row: AccountRow): AccountRef {
   const { currency } = row;
   switch (row.kind as AccountKind) {
     case 'psp_clearing':

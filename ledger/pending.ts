@@ -1,6 +1,7 @@
+import { canonicalJson } from '../infra/canonical-json.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
 import { callPost, type EntryInput, type EntryResult, entryPayload } from './postings.js';
-import { canonicalJson, requestHash, runLedgerTransaction } from './request.js';
+import { requestHash, runLedgerTransaction } from './request.js';
 import type { LedgerSql } from './sql.js';
 
 /**

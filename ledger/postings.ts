@@ -1,6 +1,13 @@
-import { type AccountRef, accountColumns, accountRefOf, assertAccountRef } from './accounts.js';
+import { canonicalJson } from '../infra/canonical-json.js';
+import {
+  type AccountRef,
+  type AccountRow,
+  accountColumns,
+  accountRefOf,
+  assertAccountRef,
+} from './accounts.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
-import { canonicalJson, requestHash, runLedgerTransaction } from './request.js';
+import { requestHash, runLedgerTransaction } from './request.js';
 import type { LedgerSql } from './sql.js';
 
 export const ENTRY_KINDS = [
@@ -164,17 +171,11 @@ export async function reverseEntry(
   },
 ): Promise<EntryResult> {
   const rows = await sql<
-    {
-      kind: string;
-      currency: string;
-      platform_id: string | null;
-      escrow_id: string | null;
-      seller_id: string | null;
-      provider: string | null;
+    (AccountRow & {
       amount: bigint;
       entry_escrow_id: string | null;
       reversed_by: bigint | null;
-    }[]
+    })[]
   >`
     select a.kind, a.currency, a.platform_id, a.escrow_id, a.seller_id, a.provider, p.amount,
            e.escrow_id as entry_escrow_id,

@@ -1,21 +1,7 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../infra/canonical-json.js';
 import { isRetryable, toLedgerError } from './errors.js';
 import { inTransaction, type LedgerSql } from './sql.js';
-
-/** JSON with sorted object keys and bigints as strings: equal requests give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-          a < b ? -1 : a > b ? 1 : 0,
-        ),
-      );
-    }
-    return v;
-  });
-}
 
 /** What an idempotency key is bound to: same key with another hash is a conflict. */
 export function requestHash(request: unknown): string {

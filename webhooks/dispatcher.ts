@@ -1,8 +1,8 @@
 import type { Config } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
-import { type ClaimedDelivery, claimDue, giveUpOrphans, recordAttempt } from './deliveries.js';
 import { fanOut } from './fanout.js';
+import { type ClaimedDelivery, claimDue, giveUpOrphans, recordAttempt } from './queue.js';
 import { DEFAULT_RETRY_SCHEDULE, totalRetryWindowMs } from './schedule.js';
 import { sendWebhook } from './send.js';
 

@@ -1,4 +1,4 @@
-import type { AttemptResult } from './deliveries.js';
+import type { AttemptResult } from './queue.js';
 import { signedHeaders } from './signing.js';
 
 const EXCERPT_BYTES = 512;

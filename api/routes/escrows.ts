@@ -6,14 +6,20 @@ import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
 import { findPlatform } from '../../store/platforms.js';
 import { startEscrow } from '../../workflows/client.js';
-import { allow, scopeOf, visibleEscrow } from '../access.js';
+import { allow, callingPlatform, scopeOf, visibleEscrow } from '../access.js';
 import { newEscrowId } from '../credentials.js';
 import { type RouteDeps, withinDeadline } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import { encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
 import { roleOf } from '../principal.js';
-import { EscrowIdParams, IdempotencyKeyHeader, problems, windowsToMs } from '../schemas/common.js';
+import {
+  EscrowIdParams,
+  IdempotencyKeyHeader,
+  json,
+  problems,
+  windowsToMs,
+} from '../schemas/common.js';
 import {
   CreatedEscrowSchema,
   CreateEscrowBody,
@@ -23,11 +29,6 @@ import {
   EventsQuery,
   ListEscrowsQuery,
 } from '../schemas/escrows.js';
-
-const json = <S>(schema: S, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const create = createRoute({
   method: 'post',
@@ -100,14 +101,13 @@ export function escrowRoutes(deps: RouteDeps) {
   return new OpenAPIHono({ defaultHook: validationHook })
     .openapi(create, async (c) => {
       const body = c.req.valid('json');
-      const principal = c.get('principal');
-      if (principal.kind !== 'platform') throw new Error('unreachable: allow() admits platforms');
+      const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
-      const platform = await findPlatform(sql, principal.platformId);
+      const platform = await findPlatform(sql, platformId);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
           escrowId: seed,
-          platformId: principal.platformId,
+          platformId,
           reference: body.reference,
           buyerId: body.buyerId,
           sellerId: body.sellerId,

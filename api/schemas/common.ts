@@ -7,6 +7,10 @@ import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 // (they break logs, exports and the PSP's signed strings). Free text keeps its line breaks.
 const CONTROL = /[\p{Cc}\p{Cs}]/u;
 const CONTROL_BUT_LINE_BREAKS = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+// The same rules as JSON Schema patterns (code points, no flags), so clients and fuzzers know.
+const PUBLISHED = '^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
+const PUBLISHED_MULTILINE =
+  '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
 
 /** Adds the text rule to a string schema (a URL, an id…); `safeText` is the usual entry point. */
 export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
@@ -14,7 +18,7 @@ export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
   { multiline = false } = {},
 ): T {
   const pattern = multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL;
-  return schema.superRefine((text, ctx) => {
+  const checked = schema.superRefine((text, ctx) => {
     const found = pattern.exec(text);
     if (!found) return;
     const code = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
@@ -23,6 +27,7 @@ export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
       message: `control characters and lone surrogates are not allowed (U+${code} at index ${found.index})`,
     });
   }) as T;
+  return checked.openapi({ pattern: multiline ? PUBLISHED_MULTILINE : PUBLISHED }) as T;
 }
 
 /** Trimmed text of `min` to `max` characters under the text rule. */
@@ -72,22 +77,26 @@ const RETRY_AFTER_HEADER = {
   },
 };
 
+/** A JSON response of a route's OpenAPI entry. */
+export const json = <S>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/**
+ * One problem+json response of a route's OpenAPI entry; `description` where the usual one does
+ * not fit the route (a delivery's 404 is not an escrow's).
+ */
+export const problem = (code: number, description = PROBLEM_DESCRIPTIONS[code] ?? 'Error') => ({
+  description,
+  ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
 /** The problem+json responses a route may answer with, for its OpenAPI entry. */
 export function problems<const Codes extends readonly number[]>(...codes: Codes) {
-  return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      {
-        description: PROBLEM_DESCRIPTIONS[code] ?? 'Error',
-        ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
-        content: { 'application/problem+json': { schema: ProblemSchema } },
-      },
-    ]),
-  ) as {
-    [K in Codes[number]]: {
-      description: string;
-      content: { 'application/problem+json': { schema: typeof ProblemSchema } };
-    };
+  return Object.fromEntries(codes.map((code) => [code, problem(code)])) as {
+    [K in Codes[number]]: ReturnType<typeof problem>;
   };
 }
 

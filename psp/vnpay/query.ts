@@ -14,10 +14,6 @@ import {
   type TransactionApiConfig,
 } from './transaction-api.js';
 
-export interface QueryConfig extends TransactionApiConfig {
-  serverIp: string;
-}
-
 /**
  * vnp_TransactionStatus → the payment's outcome. Refund states (05, 06, 09) mean the payment
  * itself went through; 07 (suspected fraud) waits for the merchant's decision.
@@ -35,7 +31,7 @@ const paymentStatus: Record<string, TransactionStatus['status']> = {
 
 /** querydr: what VNPay knows of a payment. A read, so each call has a fresh request id. */
 export async function queryTransaction(
-  config: QueryConfig,
+  config: TransactionApiConfig,
   input: GetTransactionInput,
   now: Date = new Date(),
 ): Promise<TransactionStatus> {

@@ -16,8 +16,6 @@ import {
 } from './transaction-api.js';
 
 export interface RefundConfig extends TransactionApiConfig {
-  /** vnp_IpAddr: the address of the server making the request. */
-  serverIp: string;
   /** vnp_CreateBy: who asked for the refund, as VNPay's merchant portal shows it. */
   createdBy: string;
 }

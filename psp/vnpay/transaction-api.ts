@@ -8,6 +8,8 @@ export interface TransactionApiConfig {
   tmnCode: string;
   hashSecret: string;
   timeoutMs: number;
+  /** vnp_IpAddr: the address of the server making the request. */
+  serverIp: string;
 }
 
 /**

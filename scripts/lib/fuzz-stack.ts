@@ -1,15 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
 import { prefixedWriter } from './log-prefix.js';
-import { freePort, onFreePort } from './ports.js';
-import { startPostgres } from './postgres-server.js';
+import { freePort } from './ports.js';
 import { spawnService, waitForHttp } from './services.js';
-import { startTemporal } from './temporal-server.js';
+import { startThrowawayServers } from './throwaway-servers.js';
 import { stopChild } from './watchdog.js';
 
 export interface FuzzStack {
@@ -33,33 +30,19 @@ const errorsOnly = (name: string) => {
  * worker and the API, each service its own process.
  */
 export async function startFuzzStack(): Promise<FuzzStack> {
-  const workDir = await mkdtemp(join(tmpdir(), 'escrow-fuzz-'));
-  // Postgres runs as the `postgres` user when we are root: it must be able to enter the folder.
-  await chmod(workDir, 0o755);
-  const stops: Array<() => Promise<void>> = [() => rm(workDir, { recursive: true, force: true })];
+  const servers = await startThrowawayServers('fuzz');
+  const { postgres, temporal, dir: workDir } = servers;
   const children: ChildProcess[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       await Promise.allSettled(children.map((child) => stopChild(child)));
-      for (const step of stops.reverse()) await step().catch(() => {});
+      await servers.stop();
     })();
     return stopped;
   };
   try {
     const [apiPort, pspPort] = await Promise.all([freePort(), freePort()]);
-    // Side by side; whichever started is stopped even if the other failed.
-    const [postgresStart, temporalStart] = await Promise.allSettled([
-      onFreePort((port) => startPostgres({ dataDir: join(workDir, 'pg'), port, fast: true })),
-      onFreePort((port) => startTemporal({ port })),
-    ]);
-    for (const started of [temporalStart, postgresStart]) {
-      if (started.status === 'fulfilled') stops.push(started.value.stop);
-    }
-    if (postgresStart.status === 'rejected') throw postgresStart.reason;
-    if (temporalStart.status === 'rejected') throw temporalStart.reason;
-    const postgres = postgresStart.value;
-    const temporal = temporalStart.value;
     const admin = createSql(postgres.url(), { max: 1 });
     await admin.unsafe('create database escrow');
     await admin.end();

@@ -144,6 +144,20 @@ describe('GET /openapi.json', () => {
     security?: unknown[];
   }
 
+  it('publishes the text rule as a pattern: control characters refused, any other text kept', async () => {
+    const spec = (await api.h.call('GET', '/openapi.json')).body;
+    const carrier = spec.components.schemas.Ship.properties.carrier;
+    const details = spec.components.schemas.OpenDispute.properties.details;
+    const line = new RegExp(carrier.pattern, 'u');
+    const multiline = new RegExp(details.pattern, 'u');
+    for (const text of ['GHN', 'Hà Nội 🚚', '—']) expect(line.test(text), text).toBe(true);
+    for (const text of ['GHN\u0000', 'a\nb', '\u007F', '\u0085', '\uD800x']) {
+      expect(line.test(text), JSON.stringify(text)).toBe(false);
+    }
+    expect(multiline.test('line one\r\nline two\tend')).toBe(true);
+    expect(multiline.test('bell\u0007')).toBe(false);
+  });
+
   it('is OpenAPI 3.1 with every route, bearer security and problem responses', async () => {
     const spec = (await api.h.call('GET', '/openapi.json')).body;
     expect(spec.openapi).toBe('3.1.0');

@@ -1,12 +1,31 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const composeFile = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 
+interface Service {
+  image?: string;
+  build?: { context: string; target?: string };
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+/** The configuration as docker-compose resolves it (anchors, defaults, interpolation). */
+let services: Record<string, Service> = {};
+
 // Reason for the skip: no engine runs here, and docker-compose (Debian package, installed by
 // .ci/run) is what validates the file; without it there is nothing to validate with.
+beforeAll(() => {
+  if (!hasDockerCompose) return;
+  const result = spawnSync('docker-compose', ['-f', composeFile, 'config'], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  services = (parse(result.stdout) as { services: Record<string, Service> }).services;
+});
+
 it.skipIf(!hasDockerCompose)(
   'docker-compose accepts docker-compose.yml (skipped where docker-compose is not installed)',
   () => {
@@ -18,24 +37,37 @@ it.skipIf(!hasDockerCompose)(
   },
 );
 
-it.skipIf(!hasDockerCompose)('the stack waits for its dependencies and checks its health', () => {
-  const result = spawnSync('docker-compose', ['-f', composeFile, 'config'], { encoding: 'utf8' });
-  expect(result.status).toBe(0);
-  const config = result.stdout;
-  for (const service of [
-    'temporal-db',
-    'temporal-schema',
-    'temporal',
-    'temporal-setup',
-    'temporal-ui',
-    'escrow-db',
-    'migrate',
-    'api',
-    'worker',
-  ]) {
-    expect(config).toContain(`  ${service}:`);
+it.skipIf(!hasDockerCompose)('every service waits for what it needs, healthy or done', () => {
+  expect(Object.keys(services).sort()).toEqual(
+    [
+      'api',
+      'escrow-db',
+      'migrate',
+      'psp-sandbox',
+      'temporal',
+      'temporal-db',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ].sort(),
+  );
+  for (const name of ['api', 'worker']) {
+    expect(services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
   }
-  expect(config).toContain('service_completed_successfully');
-  expect(config).toContain('service_healthy');
-  expect(config).not.toContain('temporalio/auto-setup');
+  expect(services.migrate?.depends_on?.['escrow-db']?.condition).toBe('service_healthy');
+  for (const name of ['escrow-db', 'temporal-db', 'api']) {
+    expect(services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
+  }
+  expect(Object.values(services).some((s) => s.image?.includes('temporalio/auto-setup'))).toBe(
+    false,
+  );
+});
+
+it.skipIf(!hasDockerCompose)('the sandbox PSP is its own image, never the production one', () => {
+  for (const name of ['api', 'worker', 'migrate']) {
+    expect(services[name]?.build?.target, name).toBeUndefined();
+  }
+  expect(services['psp-sandbox']?.build?.target).toBe('sandbox');
+  expect(services['psp-sandbox']?.image).not.toBe(services.api?.image);
 });

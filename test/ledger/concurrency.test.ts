@@ -1,8 +1,8 @@
 // Many entries at once over a ring of accounts, each listing its legs in a random order: entries
 // that share accounts must queue, never deadlock, and never surface a retryable database error.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSql, type Sql } from '../../infra/db.js';
+import { expect, it } from 'vitest';
+import { createSql } from '../../infra/db.js';
 import {
   type AccountRef,
   accountBalance,
@@ -11,28 +11,19 @@ import {
   type Posting,
   postEntry,
 } from '../../ledger/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
-let db: TestDatabase;
-let sql: Sql;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = db.sql;
-});
+const db = useTestDatabase();
 
 /**
  * Deadlocks Postgres detected in this database. A backend reports its counts when it exits, so
  * the writers run on their own pool, closed before this is read.
  */
 async function deadlocks(): Promise<bigint> {
-  const [row] = await sql<{ deadlocks: bigint }[]>`
+  const [row] = await db.sql<{ deadlocks: bigint }[]>`
     select deadlocks from pg_stat_database where datname = current_database()`;
   return row?.deadlocks ?? 0n;
 }
-afterAll(async () => {
-  await db?.drop();
-});
 
 const RING = 6;
 const START = 1_000n;
@@ -61,7 +52,7 @@ it('queues entries over shared accounts without deadlocks; every refusal is an i
       const feeRevenue: AccountRef = { kind: 'platform_fee_revenue', platformId, currency: 'VND' };
       const clearing: AccountRef = { kind: 'psp_clearing', currency: 'VND' };
       for (let i = 0; i < RING; i++) {
-        await postEntry(sql, {
+        await postEntry(db.sql, {
           platformId,
           idempotencyKey: `seed:${i}`,
           kind: 'adjustment',
@@ -117,9 +108,9 @@ it('queues entries over shared accounts without deadlocks; every refusal is an i
         }
       });
       for (let i = 0; i < RING; i++)
-        expect((await accountBalance(sql, seller(i))).balance).toBe(expected[i]);
-      expect((await accountBalance(sql, feeRevenue)).balance).toBe(fees);
-      expect((await checkLedger(sql)).violations).toEqual([]);
+        expect((await accountBalance(db.sql, seller(i))).balance).toBe(expected[i]);
+      expect((await accountBalance(db.sql, feeRevenue)).balance).toBe(fees);
+      expect((await checkLedger(db.sql)).violations).toEqual([]);
     }),
     { numRuns: 8 },
   );

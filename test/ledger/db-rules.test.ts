@@ -1,18 +1,17 @@
 // Every rule the database enforces, attacked with raw SQL: the ledger's code is not in the way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql, Tx } from '../../infra/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tx } from '../../infra/db.js';
 import { accountBalance, createPendingEntry, postEntry } from '../../ledger/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { fund, holding, PLATFORM, payable, psp, rejection } from './helpers.js';
 
-let db: TestDatabase;
-let sql: Sql;
+const db = useTestDatabase();
 let pspId: bigint;
 let holdingId: bigint;
 let usdHoldingId: bigint;
 
 async function accountId(ref: { kind: string; escrow_id?: string; currency: string }) {
-  const [row] = await sql<{ id: bigint }[]>`
+  const [row] = await db.sql<{ id: bigint }[]>`
     select id from ledger_accounts
      where kind = ${ref.kind} and currency = ${ref.currency}
        and (${ref.escrow_id ?? null}::text is null or escrow_id = ${ref.escrow_id ?? null})
@@ -56,22 +55,17 @@ function pgCode(error: unknown): string | undefined {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = db.sql;
-  await fund(sql, 'esc_rules', 1000n);
-  await fund(sql, 'esc_usd', 500n, { currency: 'USD' });
+  await fund(db.sql, 'esc_rules', 1000n);
+  await fund(db.sql, 'esc_usd', 500n, { currency: 'USD' });
   pspId = await accountId({ kind: 'psp_clearing', currency: 'VND' });
   holdingId = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_rules', currency: 'VND' });
   usdHoldingId = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_usd', currency: 'USD' });
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 describe('entries balance', () => {
   it('rejects an entry whose postings do not sum to zero', async () => {
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'unbalanced');
         await insertPosting(tx, entry, 0, pspId, -10n);
         await insertPosting(tx, entry, 1, holdingId, 9n);
@@ -83,20 +77,20 @@ describe('entries balance', () => {
 
   it('rejects a one-legged entry, and an entry without postings', async () => {
     const oneLeg = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'one-leg');
         await insertPosting(tx, entry, 0, pspId, 5n);
       }),
     );
     expect(pgCode(oneLeg)).toBe('LD103');
     expect(String(oneLeg)).toMatch(/1 leg\(s\)/);
-    const none = await rejection(() => sql.begin((tx) => insertEntry(tx, 'no-legs')));
+    const none = await rejection(() => db.sql.begin((tx) => insertEntry(tx, 'no-legs')));
     expect(pgCode(none)).toBe('LD103');
   });
 
   it('balances per currency: a VND leg cannot pay for a USD leg', async () => {
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'cross-currency');
         await insertPosting(tx, entry, 0, holdingId, -5n);
         await insertPosting(tx, entry, 1, usdHoldingId, 5n);
@@ -107,7 +101,7 @@ describe('entries balance', () => {
 
   it('rejects an unknown kind, and a resolution that names no pending entry', async () => {
     const unknownKind = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const [row] = await tx<{ id: bigint }[]>`
           insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id)
           values (${PLATFORM}, 'gift', sha256('gift'), 'gift', 'final', 'esc_rules') returning id`;
@@ -117,25 +111,25 @@ describe('entries balance', () => {
     );
     expect(pgCode(unknownKind)).toBe('LD103');
     const postOfNothing = await rejection(() =>
-      sql.begin((tx) => insertEntry(tx, 'post-nothing', { phase: 'void' })),
+      db.sql.begin((tx) => insertEntry(tx, 'post-nothing', { phase: 'void' })),
     );
     expect(pgCode(postOfNothing)).toBe('LD103');
   });
 
   it('accepts a balanced entry written by hand, and keeps the cached balance in step', async () => {
-    await sql.begin(async (tx) => {
+    await db.sql.begin(async (tx) => {
       const entry = await insertEntry(tx, 'balanced-by-hand');
       await insertPosting(tx, entry, 0, pspId, 7n);
       await insertPosting(tx, entry, 1, holdingId, -7n);
     });
-    expect((await accountBalance(sql, holding('esc_rules'))).balance).toBe(993n);
+    expect((await accountBalance(db.sql, holding('esc_rules'))).balance).toBe(993n);
   });
 });
 
 describe('postings', () => {
   it('must be in their account currency', async () => {
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'wrong-currency');
         await insertPosting(tx, entry, 0, pspId, -3n, 'USD');
         await insertPosting(tx, entry, 1, holdingId, 3n, 'USD');
@@ -146,7 +140,7 @@ describe('postings', () => {
 
   it('must continue their account history: no skipped version, no made-up balance', async () => {
     const skipped = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'skipped-version');
         await tx`
           insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
@@ -156,7 +150,7 @@ describe('postings', () => {
     );
     expect(pgCode(skipped)).toBe('LD102');
     const madeUp = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'made-up-balance');
         await tx`
           insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
@@ -169,13 +163,13 @@ describe('postings', () => {
 
   it('cannot be added to an entry committed earlier', async () => {
     let entry = 0n;
-    await sql.begin(async (tx) => {
+    await db.sql.begin(async (tx) => {
       entry = await insertEntry(tx, 'committed');
       await insertPosting(tx, entry, 0, pspId, 2n);
       await insertPosting(tx, entry, 1, holdingId, -2n);
     });
     const later = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         await insertPosting(tx, entry, 2, pspId, 1n);
         await insertPosting(tx, entry, 3, holdingId, -1n);
       }),
@@ -185,7 +179,7 @@ describe('postings', () => {
 
   it('must name an existing account', async () => {
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'ghost-account');
         await tx`
           insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
@@ -199,19 +193,19 @@ describe('postings', () => {
 describe('append-only', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of postings, entries and currencies', async () => {
     const attempts = [
-      sql`update ledger_postings set amount = amount * 2`,
-      sql`delete from ledger_postings`,
-      sql`update ledger_entries set kind = 'adjustment'`,
-      sql`delete from ledger_entries`,
-      sql`truncate ledger_postings cascade`,
-      sql`truncate ledger_entries cascade`,
-      sql`update currencies set exponent = 2 where code = 'VND'`,
-      sql`delete from ledger_accounts`,
+      db.sql`update ledger_postings set amount = amount * 2`,
+      db.sql`delete from ledger_postings`,
+      db.sql`update ledger_entries set kind = 'adjustment'`,
+      db.sql`delete from ledger_entries`,
+      db.sql`truncate ledger_postings cascade`,
+      db.sql`truncate ledger_entries cascade`,
+      db.sql`update currencies set exponent = 2 where code = 'VND'`,
+      db.sql`delete from ledger_accounts`,
     ];
     for (const attempt of attempts) {
       expect(pgCode(await rejection(() => attempt))).toBe('LD100');
     }
-    const [{ n } = { n: 0 }] = await sql<
+    const [{ n } = { n: 0 }] = await db.sql<
       { n: number }[]
     >`select count(*)::int as n from ledger_postings`;
     expect(n).toBeGreaterThan(0);
@@ -221,15 +215,15 @@ describe('append-only', () => {
 describe('cached balances', () => {
   it('cannot be set directly', async () => {
     for (const attempt of [
-      sql`update ledger_accounts set balance = balance + 1000 where id = ${String(holdingId)}::int8`,
-      sql`update ledger_accounts set version = version + 1 where id = ${String(holdingId)}::int8`,
-      sql`update ledger_accounts set pending_out = 0, pending_in = 5`,
-      sql`update ledger_accounts set kind = 'psp_clearing' where id = ${String(holdingId)}::int8`,
+      db.sql`update ledger_accounts set balance = balance + 1000 where id = ${String(holdingId)}::int8`,
+      db.sql`update ledger_accounts set version = version + 1 where id = ${String(holdingId)}::int8`,
+      db.sql`update ledger_accounts set pending_out = 0, pending_in = 5`,
+      db.sql`update ledger_accounts set kind = 'psp_clearing' where id = ${String(holdingId)}::int8`,
     ]) {
       expect(pgCode(await rejection(() => attempt))).toBe('LD101');
     }
     const opened = await rejection(
-      () => sql`
+      () => db.sql`
         insert into ledger_accounts (kind, currency, platform_id, escrow_id, ref_key, may_go_negative, balance)
         values ('escrow_holding', 'VND', ${PLATFORM}, 'esc_rich', 'x', true, 1000000)`,
     );
@@ -239,9 +233,9 @@ describe('cached balances', () => {
 
 describe('no overdraft', () => {
   it('refuses a hand-written entry that takes a holding account below zero', async () => {
-    const before = (await accountBalance(sql, holding('esc_rules'))).balance;
+    const before = (await accountBalance(db.sql, holding('esc_rules'))).balance;
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'overdraft');
         await insertPosting(tx, entry, 0, holdingId, -(before + 1n));
         await insertPosting(tx, entry, 1, pspId, before + 1n);
@@ -254,14 +248,14 @@ describe('no overdraft', () => {
   });
 
   it('holds under concurrent hand-written withdrawals of the whole balance', async () => {
-    await fund(sql, 'esc_race', 100n);
+    await fund(db.sql, 'esc_race', 100n);
     const raceHolding = await accountId({
       kind: 'escrow_holding',
       escrow_id: 'esc_race',
       currency: 'VND',
     });
     const withdraw = (key: string) =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const [entry] = await tx<{ id: bigint }[]>`
           insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id)
           values (${PLATFORM}, ${key}, sha256(${key}::bytea), 'adjustment', 'final', 'esc_race') returning id`;
@@ -274,12 +268,12 @@ describe('no overdraft', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(['23514', '23505', 'LD102']).toContain(pgCode(failure.reason));
-    expect((await accountBalance(sql, holding('esc_race'))).balance).toBe(0n);
+    expect((await accountBalance(db.sql, holding('esc_race'))).balance).toBe(0n);
   });
 
   it('counts reservations: a pending payout cannot be spent twice', async () => {
-    await fund(sql, 'esc_reserve', 300n);
-    await sql.begin(async (tx) => {
+    await fund(db.sql, 'esc_reserve', 300n);
+    await db.sql.begin(async (tx) => {
       const entry = await insertEntry(tx, 'reserve-by-hand', {
         phase: 'pending',
         escrowId: 'esc_reserve',
@@ -294,9 +288,9 @@ describe('no overdraft', () => {
         values (${String(entry)}::int8, 0, ${String(escrowHolding)}::int8, 'VND', -300),
                (${String(entry)}::int8, 1, ${String(pspId)}::int8, 'VND', 300)`;
     });
-    expect((await accountBalance(sql, holding('esc_reserve'))).available).toBe(0n);
+    expect((await accountBalance(db.sql, holding('esc_reserve'))).available).toBe(0n);
     const error = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const entry = await insertEntry(tx, 'spend-reserved', { escrowId: 'esc_reserve' });
         const escrowHolding = await accountId({
           kind: 'escrow_holding',
@@ -313,8 +307,8 @@ describe('no overdraft', () => {
 
 describe('two-phase entries', () => {
   it('are resolved at most once, and never settle more than they reserved', async () => {
-    await fund(sql, 'esc_pay', 400n);
-    await postEntry(sql, {
+    await fund(db.sql, 'esc_pay', 400n);
+    await postEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'rules-release',
       kind: 'release',
@@ -323,7 +317,7 @@ describe('two-phase entries', () => {
         { account: payable('sel_rules'), amount: 400n },
       ],
     });
-    const pending = await createPendingEntry(sql, {
+    const pending = await createPendingEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'rules-payout',
       kind: 'payout',
@@ -332,11 +326,11 @@ describe('two-phase entries', () => {
         { account: psp(), amount: 300n },
       ],
     });
-    const [legs] = await sql<{ payable: bigint; clearing: bigint }[]>`
+    const [legs] = await db.sql<{ payable: bigint; clearing: bigint }[]>`
       select min(account_id) filter (where amount < 0) as payable, min(account_id) filter (where amount > 0) as clearing
         from ledger_pending_legs where entry_id = ${pending.entryId}::int8`;
     const resolve = (key: string, phase: 'post' | 'void', amount: bigint) =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         const [entry] = await tx<{ id: bigint }[]>`
           insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, pending_entry_id)
           values (${PLATFORM}, ${key}, sha256(${key}::bytea), 'payout', ${phase}, ${pending.entryId}::int8)

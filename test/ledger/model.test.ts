@@ -2,7 +2,7 @@
 // against a few lines of in-memory bookkeeping. After every step the ledger must have accepted
 // exactly what the model accepts, hold the balances the model holds, and pass checkLedger.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Sql } from '../../infra/db.js';
 import {
   type AccountRef,
@@ -17,18 +17,9 @@ import {
   postPendingEntry,
   voidPendingEntry,
 } from '../../ledger/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 
-let db: TestDatabase;
-let sql: Sql;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = db.sql;
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 const ESCROWS = 3;
 const SELLERS = 2;
@@ -116,7 +107,7 @@ async function expectPost(
 
 async function assertMatches(model: Model) {
   const r = model.refs();
-  const balance = async (ref: AccountRef) => accountBalance(sql, ref);
+  const balance = async (ref: AccountRef) => accountBalance(db.sql, ref);
   for (let e = 0; e < ESCROWS; e++)
     expect((await balance(r.holding(e))).balance).toBe(model.holding[e]);
   for (let s = 0; s < SELLERS; s++) {
@@ -131,7 +122,7 @@ async function assertMatches(model: Model) {
     balance: model.clearing,
     pendingIn: model.clearingPendingIn,
   });
-  const report = await checkLedger(sql);
+  const report = await checkLedger(db.sql);
   expect(report.violations).toEqual([]);
 }
 
@@ -145,7 +136,7 @@ const fundCmd = (e: number, amount: bigint): Cmd => ({
     const r = m.refs();
     const key = m.key('fund');
     const post = (value: bigint) => () =>
-      postEntry(sql, {
+      postEntry(db.sql, {
         platformId: m.platformId,
         idempotencyKey: key,
         kind: 'funding',
@@ -174,7 +165,7 @@ const releaseCmd = (e: number, s: number, percent: bigint, feePercent: bigint): 
     const amount = share(m.holding[e] ?? 0n, percent);
     const fee = (amount * feePercent) / 100n;
     const post = (value: bigint) => () =>
-      postEntry(sql, {
+      postEntry(db.sql, {
         platformId: m.platformId,
         idempotencyKey: key,
         kind: 'release',
@@ -206,7 +197,7 @@ const refundCmd = (e: number, percent: bigint | null): Cmd => ({
     if (value === 0n) return;
     const key = m.key('refund');
     const post = (v: bigint) => () =>
-      postEntry(sql, {
+      postEntry(db.sql, {
         platformId: m.platformId,
         idempotencyKey: key,
         kind: 'refund',
@@ -239,7 +230,7 @@ const payoutCmd = (s: number, percent: bigint): Cmd => ({
     const key = m.key('payout');
     const amount = share((m.payable[s] ?? 0n) - (m.reserved[s] ?? 0n), percent);
     const reserve = (v: bigint) => () =>
-      createPendingEntry(sql, {
+      createPendingEntry(db.sql, {
         platformId: m.platformId,
         idempotencyKey: key,
         kind: 'payout',
@@ -276,8 +267,8 @@ const resolveCmd = (index: number, action: 'post' | 'void', part: bigint | null)
     const amount = part === null ? undefined : (payout.amount * part) / 100n || 1n;
     const send = (as: 'post' | 'void') => () =>
       as === 'post'
-        ? postPendingEntry(sql, { pendingEntryId: payout.entryId, idempotencyKey: key, amount })
-        : voidPendingEntry(sql, { pendingEntryId: payout.entryId, idempotencyKey: key });
+        ? postPendingEntry(db.sql, { pendingEntryId: payout.entryId, idempotencyKey: key, amount })
+        : voidPendingEntry(db.sql, { pendingEntryId: payout.entryId, idempotencyKey: key });
     // Under the same key, the other resolution is a different request.
     const resolved = await expectPost(
       m,
@@ -350,7 +341,7 @@ it('accepts exactly what the model accepts, and stays consistent after every ste
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { size: 'large', maxCommands: 40 }), async (cmds) => {
       runs++;
-      const setup = () => ({ model: new Model(`m${runs}`), real: { sql } });
+      const setup = () => ({ model: new Model(`m${runs}`), real: { sql: db.sql } });
       await fc.asyncModelRun(setup, cmds);
     }),
     { numRuns: 30 },

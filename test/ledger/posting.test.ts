@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../infra/db.js';
+import { describe, expect, it } from 'vitest';
 import {
   accountBalance,
   CurrencyMismatchError,
@@ -12,7 +11,7 @@ import {
   reverseEntry,
   UnknownCurrencyError,
 } from '../../ledger/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import {
   fees,
   fund,
@@ -25,29 +24,20 @@ import {
   release,
 } from './helpers.js';
 
-let db: TestDatabase;
-let sql: Sql;
-
-beforeAll(async () => {
-  db = await createTestDatabase({ max: 25 });
-  sql = db.sql;
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase({ max: 25 });
 
 const entryCount = async (key: string) =>
   (
-    await sql<
+    await db.sql<
       { n: number }[]
     >`select count(*)::int as n from ledger_entries where idempotency_key = ${key}`
   )[0]?.n;
 
 describe('postEntry', () => {
   it('moves money with the documented signs: funding, release with fee, refund', async () => {
-    await fund(sql, 'esc_signs', 100_000n);
-    await release(sql, 'esc_signs', 'sel_signs', 60_000n, 3_000n);
-    await postEntry(sql, {
+    await fund(db.sql, 'esc_signs', 100_000n);
+    await release(db.sql, 'esc_signs', 'sel_signs', 60_000n, 3_000n);
+    await postEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'refund:esc_signs',
       kind: 'refund',
@@ -56,26 +46,26 @@ describe('postEntry', () => {
         { account: refundable(), amount: 40_000n },
       ],
     });
-    expect((await accountBalance(sql, holding('esc_signs'))).balance).toBe(0n);
-    expect((await accountBalance(sql, payable('sel_signs'))).balance).toBe(57_000n);
-    expect((await accountBalance(sql, fees())).balance).toBe(3_000n);
-    expect((await accountBalance(sql, refundable())).balance).toBe(40_000n);
-    expect((await accountBalance(sql, psp())).balance).toBe(-100_000n);
+    expect((await accountBalance(db.sql, holding('esc_signs'))).balance).toBe(0n);
+    expect((await accountBalance(db.sql, payable('sel_signs'))).balance).toBe(57_000n);
+    expect((await accountBalance(db.sql, fees())).balance).toBe(3_000n);
+    expect((await accountBalance(db.sql, refundable())).balance).toBe(40_000n);
+    expect((await accountBalance(db.sql, psp())).balance).toBe(-100_000n);
   });
 
   it('replays a repeated request and moves nothing; a different request under the key conflicts', async () => {
-    const first = await fund(sql, 'esc_idem', 5_000n);
-    const again = await fund(sql, 'esc_idem', 5_000n);
+    const first = await fund(db.sql, 'esc_idem', 5_000n);
+    const again = await fund(db.sql, 'esc_idem', 5_000n);
     expect(first.created).toBe(true);
     expect(again).toEqual({ entryId: first.entryId, created: false });
-    expect((await accountBalance(sql, holding('esc_idem'))).balance).toBe(5_000n);
+    expect((await accountBalance(db.sql, holding('esc_idem'))).balance).toBe(5_000n);
 
-    const conflict = await rejection(() => fund(sql, 'esc_idem', 5_001n));
+    const conflict = await rejection(() => fund(db.sql, 'esc_idem', 5_001n));
     expect(conflict).toBeInstanceOf(IdempotencyConflictError);
     expect((conflict as IdempotencyConflictError).existingEntryId).toBe(first.entryId);
     expect((conflict as LedgerError).code).toBe('LEDGER_IDEMPOTENCY_CONFLICT');
     const otherMetadata = await rejection(() =>
-      postEntry(sql, {
+      postEntry(db.sql, {
         platformId: PLATFORM,
         idempotencyKey: 'fund:esc_idem',
         kind: 'funding',
@@ -91,25 +81,27 @@ describe('postEntry', () => {
   });
 
   it('scopes idempotency keys per platform', async () => {
-    const a = await fund(sql, 'esc_scope_a', 10n, { key: 'same-key', platformId: 'plt_a' });
-    const b = await fund(sql, 'esc_scope_b', 10n, { key: 'same-key', platformId: 'plt_b' });
+    const a = await fund(db.sql, 'esc_scope_a', 10n, { key: 'same-key', platformId: 'plt_a' });
+    const b = await fund(db.sql, 'esc_scope_b', 10n, { key: 'same-key', platformId: 'plt_b' });
     expect(a.created && b.created).toBe(true);
     expect(a.entryId).not.toBe(b.entryId);
   });
 
   it('makes 50 concurrent posts with one key into exactly one entry', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => fund(sql, 'esc_50', 777n)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => fund(db.sql, 'esc_50', 777n)),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
     expect(await entryCount('fund:esc_50')).toBe(1);
-    expect((await accountBalance(sql, holding('esc_50'))).balance).toBe(777n);
+    expect((await accountBalance(db.sql, holding('esc_50'))).balance).toBe(777n);
   });
 
   it('lets exactly one of two concurrent releases empty a holding account', async () => {
-    await fund(sql, 'esc_race', 9_000n);
+    await fund(db.sql, 'esc_race', 9_000n);
     const results = await Promise.allSettled([
-      release(sql, 'esc_race', 'sel_a', 9_000n, 100n, 'release:a'),
-      release(sql, 'esc_race', 'sel_b', 9_000n, 100n, 'release:b'),
+      release(db.sql, 'esc_race', 'sel_a', 9_000n, 100n, 'release:a'),
+      release(db.sql, 'esc_race', 'sel_b', 9_000n, 100n, 'release:b'),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -124,12 +116,12 @@ describe('postEntry', () => {
       available: 0n,
       requested: 9_000n,
     });
-    expect((await accountBalance(sql, holding('esc_race'))).balance).toBe(0n);
+    expect((await accountBalance(db.sql, holding('esc_race'))).balance).toBe(0n);
   });
 
   it('reports an overdraft with the account and the amounts', async () => {
-    await fund(sql, 'esc_short', 500n);
-    const error = await rejection(() => release(sql, 'esc_short', 'sel_short', 501n, 0n));
+    await fund(db.sql, 'esc_short', 500n);
+    const error = await rejection(() => release(db.sql, 'esc_short', 'sel_short', 501n, 0n));
     expect(error).toBeInstanceOf(InsufficientFundsError);
     expect(error).toMatchObject({
       accountKind: 'escrow_holding',
@@ -140,32 +132,32 @@ describe('postEntry', () => {
   });
 
   it('lets hot accounts go negative, spread over shards that add up', async () => {
-    for (let i = 0; i < 40; i++) await fund(sql, `esc_hot_${i}`, 10n);
-    const [row] = await sql<{ shards: number }[]>`
+    for (let i = 0; i < 40; i++) await fund(db.sql, `esc_hot_${i}`, 10n);
+    const [row] = await db.sql<{ shards: number }[]>`
       select count(*)::int as shards from ledger_accounts where kind = 'psp_clearing' and currency = 'VND'`;
     expect(row?.shards).toBeGreaterThan(1);
-    const sum = await sql<{ total: bigint }[]>`
+    const sum = await db.sql<{ total: bigint }[]>`
       select sum(amount)::int8 as total from ledger_postings p
         join ledger_accounts a on a.id = p.account_id where a.kind = 'psp_clearing' and a.currency = 'VND'`;
-    expect((await accountBalance(sql, psp())).balance).toBe(sum[0]?.total);
+    expect((await accountBalance(db.sql, psp())).balance).toBe(sum[0]?.total);
   });
 
   it('refuses unknown currencies, a second currency for an escrow, and another platform’s accounts', async () => {
-    expect(await rejection(() => fund(sql, 'esc_xxx', 1n, { currency: 'XXX' }))).toBeInstanceOf(
+    expect(await rejection(() => fund(db.sql, 'esc_xxx', 1n, { currency: 'XXX' }))).toBeInstanceOf(
       UnknownCurrencyError,
     );
-    await fund(sql, 'esc_vnd', 1_000n);
+    await fund(db.sql, 'esc_vnd', 1_000n);
     const mismatch = await rejection(() =>
-      fund(sql, 'esc_vnd', 1n, { currency: 'USD', key: 'usd' }),
+      fund(db.sql, 'esc_vnd', 1n, { currency: 'USD', key: 'usd' }),
     );
     expect(mismatch).toBeInstanceOf(CurrencyMismatchError);
     expect((mismatch as LedgerError).code).toBe('LEDGER_CURRENCY_MISMATCH');
     const foreign = await rejection(() =>
-      fund(sql, 'esc_vnd', 1n, { platformId: 'plt_intruder', key: 'steal' }),
+      fund(db.sql, 'esc_vnd', 1n, { platformId: 'plt_intruder', key: 'steal' }),
     );
     expect(foreign).toBeInstanceOf(PlatformMismatchError);
     const foreignPayable = await rejection(() =>
-      postEntry(sql, {
+      postEntry(db.sql, {
         platformId: 'plt_intruder',
         idempotencyKey: 'steal-payable',
         kind: 'adjustment',
@@ -214,48 +206,48 @@ describe('postEntry', () => {
       { ...base, idempotencyKey: '', postings: [] },
     ];
     for (const input of cases) {
-      const error = await rejection(() => postEntry(sql, input));
+      const error = await rejection(() => postEntry(db.sql, input));
       expect(error).toBeInstanceOf(InvalidEntryError);
       expect((error as LedgerError).code).toBe('LEDGER_INVALID_ENTRY');
     }
   });
 
   it('posts inside a caller’s transaction: the entry commits or rolls back with the caller’s rows', async () => {
-    await sql.begin(async (tx) => {
+    await db.sql.begin(async (tx) => {
       await fund(tx, 'esc_tx', 300n);
       await tx`create temporary table tx_marker (n int) on commit drop`;
     });
-    expect((await accountBalance(sql, holding('esc_tx'))).balance).toBe(300n);
+    expect((await accountBalance(db.sql, holding('esc_tx'))).balance).toBe(300n);
 
     const failed = await rejection(() =>
-      sql.begin(async (tx) => {
+      db.sql.begin(async (tx) => {
         await release(tx, 'esc_tx', 'sel_tx', 100n, 0n);
         throw new Error('caller gives up');
       }),
     );
     expect(String(failed)).toMatch(/caller gives up/);
-    expect((await accountBalance(sql, holding('esc_tx'))).balance).toBe(300n);
+    expect((await accountBalance(db.sql, holding('esc_tx'))).balance).toBe(300n);
 
     const short = await rejection(() =>
-      sql.begin((tx) => release(tx, 'esc_tx', 'sel_tx', 301n, 0n)),
+      db.sql.begin((tx) => release(tx, 'esc_tx', 'sel_tx', 301n, 0n)),
     );
     expect(short).toBeInstanceOf(InsufficientFundsError);
     expect(await entryCount('release:esc_tx')).toBe(0);
   });
 
   it('corrects an entry with its reversal, at most once', async () => {
-    await fund(sql, 'esc_rev', 2_000n);
-    const entry = await release(sql, 'esc_rev', 'sel_rev', 2_000n, 200n);
-    const reversal = await reverseEntry(sql, {
+    await fund(db.sql, 'esc_rev', 2_000n);
+    const entry = await release(db.sql, 'esc_rev', 'sel_rev', 2_000n, 200n);
+    const reversal = await reverseEntry(db.sql, {
       platformId: PLATFORM,
       entryId: entry.entryId,
       idempotencyKey: 'reverse:esc_rev',
     });
     expect(reversal.created).toBe(true);
-    expect((await accountBalance(sql, holding('esc_rev'))).balance).toBe(2_000n);
-    expect((await accountBalance(sql, payable('sel_rev'))).balance).toBe(0n);
+    expect((await accountBalance(db.sql, holding('esc_rev'))).balance).toBe(2_000n);
+    expect((await accountBalance(db.sql, payable('sel_rev'))).balance).toBe(0n);
     const twice = await rejection(() =>
-      reverseEntry(sql, {
+      reverseEntry(db.sql, {
         platformId: PLATFORM,
         entryId: entry.entryId,
         idempotencyKey: 'reverse-again',
@@ -263,7 +255,7 @@ describe('postEntry', () => {
     );
     expect(twice).toBeInstanceOf(InvalidEntryError);
     expect(String(twice)).toMatch(/already reversed/);
-    const replay = await reverseEntry(sql, {
+    const replay = await reverseEntry(db.sql, {
       platformId: PLATFORM,
       entryId: entry.entryId,
       idempotencyKey: 'reverse:esc_rev',

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../infra/db.js';
+import { describe, expect, it } from 'vitest';
 import {
   accountBalance,
   accountHistory,
@@ -11,23 +10,14 @@ import {
   postEntry,
   postPendingEntry,
 } from '../../ledger/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { fees, fund, holding, PLATFORM, payable, psp, refundable, release } from './helpers.js';
 
-let db: TestDatabase;
-let sql: Sql;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sql = db.sql;
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 describe('currencies', () => {
   it('seeds ISO 4217 exponents, the same in the database and in code', async () => {
-    const rows = await listCurrencies(sql);
+    const rows = await listCurrencies(db.sql);
     expect(Object.fromEntries(rows.map((r) => [r.code, r.exponent]))).toEqual(CURRENCY_EXPONENTS);
     expect(CURRENCY_EXPONENTS).toMatchObject({
       VND: 0,
@@ -46,10 +36,10 @@ describe('currencies', () => {
 
 describe('escrowMoneySummary', () => {
   it('follows an escrow through funding, a split release and refund, and the payout', async () => {
-    expect(await escrowMoneySummary(sql, 'esc_sum')).toBeNull();
-    await fund(sql, 'esc_sum', 1_000_000n);
-    await release(sql, 'esc_sum', 'sel_sum', 600_000n, 30_000n);
-    await postEntry(sql, {
+    expect(await escrowMoneySummary(db.sql, 'esc_sum')).toBeNull();
+    await fund(db.sql, 'esc_sum', 1_000_000n);
+    await release(db.sql, 'esc_sum', 'sel_sum', 600_000n, 30_000n);
+    await postEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'refund:esc_sum',
       kind: 'refund',
@@ -58,7 +48,7 @@ describe('escrowMoneySummary', () => {
         { account: refundable(), amount: 400_000n },
       ],
     });
-    const payout = await createPendingEntry(sql, {
+    const payout = await createPendingEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'payout:esc_sum',
       kind: 'payout',
@@ -68,12 +58,12 @@ describe('escrowMoneySummary', () => {
         { account: psp(), amount: 570_000n },
       ],
     });
-    expect((await escrowMoneySummary(sql, 'esc_sum'))?.paidOut).toBe(0n);
-    await postPendingEntry(sql, {
+    expect((await escrowMoneySummary(db.sql, 'esc_sum'))?.paidOut).toBe(0n);
+    await postPendingEntry(db.sql, {
       pendingEntryId: payout.entryId,
       idempotencyKey: 'payout:esc_sum:done',
     });
-    expect(await escrowMoneySummary(sql, 'esc_sum')).toEqual({
+    expect(await escrowMoneySummary(db.sql, 'esc_sum')).toEqual({
       currency: 'VND',
       funded: 1_000_000n,
       held: 0n,
@@ -87,14 +77,14 @@ describe('escrowMoneySummary', () => {
 
 describe('accountHistory', () => {
   it('pages through an account newest first, with gap-free versions and running balances', async () => {
-    await fund(sql, 'esc_hist', 10n, { key: 'hist:0' });
-    for (let i = 1; i <= 6; i++) await fund(sql, 'esc_hist', BigInt(i), { key: `hist:${i}` });
-    await release(sql, 'esc_hist', 'sel_hist', 5n, 0n);
+    await fund(db.sql, 'esc_hist', 10n, { key: 'hist:0' });
+    for (let i = 1; i <= 6; i++) await fund(db.sql, 'esc_hist', BigInt(i), { key: `hist:${i}` });
+    await release(db.sql, 'esc_hist', 'sel_hist', 5n, 0n);
 
     const seen = [];
     let cursor: string | null = null;
     do {
-      const page = await accountHistory(sql, holding('esc_hist'), { limit: 3, cursor });
+      const page = await accountHistory(db.sql, holding('esc_hist'), { limit: 3, cursor });
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items);
       cursor = page.nextCursor;
@@ -107,19 +97,19 @@ describe('accountHistory', () => {
       escrowId: 'esc_hist',
     });
     expect(seen.at(-1)).toMatchObject({ entryKind: 'funding', balanceAfter: 10n });
-    expect((await accountBalance(sql, holding('esc_hist'))).balance).toBe(26n);
+    expect((await accountBalance(db.sql, holding('esc_hist'))).balance).toBe(26n);
   });
 
   it('merges the shards of a hot account by entry, without repeats or gaps', async () => {
-    const before = (await accountHistory(sql, fees(), { limit: 1000 })).items.length;
+    const before = (await accountHistory(db.sql, fees(), { limit: 1000 })).items.length;
     for (let i = 0; i < 12; i++) {
-      await fund(sql, `esc_fee_${i}`, 100n);
-      await release(sql, `esc_fee_${i}`, 'sel_fee', 100n, BigInt(i + 1));
+      await fund(db.sql, `esc_fee_${i}`, 100n);
+      await release(db.sql, `esc_fee_${i}`, 'sel_fee', 100n, BigInt(i + 1));
     }
     const all = [];
     let cursor: string | null = null;
     do {
-      const page = await accountHistory(sql, fees(), { limit: 5, cursor });
+      const page = await accountHistory(db.sql, fees(), { limit: 5, cursor });
       all.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -131,16 +121,16 @@ describe('accountHistory', () => {
       Array.from({ length: 12 }, (_, i) => BigInt(12 - i)),
     );
     expect(all.reduce((sum, i) => sum + i.amount, 0n)).toBe(
-      (await accountBalance(sql, fees())).balance,
+      (await accountBalance(db.sql, fees())).balance,
     );
   });
 
   it('reads an account never used as empty', async () => {
-    expect(await accountHistory(sql, payable('sel_nobody'))).toEqual({
+    expect(await accountHistory(db.sql, payable('sel_nobody'))).toEqual({
       items: [],
       nextCursor: null,
     });
-    expect(await accountBalance(sql, payable('sel_nobody'))).toMatchObject({
+    expect(await accountBalance(db.sql, payable('sel_nobody'))).toMatchObject({
       balance: 0n,
       available: 0n,
     });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import type { FaultSpec } from '../../sandbox/faults.js';
@@ -183,4 +184,22 @@ export async function createAndDecide(
     returnUrl: string;
   };
   return { txnRef, createdAt, ...body };
+}
+
+/**
+ * The fixture of one test file: started before its tests, stopped after them, with no fault
+ * left armed between tests. Filled in `beforeAll`: read it inside tests and hooks.
+ */
+export function usePspFixture(options: Partial<SandboxPspOptions> = {}): PspFixture {
+  const handle = {} as PspFixture;
+  beforeAll(async () => {
+    Object.assign(handle, await startPspFixture(options));
+  });
+  afterAll(async () => {
+    await handle.stop?.();
+  });
+  beforeEach(async () => {
+    await fetch(`${handle.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+  });
+  return handle;
 }

@@ -1,27 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyQuery } from '../../psp/vnpay/signing.js';
-import {
-  createAndDecide,
-  hashSecret,
-  newTxnRef,
-  type PspFixture,
-  startPspFixture,
-} from './harness.js';
-
-let psp: PspFixture;
+import { createAndDecide, hashSecret, newTxnRef, usePspFixture } from './harness.js';
 
 /** How far the sandbox's clock runs ahead of ours. */
 let sandboxClockAheadMs = 0;
-
-beforeAll(async () => {
-  psp = await startPspFixture({ now: () => new Date(Date.now() + sandboxClockAheadMs) });
-});
-afterAll(async () => {
-  await psp?.stop();
-});
-beforeEach(async () => {
-  await fetch(`${psp.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-});
+const psp = usePspFixture({ now: () => new Date(Date.now() + sandboxClockAheadMs) });
 
 const paymentInput = (txnRef: string) => ({
   idempotencyKey: `escrow:${txnRef}:payment`,

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PspPermanentError } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
-import { newTxnRef, type PspFixture, startPspFixture, tmnCode } from './harness.js';
+import { newTxnRef, tmnCode, usePspFixture } from './harness.js';
 
-let psp: PspFixture;
-
-beforeAll(async () => {
-  psp = await startPspFixture();
-});
-afterAll(async () => {
-  await psp?.stop();
-});
-beforeEach(async () => {
-  await fetch(`${psp.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-});
-
+const psp = usePspFixture();
 const payoutInput = (accountNumber = '1234567890') => ({
   idempotencyKey: `escrow:${newTxnRef('payout')}:payout`,
   amount: 95_000n,

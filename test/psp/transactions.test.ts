@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PspPermanentError, PspTransientError } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { requestIdFor } from '../../psp/vnpay/fields.js';
@@ -10,24 +10,13 @@ import {
   hashSecret,
   newTxnRef,
   type PaidPayment,
-  type PspFixture,
-  startPspFixture,
   tmnCode,
+  usePspFixture,
 } from './harness.js';
 
-let psp: PspFixture;
-
-beforeAll(async () => {
-  psp = await startPspFixture();
-});
-afterAll(async () => {
-  await psp?.stop();
-});
-beforeEach(async () => {
-  await fetch(`${psp.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-});
-
 let refundCount = 0;
+const psp = usePspFixture();
+
 const refundOf = (
   payment: PaidPayment,
   amount: bigint,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createSql, type Sql } from '../../infra/db.js';
 
 export interface TestDatabase {
@@ -29,4 +29,19 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
       await dropper.end();
     },
   };
+}
+
+/**
+ * The database of one test file: created before its tests, dropped after them. The handle is
+ * filled in `beforeAll`, so read `db.sql` inside tests and hooks, not at the top of the file.
+ */
+export function useTestDatabase(options: { max?: number } = {}): TestDatabase {
+  const handle = {} as TestDatabase;
+  beforeAll(async () => {
+    Object.assign(handle, await createTestDatabase(options));
+  });
+  afterAll(async () => {
+    await handle.drop?.();
+  });
+  return handle;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { claimDue } from '../../webhooks/deliveries.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createEndpoint } from '../../webhooks/endpoints.js';
 import { fanOut } from '../../webhooks/fanout.js';
+import { claimDue } from '../../webhooks/queue.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually } from '../support/eventually.js';
 import { deliveriesOf, newEscrowId, range, recordEvents, testDispatcher } from './outbox.js';

@@ -1,36 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
+import { Client } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/principal.js';
-import { ProblemError, problemResponse } from '../../api/problem.js';
-import { webhookRoutes } from '../../api/routes/webhooks.js';
+import { createApp } from '../../api/app.js';
+import { issuePlatformKey, newPlatformId, signPartyToken } from '../../api/credentials.js';
+import { defaultApiSettings } from '../../api/settings.js';
+import { savePlatform } from '../../store/platforms.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually } from '../support/eventually.js';
-import { newEscrowId, range, recordEvents, testDispatcher } from './outbox.js';
+import { newEscrowId, quietLogger, range, recordEvents, testDispatcher } from './outbox.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 let db: TestDatabase;
-let app: Hono;
+let app: ReturnType<typeof createApp>;
 const receivers: Receiver[] = [];
 const dispatchers: WebhookDispatcher[] = [];
+const settings = defaultApiSettings();
 
 /**
- * The webhook router behind a stand-in for the auth middleware: the test names the principal in
- * a header (the real middleware derives it from the Authorization header).
+ * The app itself, with its auth, access, problems and idempotency, on a database of its own.
+ * The Temporal client is lazy: no webhook route calls Temporal.
  */
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = new Hono();
-  app.use(async (c, next) => {
-    const principal = c.req.header('x-test-principal');
-    if (principal) c.set('principal', JSON.parse(principal) as Principal);
-    await next();
-  });
-  app.route('/', webhookRoutes({ sql: db.sql }));
-  app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(c, error);
-    throw error;
+  app = createApp({
+    sql: db.sql,
+    temporal: new Client(),
+    logger: quietLogger,
+    providers: [],
+    settings,
   });
 });
 afterEach(async () => {
@@ -42,19 +39,31 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const platform = (platformId: string): Principal => ({ kind: 'platform', platformId });
-const ops: Principal = { kind: 'ops' };
-const party = (platformId: string): Principal => ({
-  kind: 'party',
-  platformId,
-  escrowId: 'esc_x',
-  role: 'buyer',
-  expiresAt: new Date(Date.now() + 60_000).toISOString(),
-});
-const newPlatform = () => `plt_${randomBytes(6).toString('hex')}`;
+/** API keys of the platforms this file made, by platform id. */
+const apiKeys = new Map<string, string>();
+async function newPlatform(): Promise<string> {
+  const id = newPlatformId();
+  const key = issuePlatformKey(id);
+  await savePlatform(db.sql, { id, name: 'Shop', apiKeySha256: key.sha256, defaultWindows: {} });
+  apiKeys.set(id, key.apiKey);
+  return id;
+}
+const platform = (platformId: string): string => apiKeys.get(platformId) ?? 'sk_unknown';
+const ops = settings.opsApiKey;
+const party = (platformId: string): string =>
+  signPartyToken(
+    {
+      platformId,
+      escrowId: 'esc_x',
+      role: 'buyer',
+      expiresAt: Math.floor(Date.now() / 1000) + 60,
+    },
+    settings.tokenSecret,
+  );
 
 interface Call {
-  as?: Principal;
+  /** The bearer credential. */
+  as?: string;
   body?: unknown;
   rawBody?: string;
   contentType?: string;
@@ -62,7 +71,7 @@ interface Call {
 
 async function call(method: string, path: string, { as, body, rawBody, contentType }: Call = {}) {
   const headers: Record<string, string> = {};
-  if (as) headers['x-test-principal'] = JSON.stringify(as);
+  if (as) headers.authorization = `Bearer ${as}`;
   if (body !== undefined || rawBody !== undefined) {
     headers['content-type'] = contentType ?? 'application/json';
   }
@@ -86,7 +95,7 @@ async function call(method: string, path: string, { as, body, rawBody, contentTy
 
 /** A platform with a registered receiver and a dispatcher delivering to it. */
 async function platformWithEndpoint() {
-  const platformId = newPlatform();
+  const platformId = await newPlatform();
   const receiver = await startReceiver();
   receivers.push(receiver);
   const created = await call('POST', '/v1/webhook-endpoints', {
@@ -106,7 +115,7 @@ function dispatch() {
 
 describe('POST /v1/webhook-endpoints', () => {
   it('registers an endpoint and shows its secret once', async () => {
-    const platformId = newPlatform();
+    const platformId = await newPlatform();
     const created = await call('POST', '/v1/webhook-endpoints', {
       as: platform(platformId),
       body: { url: 'https://hooks.example.com/escrow' },
@@ -133,7 +142,9 @@ describe('POST /v1/webhook-endpoints', () => {
         createdAt: created.json.createdAt,
       },
     ]);
-    const otherTenant = await call('GET', '/v1/webhook-endpoints', { as: platform(newPlatform()) });
+    const otherTenant = await call('GET', '/v1/webhook-endpoints', {
+      as: platform(await newPlatform()),
+    });
     expect(otherTenant.json.data).toEqual([]);
   });
 
@@ -146,7 +157,7 @@ describe('POST /v1/webhook-endpoints', () => {
     ['a URL that is not a string', { url: 42 }, 'body.url'],
     ['an unknown field', { url: 'https://a.example/x', secret: 'mine' }, 'body.secret'],
   ])('refuses %s with 422 and field errors', async (_name, body, field) => {
-    const platformId = newPlatform();
+    const platformId = await newPlatform();
     const response = await call('POST', '/v1/webhook-endpoints', {
       as: platform(platformId),
       body,
@@ -160,7 +171,7 @@ describe('POST /v1/webhook-endpoints', () => {
   });
 
   it('refuses malformed JSON (400) and other content types (415) with a problem', async () => {
-    const as = platform(newPlatform());
+    const as = platform(await newPlatform());
     const malformed = await call('POST', '/v1/webhook-endpoints', { as, rawBody: '{"url":' });
     expect(malformed.status).toBe(400);
     expect(malformed.contentType).toBe('application/problem+json');
@@ -171,6 +182,24 @@ describe('POST /v1/webhook-endpoints', () => {
     });
     expect(wrongType.status).toBe(415);
     expect(wrongType.contentType).toBe('application/problem+json');
+  });
+
+  it('takes bodies up to the app-wide limit (64 KiB), not a smaller one of its own', async () => {
+    const as = platform(await newPlatform());
+    const url = 'https://a.example/x';
+    // 20 KB: over the 16 KiB this router once had; refused for its unknown field only.
+    const mid = await call('POST', '/v1/webhook-endpoints', {
+      as,
+      body: { url, pad: 'x'.repeat(20_000) },
+    });
+    expect(mid.status).toBe(422);
+    expect(mid.json.errors.map((e: { field: string }) => e.field)).toEqual(['body.pad']);
+    const large = await call('POST', '/v1/webhook-endpoints', {
+      as,
+      body: { url, pad: 'x'.repeat(70_000) },
+    });
+    expect(large.status).toBe(413);
+    expect(large.json.type).toBe('https://escrow.dev/problems/payload-too-large');
   });
 });
 
@@ -185,7 +214,9 @@ describe('who may call', () => {
     const none = await call(method, path, { body });
     expect(none.status).toBe(401);
     expect(none.contentType).toBe('application/problem+json');
-    const partyToken = await call(method, path, { as: party(newPlatform()), body });
+    // The app's slug: this router once answered `unauthorized` of its own.
+    expect(none.json.type).toBe('https://escrow.dev/problems/unauthenticated');
+    const partyToken = await call(method, path, { as: party(await newPlatform()), body });
     expect(partyToken.status).toBe(403);
     expect(partyToken.contentType).toBe('application/problem+json');
   });
@@ -271,7 +302,7 @@ describe('GET /v1/webhook-deliveries and redelivery', () => {
 
     // Another platform sees none of them; ops sees them.
     const other = await call('GET', `/v1/webhook-deliveries?escrowId=${e1}`, {
-      as: platform(newPlatform()),
+      as: platform(await newPlatform()),
     });
     expect(other.json.data).toEqual([]);
     const asOps = await call('GET', `/v1/webhook-deliveries?escrowId=${e1}`, { as: ops });
@@ -292,7 +323,7 @@ describe('GET /v1/webhook-deliveries and redelivery', () => {
     ['colour=blue'],
   ])('refuses ?%s with 422', async (query) => {
     const response = await call('GET', `/v1/webhook-deliveries?${query}`, {
-      as: platform(newPlatform()),
+      as: platform(await newPlatform()),
     });
     expect(response.status).toBe(422);
     expect(response.contentType).toBe('application/problem+json');
@@ -318,7 +349,7 @@ describe('GET /v1/webhook-deliveries and redelivery', () => {
     const id = delivery?.id ?? '';
 
     const stranger = await call('POST', `/v1/webhook-deliveries/${id}/redeliver`, {
-      as: platform(newPlatform()),
+      as: platform(await newPlatform()),
     });
     expect(stranger.status).toBe(404);
     expect(stranger.contentType).toBe('application/problem+json');

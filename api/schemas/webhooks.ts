@@ -1,0 +1,111 @@
+import { z } from '@hono/zod-openapi';
+import { PageInfo, queryInteger, withoutControlChars } from './common.js';
+
+export const CreateEndpointBody = z
+  .strictObject({
+    // The host is checked by the URL check itself: a refinement would run on unparsable input.
+    url: withoutControlChars(
+      z
+        .url({ protocol: /^https?$/, hostname: /^.+$/, error: 'expected an http or https URL' })
+        .max(2048),
+    ).openapi({
+      description: 'Where events are POSTed (http or https).',
+      example: 'https://shop.example.com/hooks/escrow',
+    }),
+  })
+  .openapi('CreateWebhookEndpoint', {
+    example: { url: 'https://shop.example.com/hooks/escrow' },
+  });
+
+export const EndpointSchema = z
+  .object({
+    id: z.string().openapi({ example: 'we_5b0e7c1d2a3f4b6c8d9e0f1a' }),
+    url: z.string().openapi({ example: 'https://shop.example.com/hooks/escrow' }),
+    enabled: z.boolean().openapi({ description: 'false once the endpoint answered 410 Gone.' }),
+    disabledAt: z.string().nullable(),
+    disabledReason: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('WebhookEndpoint');
+
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const EndpointListSchema = z.object({ data: z.array(EndpointSchema) });
+
+export const CreatedEndpointSchema = z
+  .object({
+    id: z.string().openapi({ example: 'we_5b0e7c1d2a3f4b6c8d9e0f1a' }),
+    url: z.string(),
+    secret: z.string().openapi({
+      description:
+        'Signing secret (Standard Webhooks: `whsec_` + base64 key). Shown only in this response and in its replays (same Idempotency-Key, 24 h); the list of endpoints never shows it.',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
+    enabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .openapi('CreatedWebhookEndpoint');
+
+const AttemptSchema = z
+  .object({
+    attempt: z.int(),
+    startedAt: z.string(),
+    durationMs: z.int().nullable(),
+    statusCode: z.int().nullable().openapi({ description: 'null: no HTTP answer (see error).' }),
+    error: z.string().nullable(),
+    responseExcerpt: z.string().nullable().openapi({ description: 'First bytes of the answer.' }),
+  })
+  .openapi('WebhookAttempt');
+
+export const DeliverySchema = z
+  .object({
+    id: z.string().openapi({ example: 'whd_3f2a9c0d4b5e4f6a8b7c9d0e1f2a3b4c' }),
+    endpointId: z.string(),
+    url: z.string(),
+    eventId: z.string().openapi({
+      description: 'The `webhook-id` header: the same on every attempt; deduplicate on it.',
+      example: 'evt_esc_4f9a1c2b3d4e5f607182_3',
+    }),
+    eventType: z.string().openapi({ example: 'escrow.shipped' }),
+    escrowId: z.string(),
+    seq: z.int().openapi({ description: "The event's position in its escrow's timeline." }),
+    status: z.enum(['pending', 'delivering', 'succeeded', 'failed']).openapi({
+      description:
+        'pending: waiting for its (next) attempt; delivering: an attempt is in flight; succeeded: answered 2xx; failed: given up after the retry schedule, or the endpoint was disabled.',
+    }),
+    attempts: z.int(),
+    nextAttemptAt: z.string().nullable(),
+    lastAttemptAt: z.string().nullable(),
+    lastStatusCode: z.int().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    succeededAt: z.string().nullable(),
+    failedAt: z.string().nullable(),
+    history: z.array(AttemptSchema),
+  })
+  .openapi('WebhookDelivery');
+
+export const DeliveryListSchema = z.object({ data: z.array(DeliverySchema), ...PageInfo });
+
+export const ListDeliveriesQuery = z.strictObject({
+  escrowId: withoutControlChars(z.string().min(1).max(100))
+    .optional()
+    .openapi({ param: { name: 'escrowId', in: 'query' }, example: 'esc_4f9a1c2b3d4e5f607182' }),
+  limit: queryInteger(1, 100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+  cursor: z
+    .string()
+    // A delivery position (a Postgres bigint); 18 digits keep every match within its range.
+    .regex(/^[1-9]\d{0,17}$/, 'use the nextCursor of the previous page')
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' } }),
+});
+
+export const DeliveryIdParams = z.object({
+  id: withoutControlChars(z.string().min(1).max(64)).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'whd_3f2a9c0d4b5e4f6a8b7c9d0e1f2a3b4c',
+  }),
+});
