@@ -5,7 +5,7 @@ import { ACTION_RULES, type Action, type EscrowStatus, type Role } from '../../d
 import { getScopedEscrow } from '../../store/escrow-queries.js';
 import { ActionRejectedError, performAction } from '../../workflows/client.js';
 import type { ActionArgs } from '../../workflows/messages.js';
-import { allow, visibleEscrow } from '../access.js';
+import { allow, forbidden, visibleEscrow } from '../access.js';
 import { type RouteDeps, withinDeadline } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
@@ -77,7 +77,7 @@ function notAllowedNow(
 function refusal(escrowId: string, rejection: Rejection, role: Role): ProblemError {
   switch (rejection.code) {
     case 'forbidden':
-      return new ProblemError(403, 'forbidden', 'Forbidden', rejection.message);
+      return forbidden(rejection.message);
     case 'invalid_argument':
       return new ProblemError(422, 'invalid-argument', 'Invalid request', rejection.message, {
         currentStatus: rejection.status,
