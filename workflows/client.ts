@@ -64,8 +64,8 @@ export async function queryEscrow(client: Client, escrowId: string): Promise<Esc
 
 /**
  * Runs an action's Update and returns the escrow after it. The workflow's validator refuses an
- * action the escrow's status or the actor's role does not allow: that refusal, and nothing
- * else, becomes an ActionRejectedError (nothing was written).
+ * action that the escrow's status, the actor's role or the arguments do not allow: that refusal,
+ * and nothing else, becomes an ActionRejectedError (nothing was written).
  */
 export async function performAction<A extends Action>(
   client: Client,

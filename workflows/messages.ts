@@ -1,5 +1,5 @@
 // The escrow workflow's messages, defined once: the workflow sets their handlers, client.ts
-// sends them. Nothing here runs outside the sandbox's rules (types and definitions only).
+// sends them. The workflow imports this file, so it holds definitions and types only.
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionInput, Actor } from '../domain/escrow.js';
