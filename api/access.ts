@@ -21,6 +21,10 @@ const ROLE_NAMES: Record<Role, string> = {
 const escrowIdOf = (c: Context): string | undefined =>
   routePath(c).startsWith('/v1/escrows/:id') ? c.req.param('id') : undefined;
 
+/** 403: the caller is known but its role may not do this. */
+export const forbidden = (detail: string): ProblemError =>
+  new ProblemError(403, 'forbidden', 'Forbidden', detail);
+
 /**
  * Route middleware, before any input is read: who may call this route at all. A party token
  * scoped to another escrow sees nothing (404, as for a missing escrow); a credential whose role
@@ -35,10 +39,7 @@ export function allow(roles: readonly Role[]): MiddlewareHandler {
     }
     const role = roleOf(principal);
     if (!roles.includes(role)) {
-      throw new ProblemError(
-        403,
-        'forbidden',
-        'Forbidden',
+      throw forbidden(
         `${ROLE_NAMES[role]} may not call ${c.req.method} ${routePath(c)}; allowed: ${roles
           .map((r) => ROLE_NAMES[r])
           .join(', ')}.`,

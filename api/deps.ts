@@ -16,3 +16,7 @@ export interface RouteDeps {
   idempotent: Idempotent;
   currencies: Currencies;
 }
+
+/** Runs a Temporal call under the API's deadline (past it: 503, safe to retry). */
+export const withinDeadline = <T>(deps: RouteDeps, call: () => Promise<T>): Promise<T> =>
+  deps.temporal.withDeadline(Date.now() + deps.settings.temporalTimeoutMs, call);

@@ -1,14 +1,15 @@
 import type { Role } from '../domain/lifecycle.js';
-import type { StoredEscrowView } from '../domain/view.js';
+import type { EscrowView } from '../domain/view.js';
 import type { EscrowEventRecord } from '../store/escrow-queries.js';
-import { allowedActionNames } from './actions.js';
+import { allowedActionNames } from './schemas/actions.js';
 import type { Escrow } from './schemas/escrows.js';
 
 /**
- * What the API shows of an escrow: the workflow's view without its timeline (see /events), and
- * the actions the caller's role may take now, by their route names.
+ * What the API shows of an escrow: the workflow's view, with the actions the caller's role may
+ * take now by their route names. The timeline is at /events: an Update answered before views
+ * left it out, and replayed to a retry with the same id from its history, still carries one.
  */
-export function presentEscrow(view: StoredEscrowView & { timeline?: unknown }, role: Role): Escrow {
+export function presentEscrow(view: EscrowView & { timeline?: unknown }, role: Role): Escrow {
   const { timeline: _timeline, allowedActions: _all, ...rest } = view;
   return { ...rest, allowedActions: allowedActionNames(view.status, role) };
 }

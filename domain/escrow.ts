@@ -130,8 +130,15 @@ export type ActionInput =
   | { action: 'cancel'; reason: string }
   | { action: 'retryPayout'; destination?: PayoutDestination };
 
+/** Who takes an action: the role the rules check, and who exactly, for the event log. */
+export interface Actor {
+  role: Role;
+  /** The platform's id, `buyer-token`, `seller-token` or `ops`, as the API authenticated it. */
+  actorId?: string;
+}
+
 export type EscrowInput =
-  | (ActionInput & { type: 'action'; role: Role })
+  | (ActionInput & Actor & { type: 'action' })
   | { type: 'timer'; timer: Timer }
   | {
       type: 'payment';
@@ -376,54 +383,54 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
   }
 }
 
-function applyAction(s: EscrowState, input: ActionInput & { role: Role }, now: number): void {
-  const by = input.role;
+function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): void {
+  const by = actorData(input);
   switch (input.action) {
     case 'markShipped':
       s.shipment = { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now };
       record(s, now, 'shipped', {
-        by,
+        ...by,
         carrier: input.carrier,
         trackingNumber: input.trackingNumber,
       });
       enter(s, 'shipped', now);
       return;
     case 'markDelivered':
-      deliver(s, now, { by });
+      deliver(s, now, by);
       return;
     case 'accept':
-      record(s, now, 'accepted', { by });
+      record(s, now, 'accepted', by);
       releaseAll(s, now);
       return;
     case 'extendInspection': {
       s.inspectionExtended = true;
       const deadline = (s.deadlines.inspectionWindow ?? now) + s.terms.windows.inspectionWindow;
       s.deadlines.inspectionWindow = deadline;
-      record(s, now, 'inspection_extended', { by, until: new Date(deadline).toISOString() });
+      record(s, now, 'inspection_extended', { ...by, until: new Date(deadline).toISOString() });
       return;
     }
     case 'openDispute':
       s.dispute = { reason: input.reason, details: input.details, openedAt: now, escalated: false };
-      record(s, now, 'dispute_opened', { by, reason: input.reason });
+      record(s, now, 'dispute_opened', { ...by, reason: input.reason });
       enter(s, 'disputed', now);
       return;
     case 'respondToDispute':
       if (!s.dispute) return;
       s.dispute.sellerResponse = { message: input.message, at: now };
       delete s.deadlines.sellerResponseWindow;
-      record(s, now, 'dispute_responded', { by });
+      record(s, now, 'dispute_responded', by);
       return;
     case 'resolveDispute':
-      resolve(s, input.outcome, input.sellerAmount, now);
+      resolve(s, input.outcome, input.sellerAmount, now, by);
       return;
     case 'cancel':
       s.cancelReason = input.reason;
       if (s.status === 'awaiting_payment') {
-        record(s, now, 'cancelled', { by, reason: input.reason });
+        record(s, now, 'cancelled', { ...by, reason: input.reason });
         enter(s, 'cancelled', now);
         s.closeAfter = now + LATE_PAYMENT_GRACE_MS;
       } else {
-        record(s, now, 'cancelled_after_funding', { by, reason: input.reason });
+        record(s, now, 'cancelled_after_funding', { ...by, reason: input.reason });
         refundAll(s, now, `cancelled: ${input.reason}`);
       }
       return;
@@ -432,7 +439,7 @@ function applyAction(s: EscrowState, input: ActionInput & { role: Role }, now: n
       s.payout.status = 'pending';
       delete s.payout.lastError;
       unflag(s, 'payout_failed');
-      record(s, now, 'payout_retry_requested', { by });
+      record(s, now, 'payout_retry_requested', by);
       return;
   }
 }
@@ -520,6 +527,10 @@ function applyPayment(
   queueRefund(s, now, p.amount, payment, reason);
 }
 
+/** Who acted, as the event log keeps it: the role, and who exactly when the API said so. */
+const actorData = ({ role, actorId }: Actor): Record<string, unknown> =>
+  actorId === undefined ? { by: role } : { by: role, actorId };
+
 function deliver(s: EscrowState, now: number, data: Record<string, unknown>): void {
   s.deliveredAt = now;
   record(s, now, 'delivered', data);
@@ -544,13 +555,14 @@ function resolve(
   outcome: 'release' | 'refund' | 'split',
   sellerPart: number | undefined,
   now: number,
+  by: Record<string, unknown> = {},
 ): void {
   const total = held(s);
   const sellerAmount = outcome === 'release' ? total : outcome === 'refund' ? 0 : (sellerPart ?? 0);
   const buyerAmount = total - sellerAmount;
   if (s.dispute) s.dispute.resolution = { outcome, sellerAmount, buyerAmount, at: now };
   unflag(s, 'dispute_overdue');
-  record(s, now, 'dispute_resolved', { outcome, sellerAmount, buyerAmount });
+  record(s, now, 'dispute_resolved', { ...by, outcome, sellerAmount, buyerAmount });
   if (sellerAmount > 0) {
     const fee = proratedFee(Math.min(s.terms.fee, s.terms.amount), sellerAmount, s.terms.amount);
     release(s, now, sellerAmount - fee, fee);
@@ -624,7 +636,7 @@ function record(
   s.timeline.push({ seq: s.seq, type, at, status: s.status, data, ...(money ? { money } : {}) });
 }
 
-/** Work the workflow still owes the outside world: payouts and refunds not yet settled. */
+/** Refunds queued and not yet sent to the PSP. */
 export const pendingRefunds = (s: EscrowState): RefundJob[] =>
   s.refunds.filter((r) => r.status === 'pending');
 

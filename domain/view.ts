@@ -1,4 +1,6 @@
-// What queries and the API show of an escrow: the state with times as ISO strings.
+// What the workflow answers with and Postgres keeps of an escrow: the state with times as ISO
+// strings. Not its timeline: that is the event log (escrow_events), and Temporal's history
+// would store it again with every Update's answer.
 import type { EscrowState } from './escrow.js';
 import { held } from './escrow.js';
 import { actionsAllowedIn } from './lifecycle.js';
@@ -59,17 +61,7 @@ export function escrowView(s: EscrowState) {
     })),
     needsAttention: s.attention.length > 0,
     attentionReasons: s.attention,
-    timeline: s.timeline.map((e) => ({
-      seq: e.seq,
-      type: e.type,
-      at: iso(e.at),
-      status: e.status,
-      data: e.data,
-    })),
   };
 }
 
 export type EscrowView = ReturnType<typeof escrowView>;
-
-/** The view as the Postgres read model keeps it: the timeline lives in the event log instead. */
-export type StoredEscrowView = Omit<EscrowView, 'timeline'>;

@@ -1,6 +1,6 @@
 import type { EscrowStatus } from '../domain/lifecycle.js';
 import type { TenantScope } from '../domain/tenant.js';
-import type { StoredEscrowView } from '../domain/view.js';
+import type { EscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
 
 // Tenant-scoped reads of the escrow read model (domain/tenant.ts says what a scope sees).
@@ -10,7 +10,7 @@ export interface EscrowRecord {
   platformId: string;
   status: EscrowStatus;
   lastSeq: number;
-  view: StoredEscrowView;
+  view: EscrowView;
 }
 
 export async function getScopedEscrow(
@@ -42,7 +42,7 @@ export interface ListFilter extends TenantScope {
 }
 
 export interface ListedEscrow {
-  view: StoredEscrowView;
+  view: EscrowView;
   position: ListPosition;
 }
 
@@ -51,7 +51,7 @@ export async function listScopedEscrows(
   sql: Sql,
   filter: ListFilter,
 ): Promise<{ items: ListedEscrow[]; hasMore: boolean }> {
-  const rows = await sql<{ id: string; view: StoredEscrowView; created_us: bigint }[]>`
+  const rows = await sql<{ id: string; view: EscrowView; created_us: bigint }[]>`
     select id, view, (extract(epoch from created_at) * 1000000)::int8 as created_us
       from escrows
      where true

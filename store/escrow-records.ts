@@ -1,5 +1,5 @@
 import type { EscrowEvent, EscrowTerms } from '../domain/escrow.js';
-import type { StoredEscrowView } from '../domain/view.js';
+import type { EscrowView } from '../domain/view.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
 import { storable } from './storable-text.js';
@@ -7,7 +7,7 @@ import { storable } from './storable-text.js';
 export interface TransitionRecord {
   terms: EscrowTerms;
   event: EscrowEvent;
-  view: StoredEscrowView;
+  view: EscrowView;
 }
 
 /**
@@ -35,7 +35,7 @@ async function writeEvent(
   sql: Sql | Tx,
   terms: EscrowTerms,
   event: EscrowEvent,
-  view: StoredEscrowView,
+  view: EscrowView,
 ): Promise<boolean> {
   const at = new Date(event.at);
   const [row] = await sql<{ inserted: number }[]>`
@@ -68,8 +68,12 @@ async function writeEvent(
   return (row?.inserted ?? 0) > 0;
 }
 
-/** The body platforms receive: the event, and the escrow as it stood after it. */
-function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: StoredEscrowView) {
+/**
+ * The body platforms receive: the event, and the escrow as the workflow saw it when recording
+ * the event. That is after the whole step, possibly later: one action's events (accepted, then
+ * funds_released) all carry the escrow as it stands after the release.
+ */
+function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: EscrowView) {
   return {
     id: `evt_${terms.escrowId}_${event.seq}`,
     type: `escrow.${event.type}`,

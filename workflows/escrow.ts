@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import {
   type ActionInput,
+  type Actor,
   type EscrowInput,
   type EscrowState,
   type EscrowTerms,
@@ -28,7 +29,7 @@ import { ACTIONS, type Action } from '../domain/lifecycle.js';
 import { type EscrowView, escrowView } from '../domain/view.js';
 import {
   ACTION_REJECTED,
-  type ActionArgs,
+  type AnyActionArgs,
   actionUpdates,
   type PaymentLink,
   paymentConfirmedSignal,
@@ -91,17 +92,18 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
   const recorded = (seq: number) => condition(() => recordedSeq >= seq);
 
   for (const action of ACTIONS) {
-    // One Update per action; the validator refuses invalid ones before anything is written.
-    const update = actionUpdates[action] as UpdateDefinition<EscrowView, [ActionArgs<Action>]>;
+    // One handler serves every action's Update, so it takes any action's arguments; the
+    // validator refuses invalid ones before anything is written.
+    const update: UpdateDefinition<EscrowView, [AnyActionArgs]> = actionUpdates[action];
     setHandler(
       update,
       async (args) => {
-        await recorded(apply({ ...toAction(action, args), type: 'action', role: args.role }));
+        await recorded(apply({ ...actionInput(action, args), type: 'action' }));
         return escrowView(state);
       },
       {
         validator: (args) => {
-          const rejection = rejectAction(state, toAction(action, args), args.role);
+          const rejection = rejectAction(state, actionInput(action, args), args.role);
           if (rejection) {
             throw ApplicationFailure.create({
               type: ACTION_REJECTED,
@@ -128,10 +130,8 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     while (recordedSeq < state.seq) {
       const event = state.timeline[recordedSeq];
       if (!event) break;
-      // The timeline is already in the event log: leaving it out keeps each payload small.
-      const { timeline: _timeline, ...view } = escrowView(state);
       try {
-        await recordTransition({ terms: input.terms, event, view });
+        await recordTransition({ terms: input.terms, event, view: escrowView(state) });
       } catch (error) {
         // One fact Postgres cannot take must not freeze the escrow: it stays in the timeline
         // (and history), ops are flagged with the reason, timers and actions go on.
@@ -259,13 +259,10 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
   await condition(allHandlersFinished);
 }
 
-function toAction(action: Action, args: ActionArgs<Action>): ActionInput {
-  const {
-    role: _role,
-    actorId: _actorId,
-    ...fields
-  } = args as ActionArgs<Action> & Record<string, unknown>;
-  return { ...fields, action } as ActionInput;
+/** The domain's input for an action Update: its arguments, tagged with the Update's action. */
+function actionInput(action: Action, args: AnyActionArgs): ActionInput & Actor {
+  // The Update's name says which action's fields these are; TypeScript cannot follow it.
+  return { ...args, action } as ActionInput & Actor;
 }
 
 function failureType(error: unknown): string | undefined {

@@ -1,21 +1,25 @@
-// The escrow workflow's messages, shared by the workflow and its clients (API, tests).
+// The escrow workflow's messages, defined once: the workflow sets their handlers, client.ts
+// sends them. The workflow imports this file, so it holds definitions and types only.
+import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionInput } from '../domain/escrow.js';
-import type { Action, Role } from '../domain/lifecycle.js';
+import type { ActionInput, Actor } from '../domain/escrow.js';
+import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
 
-export const escrowWorkflowId = (escrowId: string): string => `escrow:${escrowId}`;
-
 /** Arguments of an action Update: the action's own fields plus who is acting. */
-export type ActionArgs<A extends Action> = Omit<Extract<ActionInput, { action: A }>, 'action'> & {
-  role: Role;
-  actorId?: string;
-};
+export type ActionArgs<A extends Action> = Omit<Extract<ActionInput, { action: A }>, 'action'> &
+  Actor;
 
-const actionUpdate = <A extends Action>(action: A) =>
-  defineUpdate<EscrowView, [ActionArgs<A>]>(action);
+/** Any one action's arguments. */
+export type AnyActionArgs = { [A in Action]: ActionArgs<A> }[Action];
 
-export const actionUpdates = {
+/** One Update per action, each typed with its own arguments; it answers with the escrow after. */
+export type ActionUpdate<A extends Action> = UpdateDefinition<EscrowView, [ActionArgs<A>], A>;
+
+const actionUpdate = <A extends Action>(action: A): ActionUpdate<A> =>
+  defineUpdate<EscrowView, [ActionArgs<A>], A>(action);
+
+export const actionUpdates: { readonly [A in Action]: ActionUpdate<A> } = {
   markShipped: actionUpdate('markShipped'),
   markDelivered: actionUpdate('markDelivered'),
   accept: actionUpdate('accept'),
@@ -25,12 +29,7 @@ export const actionUpdates = {
   resolveDispute: actionUpdate('resolveDispute'),
   cancel: actionUpdate('cancel'),
   retryPayout: actionUpdate('retryPayout'),
-} as const;
-
-/** Returns once the payment link exists: the API creates escrows with update-with-start. */
-export const paymentLinkUpdate = defineUpdate<EscrowView & { paymentLink: PaymentLink }>(
-  'paymentLink',
-);
+};
 
 export interface PaymentLink {
   url: string;
@@ -38,6 +37,11 @@ export interface PaymentLink {
   /** The provider's transaction date, needed again to refund the payment. */
   createdAt: string;
 }
+
+/** Returns once the payment link exists: clients create escrows with update-with-start. */
+export const paymentLinkUpdate = defineUpdate<EscrowView & { paymentLink: PaymentLink }>(
+  'paymentLink',
+);
 
 export interface PaymentConfirmation {
   providerTransactionId: string;

@@ -1,14 +1,18 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Action } from '../../domain/lifecycle.js';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { Rejection } from '../../domain/escrow.js';
+import { ACTION_RULES, type Action, type EscrowStatus, type Role } from '../../domain/lifecycle.js';
+import { getScopedEscrow } from '../../store/escrow-queries.js';
+import { ActionRejectedError, performAction } from '../../workflows/client.js';
 import type { ActionArgs } from '../../workflows/messages.js';
-import { allow, visibleEscrow } from '../access.js';
-import { API_ACTIONS, type ApiAction, rolesFor } from '../actions.js';
-import { runAction } from '../commands.js';
-import type { RouteDeps } from '../deps.js';
+import { allow, forbidden, visibleEscrow } from '../access.js';
+import { type RouteDeps, withinDeadline } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import { presentEscrow } from '../presenters.js';
 import { type Principal, roleOf } from '../principal.js';
+import { ProblemError } from '../problem.js';
+import { API_ACTIONS, type ApiAction, allowedActionNames } from '../schemas/actions.js';
 import { EscrowIdParams, IdempotencyKeyHeader, problems } from '../schemas/common.js';
 import { EscrowSchema } from '../schemas/escrows.js';
 
@@ -20,7 +24,7 @@ const ROLE_LABEL = {
 };
 
 function actionRoute(spec: ApiAction) {
-  const roles = rolesFor(spec.action);
+  const roles = ACTION_RULES[spec.action].by;
   return createRoute({
     method: 'post',
     path: `/v1/escrows/{id}/${spec.name}`,
@@ -47,13 +51,75 @@ function actionRoute(spec: ApiAction) {
   });
 }
 
-/** Who acted, for the escrow's history. */
+/** Who acted, as the escrow's event log names them. */
 const actorOf = (principal: Principal): string =>
   principal.kind === 'platform'
     ? principal.platformId
     : principal.kind === 'party'
       ? `${principal.role}-token`
       : 'ops';
+
+/** 409: the escrow's status does not allow the action; says the status and what is allowed. */
+function notAllowedNow(
+  escrowId: string,
+  status: EscrowStatus,
+  role: Role,
+  detail: string,
+): ProblemError {
+  return new ProblemError(409, 'invalid-state', 'Not allowed now', detail, {
+    escrowId,
+    currentStatus: status,
+    allowedActions: allowedActionNames(status, role),
+  });
+}
+
+/** The workflow validator's refusal as a problem: 403, 409 or 422. */
+function refusal(escrowId: string, rejection: Rejection, role: Role): ProblemError {
+  switch (rejection.code) {
+    case 'forbidden':
+      return forbidden(rejection.message);
+    case 'invalid_argument':
+      return new ProblemError(422, 'invalid-argument', 'Invalid request', rejection.message, {
+        currentStatus: rejection.status,
+      });
+    case 'invalid_state':
+      return notAllowedNow(escrowId, rejection.status, role, rejection.message);
+  }
+}
+
+/**
+ * Sends the action to the escrow's workflow. A refusal by its validator becomes 403, 409 or
+ * 422; an escrow whose workflow has finished refuses every action with 409.
+ */
+async function act<A extends Action>(
+  deps: RouteDeps,
+  escrowId: string,
+  action: A,
+  args: ActionArgs<A>,
+  updateId: string,
+) {
+  try {
+    return await withinDeadline(deps, () =>
+      performAction(deps.temporal, escrowId, action, args, updateId),
+    );
+  } catch (error) {
+    if (error instanceof ActionRejectedError) {
+      throw refusal(escrowId, error.rejection, args.role);
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      const escrow = await getScopedEscrow(deps.sql, { platformId: null }, escrowId);
+      if (escrow) {
+        throw notAllowedNow(
+          escrowId,
+          escrow.status,
+          args.role,
+          `${action} is not allowed: the escrow is ${escrow.status} and closed`,
+        );
+      }
+    }
+    throw error;
+  }
+}
 
 /** POST /v1/escrows/{id}/<action> for every lifecycle action, each a workflow Update. */
 export function escrowActionRoutes(deps: RouteDeps) {
@@ -66,8 +132,9 @@ export function escrowActionRoutes(deps: RouteDeps) {
       const role = roleOf(principal);
       await visibleEscrow(c, deps.sql, id);
       return deps.idempotent(c, { body }, async ({ seed }) => {
+        // The route's schema admitted this action's fields only; the validator checks the rest.
         const args = { ...body, role, actorId: actorOf(principal) } as ActionArgs<Action>;
-        const view = await runAction(deps, id, spec.action, args, `api-${seed}`);
+        const view = await act(deps, id, spec.action, args, `api-${seed}`);
         return c.json(presentEscrow(view, role), 200);
       });
     });

@@ -4,7 +4,7 @@ import type { Sql } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
 import { getScopedEscrow } from '../../store/escrow-queries.js';
-import { confirmPayment } from '../escrow-commands.js';
+import { confirmPayment } from '../../workflows/client.js';
 import { ProblemError } from '../problem.js';
 
 export interface CallbackDeps {

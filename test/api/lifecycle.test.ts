@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escrowWorkflowId } from '../../workflows/messages.js';
+import { escrowWorkflowId } from '../../workflows/client.js';
 import { eventually } from '../support/eventually.js';
 import { expectProblem, useApiHarness } from './harness.js';
 
@@ -86,6 +86,20 @@ describe('disputes with party tokens', () => {
     });
     const check = await api.h.call('GET', '/v1/ledger/check', { token: api.h.opsKey });
     expect(check.body.ok, JSON.stringify(check.body.violations)).toBe(true);
+
+    // The event log says who did what: the role, and which caller the API authenticated.
+    const events = await api.h.call('GET', `/v1/escrows/${escrow.id}/events`, {
+      token: api.platform.apiKey,
+    });
+    const actors = (events.body.data as Array<{ type: string; data: Record<string, unknown> }>)
+      .filter((e) => e.data.by !== undefined)
+      .map((e) => [e.type, e.data.by, e.data.actorId]);
+    expect(actors).toEqual([
+      ['shipped', 'seller', 'seller-token'],
+      ['dispute_opened', 'buyer', 'buyer-token'],
+      ['dispute_responded', 'seller', 'seller-token'],
+      ['dispute_resolved', 'ops', 'ops'],
+    ]);
   });
 
   it('the buyer may extend the inspection window once', async () => {

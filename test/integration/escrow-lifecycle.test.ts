@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
-import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import { escrowMoneySummary } from '../../ledger/balances.js';
 import { checkLedger } from '../../ledger/invariants.js';
+import { performAction, queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
+import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
 
 const ctx = useEscrowStack();
@@ -73,7 +74,8 @@ it('refund path end to end: a duplicate IPN is harmless, cancel refunds in full 
   );
   const final = await queryEscrow(ctx.temporal.client, created.id);
   expect(final.money).toMatchObject({ funded: 1_500_000, refunded: 1_500_000, held: 0 });
-  expect(final.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
+  const events = await eventLog(ctx.db.sql, created.id);
+  expect(events.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
   expect(
     ctx.stack.sandbox.records
       .refunds()

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
-import { queryEscrow } from '../../api/escrow-commands.js';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
+import { queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
+import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
 
 const ctx = useEscrowStack();
@@ -68,6 +69,7 @@ it('confirms a genuine callback once; repeats are acknowledged as already confir
   });
   expect(await rspCode(genuine)).toBe('02');
   const view = await queryEscrow(ctx.temporal.client, id);
-  expect(view.timeline.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
+  const events = await eventLog(ctx.db.sql, id);
+  expect(events.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
   expect(view.money.funded).toBe(1_500_000);
 });

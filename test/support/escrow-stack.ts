@@ -6,7 +6,6 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
-import { startEscrow } from '../../api/escrow-commands.js';
 import { type ApiSettings, defaultApiSettings } from '../../api/settings.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
@@ -14,6 +13,7 @@ import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
+import { startEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { connectTestTemporal, type TestTemporal } from './temporal.js';
 

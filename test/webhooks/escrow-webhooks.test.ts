@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { performAction, queryEscrow } from '../../api/escrow-commands.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createEndpoint } from '../../webhooks/endpoints.js';
+import { performAction, queryEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';

@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ActionRejectedError, performAction, queryEscrow } from '../../api/escrow-commands.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
-import { type ActionArgs, escrowWorkflowId } from '../../workflows/messages.js';
+import {
+  ActionRejectedError,
+  escrowWorkflowId,
+  performAction,
+  queryEscrow,
+} from '../../workflows/client.js';
+import type { ActionArgs } from '../../workflows/messages.js';
 import { NeedsAttention } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
 import { recordingHistories, saveHistory } from '../support/histories.js';
 import { createTimeSkippingEnv } from '../support/time-skipping.js';
@@ -102,9 +108,11 @@ describe('delivery and inspection windows', () => {
     await act(id, 'markShipped', { role: 'seller', carrier: 'GHN', trackingNumber: 'T1' });
     await env.sleep('14 days');
     await eventually(async () => expect((await view(id)).status).toBe('delivered'));
-    expect((await view(id)).timeline.find((e) => e.type === 'delivered')?.data).toEqual({
-      by: 'timer',
-    });
+    await eventually(async () =>
+      expect((await eventLog(db.sql, id)).find((e) => e.type === 'delivered')?.data).toEqual({
+        by: 'timer',
+      }),
+    );
     await env.sleep('3 days');
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
     expect((await view(id)).status).toBe('released');
@@ -169,7 +177,9 @@ describe('disputes', () => {
     const flagged = await view(id);
     expect(flagged.status).toBe('disputed');
     expect(flagged.attentionReasons).toEqual(['dispute_overdue']);
-    expect(flagged.timeline.some((e) => e.type === 'dispute_escalated')).toBe(true);
+    await eventually(async () =>
+      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('dispute_escalated'),
+    );
     const resolved = await act(id, 'resolveDispute', { role: 'ops', outcome: 'release' });
     expect(resolved.needsAttention).toBe(false);
   });
@@ -201,6 +211,46 @@ describe('disputes', () => {
     });
     expect(payoutsOf(id).map((p) => p.amount)).toEqual(['980000']);
     expect(refundsOf(id).map((r) => r.amount)).toEqual(['500000']);
+  });
+});
+
+describe('the event log', () => {
+  it('records who acted: the role, and the actor the API names', async () => {
+    const id = await fundedEscrow();
+    await act(id, 'markShipped', {
+      role: 'seller',
+      actorId: 'seller-token',
+      carrier: 'GHN',
+      trackingNumber: 'T11',
+    });
+    await act(id, 'openDispute', {
+      role: 'buyer',
+      actorId: 'buyer-token',
+      reason: 'damaged',
+      details: 'Box crushed',
+    });
+    await act(id, 'resolveDispute', { role: 'ops', actorId: 'ops', outcome: 'release' });
+    await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
+    const events = await eventLog(db.sql, id);
+    const byType = (type: string) => events.find((e) => e.type === type)?.data;
+    expect(byType('shipped')).toEqual({
+      by: 'seller',
+      actorId: 'seller-token',
+      carrier: 'GHN',
+      trackingNumber: 'T11',
+    });
+    expect(byType('dispute_opened')).toEqual({
+      by: 'buyer',
+      actorId: 'buyer-token',
+      reason: 'damaged',
+    });
+    expect(byType('dispute_resolved')).toEqual({
+      by: 'ops',
+      actorId: 'ops',
+      outcome: 'release',
+      sellerAmount: 1_500_000,
+      buyerAmount: 0,
+    });
   });
 });
 

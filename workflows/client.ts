@@ -1,3 +1,5 @@
+// How everything outside the worker talks to an escrow's workflow (the API, the benches, the
+// tests): start it, ask it, act on it. Not part of the workflow bundle: it imports the client.
 import {
   type Client,
   WithStartWorkflowOperation,
@@ -7,17 +9,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EscrowTerms, Rejection } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
-import type { EscrowWorkflowInput } from '../workflows/escrow.js';
+import type { EscrowWorkflowInput, escrowWorkflow } from './escrow.js';
 import {
   ACTION_REJECTED,
   type ActionArgs,
+  type ActionUpdate,
   actionUpdates,
-  escrowWorkflowId,
   type PaymentConfirmation,
+  type PaymentLink,
   paymentConfirmedSignal,
   paymentLinkUpdate,
   stateQuery,
-} from '../workflows/messages.js';
+} from './messages.js';
+
+export const escrowWorkflowId = (escrowId: string): string => `escrow:${escrowId}`;
 
 /** Refused by the workflow's validator: nothing was written; carries the reason and status. */
 export class ActionRejectedError extends Error {
@@ -38,9 +43,9 @@ export async function startEscrow(
   client: Client,
   taskQueue: string,
   input: EscrowWorkflowInput,
-): Promise<EscrowView & { paymentLink: { url: string; expiresAt: string } }> {
+): Promise<EscrowView & { paymentLink: PaymentLink }> {
   const { terms } = input;
-  const start = new WithStartWorkflowOperation('escrowWorkflow', {
+  const start = new WithStartWorkflowOperation<typeof escrowWorkflow>('escrowWorkflow', {
     workflowId: escrowWorkflowId(terms.escrowId),
     taskQueue,
     args: [input],
@@ -52,7 +57,16 @@ export async function startEscrow(
   });
 }
 
-/** Runs an action Update; a validator refusal becomes an ActionRejectedError. */
+/** The escrow as its workflow sees it now (the timeline is in Postgres: `escrow_events`). */
+export async function queryEscrow(client: Client, escrowId: string): Promise<EscrowView> {
+  return client.workflow.getHandle(escrowWorkflowId(escrowId)).query(stateQuery);
+}
+
+/**
+ * Runs an action's Update and returns the escrow after it. The workflow's validator refuses an
+ * action that the escrow's status, the actor's role or the arguments do not allow: that refusal,
+ * and nothing else, becomes an ActionRejectedError (nothing was written).
+ */
 export async function performAction<A extends Action>(
   client: Client,
   escrowId: string,
@@ -60,10 +74,10 @@ export async function performAction<A extends Action>(
   args: ActionArgs<A>,
   requestId?: string,
 ): Promise<EscrowView> {
-  const handle = client.workflow.getHandle(escrowWorkflowId(escrowId));
+  const update: ActionUpdate<A> = actionUpdates[action];
   try {
-    return await handle.executeUpdate(actionUpdates[action] as (typeof actionUpdates)['accept'], {
-      args: [args as ActionArgs<'accept'>],
+    return await client.workflow.getHandle(escrowWorkflowId(escrowId)).executeUpdate(update, {
+      args: [args],
       ...(requestId ? { updateId: requestId } : {}),
     });
   } catch (error) {
@@ -83,8 +97,4 @@ export async function confirmPayment(
   await client.workflow
     .getHandle(escrowWorkflowId(escrowId))
     .signal(paymentConfirmedSignal, payment);
-}
-
-export async function queryEscrow(client: Client, escrowId: string): Promise<EscrowView> {
-  return client.workflow.getHandle(escrowWorkflowId(escrowId)).query(stateQuery);
 }
