@@ -2,6 +2,7 @@ import type { EscrowEvent, EscrowTerms } from '../domain/escrow.js';
 import type { EscrowView } from '../domain/view.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
+import { escrowEventPayload } from '../webhooks/event-payload.js';
 import { storable } from './storable-text.js';
 
 export interface TransitionRecord {
@@ -12,8 +13,9 @@ export interface TransitionRecord {
 
 /**
  * Records one escrow event in one transaction: the event log row, the current-state row, the
- * ledger entry when money moves, and the webhook outbox row. Idempotent by (escrow id, seq):
- * a retried call finds the event recorded and changes nothing.
+ * ledger entry when money moves, and the webhook outbox row (a transactional outbox: an event
+ * and its announcement commit together; the body is webhooks/event-payload.ts's). Idempotent
+ * by (escrow id, seq): a retried call finds the event recorded and changes nothing.
  */
 export async function recordTransition(sql: Sql, record: TransitionRecord): Promise<boolean> {
   const { terms, event, view } = storable(record);
@@ -61,30 +63,9 @@ async function writeEvent(
     ), announced as (
       insert into webhook_outbox (platform_id, escrow_id, seq, event_type, payload)
       select ${terms.platformId}, ${terms.escrowId}, seq, ${`escrow.${event.type}`},
-             ${sql.json(webhookPayload(terms, event, view) as never)}
+             ${sql.json(escrowEventPayload(terms, event, view) as never)}
         from recorded
     )
     select count(*)::int as inserted from recorded`;
   return (row?.inserted ?? 0) > 0;
-}
-
-/**
- * The body platforms receive: the event, and the escrow as the workflow saw it when recording
- * the event. That is after the whole step, possibly later: one action's events (accepted, then
- * funds_released) all carry the escrow as it stands after the release.
- */
-function webhookPayload(terms: EscrowTerms, event: EscrowEvent, view: EscrowView) {
-  return {
-    id: `evt_${terms.escrowId}_${event.seq}`,
-    type: `escrow.${event.type}`,
-    createdAt: new Date(event.at).toISOString(),
-    data: {
-      escrowId: terms.escrowId,
-      reference: terms.reference,
-      seq: event.seq,
-      status: event.status,
-      details: event.data,
-      escrow: view,
-    },
-  };
 }
