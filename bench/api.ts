@@ -6,13 +6,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { freePort } from '../devstack/ports.js';
+import { spawnService, waitForHttp } from '../devstack/services.js';
+import { startThrowawayServers } from '../devstack/throwaway-servers.js';
+import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
-import { freePort } from '../scripts/lib/ports.js';
-import { spawnService, waitForHttp } from '../scripts/lib/services.js';
-import { startThrowawayServers } from '../scripts/lib/throwaway-servers.js';
-import { stopChild } from '../scripts/lib/watchdog.js';
 import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

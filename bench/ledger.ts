@@ -5,12 +5,12 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../devstack/ports.js';
+import { startPostgres } from '../devstack/postgres-server.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql, type Sql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import { type EntryInput, entryPayload, postEntry } from '../ledger/postings.js';
-import { freePort } from '../scripts/lib/ports.js';
-import { startPostgres } from '../scripts/lib/postgres-server.js';
 
 const CELL_MS = Number(process.env.LEDGER_BENCH_CELL_MS ?? 3000);
 const CONCURRENCIES = [1, 8, 32];

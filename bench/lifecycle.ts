@@ -15,14 +15,14 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
+import { freePort } from '../devstack/ports.js';
+import { startThrowawayServers } from '../devstack/throwaway-servers.js';
 import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
-import { freePort } from '../scripts/lib/ports.js';
-import { startThrowawayServers } from '../scripts/lib/throwaway-servers.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { percentile, runPool } from './stats.js';

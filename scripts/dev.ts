@@ -2,17 +2,17 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { dataDir, repoRoot } from '../devstack/paths.js';
+import { assertPortFree, PortInUseError } from '../devstack/ports.js';
+import { devDataDir, postgresRunAs } from '../devstack/postgres-binaries.js';
+import { PostgresSetupError, startPostgres } from '../devstack/postgres-server.js';
+import { spawnService, waitForHttp } from '../devstack/services.js';
+import { registerSearchAttributes, startTemporal } from '../devstack/temporal-server.js';
+import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { MigrationMismatchError, migrate } from '../infra/migrate.js';
 import { prefixedWriter } from './lib/log-prefix.js';
-import { dataDir, repoRoot } from './lib/paths.js';
-import { assertPortFree, PortInUseError } from './lib/ports.js';
-import { devDataDir, postgresRunAs } from './lib/postgres-binaries.js';
-import { PostgresSetupError, startPostgres } from './lib/postgres-server.js';
-import { spawnService, waitForHttp } from './lib/services.js';
-import { registerSearchAttributes, startTemporal } from './lib/temporal-server.js';
-import { stopChild } from './lib/watchdog.js';
 
 // The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
 // sandbox PSP, the worker and the API. DATABASE_URL / TEMPORAL_ADDRESS swap in real servers.

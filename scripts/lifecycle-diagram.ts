@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { renderLifecycleDoc } from './lib/lifecycle-diagram.js';
+import { renderLifecycleDoc } from '../domain/lifecycle-diagram.js';
 
 const target = new URL('../docs/lifecycle.md', import.meta.url);
 await writeFile(target, renderLifecycleDoc());

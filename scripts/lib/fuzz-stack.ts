@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { freePort } from '../../devstack/ports.js';
+import { spawnService, waitForHttp } from '../../devstack/services.js';
+import { startThrowawayServers } from '../../devstack/throwaway-servers.js';
+import { stopChild } from '../../devstack/watchdog.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
 import { prefixedWriter } from './log-prefix.js';
-import { freePort } from './ports.js';
-import { spawnService, waitForHttp } from './services.js';
-import { startThrowawayServers } from './throwaway-servers.js';
-import { stopChild } from './watchdog.js';
 
 export interface FuzzStack {
   apiUrl: string;

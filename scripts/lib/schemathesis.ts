@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../../devstack/paths.js';
 
 /** Pinned: checks and report format change between releases. */
 export const SCHEMATHESIS_VERSION = '4.32.5';

@@ -3,9 +3,9 @@ import { Client, type ConnectionLike } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { issuePlatformKey } from '../../api/credentials.js';
+import { freePort } from '../../devstack/ports.js';
 import { createSql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
-import { freePort } from '../../scripts/lib/ports.js';
 import { expectProblem, useApiHarness } from './harness.js';
 
 const api = useApiHarness();

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/paths.js';
+import { repoRoot } from '../../devstack/paths.js';
 
 /**
  * The production folders and the layer each sits in: a file imports its own layer or those
@@ -51,8 +51,8 @@ const imports = Object.keys(LAYERS).flatMap((folder) =>
   ),
 );
 
-it('production code never imports the dev scripts, the tests or the benchmarks', () => {
-  const wrong = imports.filter((i) => ['scripts', 'test', 'bench'].includes(i.folder));
+it('production code never imports the dev scripts, the local servers, the tests or the benchmarks', () => {
+  const wrong = imports.filter((i) => ['scripts', 'devstack', 'test', 'bench'].includes(i.folder));
   expect(wrong.map((i) => `${i.file} → ${i.specifier}`)).toEqual([]);
 });
 

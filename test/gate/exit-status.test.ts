@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/paths.js';
+import { repoRoot } from '../../devstack/paths.js';
 
 const vitestBin = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
 const config = fileURLToPath(new URL('./fixtures/vitest.failing.config.ts', import.meta.url));

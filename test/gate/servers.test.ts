@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterEach, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/lib/paths.js';
-import { freePort } from '../../scripts/lib/ports.js';
-import { devDataDir, postgresRunAs } from '../../scripts/lib/postgres-binaries.js';
-import { PostgresSetupError, startPostgres } from '../../scripts/lib/postgres-server.js';
+import { repoRoot } from '../../devstack/paths.js';
+import { freePort } from '../../devstack/ports.js';
+import { devDataDir, postgresRunAs } from '../../devstack/postgres-binaries.js';
+import { PostgresSetupError, startPostgres } from '../../devstack/postgres-server.js';
 import { eventually } from '../support/eventually.js';
 
 const folders: string[] = [];

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../devstack/paths.js';
+import { assertPortFree, freePort } from '../../devstack/ports.js';
 import { ConfigError, parseConfig } from '../../infra/config.js';
-import { repoRoot } from '../../scripts/lib/paths.js';
-import { assertPortFree, freePort } from '../../scripts/lib/ports.js';
 
 describe('configuration', () => {
   it('has working defaults for local development', () => {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repoRoot } from '../../devstack/paths.js';
 import { MigrationMismatchError, migrate } from '../../infra/migrate.js';
-import { repoRoot } from '../../scripts/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const shipped = fileURLToPath(new URL('../../migrations/', import.meta.url));

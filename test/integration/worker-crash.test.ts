@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, expect, inject, it } from 'vitest';
+import { spawnService } from '../../devstack/services.js';
+import { stopChild } from '../../devstack/watchdog.js';
 import { checkLedger } from '../../ledger/invariants.js';
-import { spawnService } from '../../scripts/lib/services.js';
-import { stopChild } from '../../scripts/lib/watchdog.js';
 import { performAction, queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { temporalTestServerPath } from '../../devstack/paths.js';
+import { startThrowawayServers } from '../../devstack/throwaway-servers.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
-import { temporalTestServerPath } from '../../scripts/lib/paths.js';
-import { startThrowawayServers } from '../../scripts/lib/throwaway-servers.js';
 
 export const TEMPLATE_DATABASE = 'escrow_template';
 

@@ -1,6 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
-import { registerSearchAttributes } from '../../scripts/lib/temporal-server.js';
+import { registerSearchAttributes } from '../../devstack/temporal-server.js';
 import { installTestRuntime } from './temporal.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
-import { spawnService } from '../../scripts/lib/services.js';
-import { stopChild } from '../../scripts/lib/watchdog.js';
+import { spawnService } from '../../devstack/services.js';
+import { stopChild } from '../../devstack/watchdog.js';
 import { createEndpoint } from '../../webhooks/endpoints.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually } from '../support/eventually.js';

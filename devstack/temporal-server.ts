@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
 import proto from '@temporalio/proto';
-import { escrowSearchAttributes } from '../../workflows/search-attributes.js';
+import { escrowSearchAttributes } from '../workflows/search-attributes.js';
 import { temporalCliPath } from './paths.js';
 import { forwardLines, spawnWatched, stopChild } from './watchdog.js';
 

@@ -6,7 +6,7 @@ import {
   TIMER_RULES,
   TIMERS,
   targetsOf,
-} from '../../domain/lifecycle.js';
+} from './lifecycle.js';
 
 /** docs/lifecycle.md, generated from the rules module so the picture cannot drift from the code. */
 export function renderLifecycleDoc(): string {
