@@ -1,15 +1,9 @@
 // npm run ledger:check — proves the books right (or shows where they are wrong). Exit 0 when
 // every invariant holds, 1 on any violation; DATABASE_URL names the database.
-import { loadConfig } from '../infra/config.js';
-import { createSql } from '../infra/db.js';
 import { checkLedger, MAX_PER_RULE } from '../ledger/invariants.js';
+import { commandDatabase } from './lib/database-arg.js';
 
-const config = loadConfig();
-if (!config.DATABASE_URL) {
-  process.stderr.write('DATABASE_URL is not set: point it at the database to check.\n');
-  process.exit(78);
-}
-const sql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'escrow-ledger-check' });
+const sql = commandDatabase('check', 'escrow-ledger-check');
 try {
   const report = await checkLedger(sql);
   const lines = [

@@ -1,13 +1,7 @@
-import { loadConfig } from '../infra/config.js';
-import { createSql } from '../infra/db.js';
 import { MigrationMismatchError, migrate } from '../infra/migrate.js';
+import { commandDatabase } from './lib/database-arg.js';
 
-const config = loadConfig();
-if (!config.DATABASE_URL) {
-  process.stderr.write('DATABASE_URL is not set: point it at the database to migrate.\n');
-  process.exit(78);
-}
-const sql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'escrow-migrate' });
+const sql = commandDatabase('migrate', 'escrow-migrate');
 try {
   const { applied, alreadyApplied } = await migrate(sql);
   process.stdout.write(

@@ -8,11 +8,7 @@ import {
   queryResponseFields,
   vnpVersion,
 } from './protocol.js';
-import {
-  callTransactionApi,
-  commonApiFailure,
-  type TransactionApiConfig,
-} from './transaction-api.js';
+import { type ApiConfig, callTransactionApi, commonApiFailure } from './transaction-api.js';
 
 /**
  * vnp_TransactionStatus → the payment's outcome. Refund states (05, 06, 09) mean the payment
@@ -31,7 +27,7 @@ const paymentStatus: Record<string, TransactionStatus['status']> = {
 
 /** querydr: what VNPay knows of a payment. A read, so each call has a fresh request id. */
 export async function queryTransaction(
-  config: TransactionApiConfig,
+  config: ApiConfig,
   input: GetTransactionInput,
   now: Date = new Date(),
 ): Promise<TransactionStatus> {

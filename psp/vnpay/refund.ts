@@ -9,13 +9,9 @@ import {
   transactionType,
   vnpVersion,
 } from './protocol.js';
-import {
-  callTransactionApi,
-  commonApiFailure,
-  type TransactionApiConfig,
-} from './transaction-api.js';
+import { type ApiConfig, callTransactionApi, commonApiFailure } from './transaction-api.js';
 
-export interface RefundConfig extends TransactionApiConfig {
+export interface RefundConfig extends ApiConfig {
   /** vnp_CreateBy: who asked for the refund, as VNPay's merchant portal shows it. */
   createdBy: string;
 }

@@ -3,7 +3,7 @@ import { parseJsonObject, postJson } from './http.js';
 import { apiResponseCode, jsonStrings, transactionApiPath } from './protocol.js';
 import { checksum, verifyChecksum } from './signing.js';
 
-export interface TransactionApiConfig {
+export interface ApiConfig {
   baseUrl: string;
   tmnCode: string;
   hashSecret: string;
@@ -19,7 +19,7 @@ export interface TransactionApiConfig {
  * expect it to sign with a secret we share.
  */
 export async function callTransactionApi(
-  config: TransactionApiConfig,
+  config: ApiConfig,
   request: Record<string, string>,
   fields: { request: readonly string[]; response: readonly string[] },
 ): Promise<Record<string, string>> {
