@@ -1,6 +1,6 @@
 // What platforms and ops read of deliveries through the API, and a redelivery on request.
 import type { TenantScope } from '../domain/tenant.js';
-import type { Sql } from '../infra/db.js';
+import type { Sql, Tx } from '../infra/db.js';
 
 export interface AttemptView {
   attempt: number;
@@ -57,7 +57,7 @@ interface AttemptRow {
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-const scopeFilter = (sql: Sql, scope: TenantScope) =>
+const scopeFilter = (sql: Sql | Tx, scope: TenantScope) =>
   scope.platformId === null ? sql`` : sql`and d.platform_id = ${scope.platformId}`;
 
 export interface ListDeliveriesInput {
@@ -89,7 +89,7 @@ export async function listDeliveries(
 }
 
 export async function findDelivery(
-  sql: Sql,
+  sql: Sql | Tx,
   id: string,
   scope: TenantScope,
 ): Promise<DeliveryView | undefined> {
@@ -112,26 +112,30 @@ export async function redeliver(
   id: string,
   scope: TenantScope,
 ): Promise<RedeliverResult> {
-  const updated = await sql`
-    update webhook_deliveries d
-       set status = 'pending', next_attempt_at = now(), round_attempts = 0,
-           succeeded_at = null, failed_at = null, updated_at = now()
-      from webhook_endpoints e
-     where d.id = ${id} ${scopeFilter(sql, scope)}
-       and e.id = d.endpoint_id and e.enabled and d.status <> 'delivering'
-    returning d.id`;
-  const delivery = await findDelivery(sql, id, scope);
-  if (!delivery) return { ok: false, reason: 'not_found' };
-  if (updated.length === 0) {
-    return {
-      ok: false,
-      reason: delivery.status === 'delivering' ? 'in_flight' : 'endpoint_disabled',
-    };
-  }
-  return { ok: true, delivery };
+  // One transaction: the answer is the delivery as queued, not as a dispatcher that claimed it
+  // a moment later sees it (the row stays locked to dispatchers until this commits).
+  return sql.begin(async (tx) => {
+    const updated = await tx`
+      update webhook_deliveries d
+         set status = 'pending', next_attempt_at = now(), round_attempts = 0,
+             succeeded_at = null, failed_at = null, updated_at = now()
+        from webhook_endpoints e
+       where d.id = ${id} ${scopeFilter(tx, scope)}
+         and e.id = d.endpoint_id and e.enabled and d.status <> 'delivering'
+      returning d.id`;
+    const delivery = await findDelivery(tx, id, scope);
+    if (!delivery) return { ok: false, reason: 'not_found' } as const;
+    if (updated.length === 0) {
+      return {
+        ok: false,
+        reason: delivery.status === 'delivering' ? 'in_flight' : 'endpoint_disabled',
+      } as const;
+    }
+    return { ok: true, delivery } as const;
+  });
 }
 
-const selectDeliveries = (sql: Sql) => sql`
+const selectDeliveries = (sql: Sql | Tx) => sql`
   select d.id, d.position, d.endpoint_id as "endpointId", e.url, o.payload->>'id' as "eventId",
          d.event_type as "eventType", d.escrow_id as "escrowId", d.seq, d.status, d.attempts,
          d.next_attempt_at as "nextAttemptAt", d.last_attempt_at as "lastAttemptAt",
@@ -142,7 +146,7 @@ const selectDeliveries = (sql: Sql) => sql`
     join webhook_endpoints e on e.id = d.endpoint_id
     join webhook_outbox o on o.id = d.outbox_id`;
 
-async function withHistory(sql: Sql, rows: DeliveryRow[]): Promise<DeliveryView[]> {
+async function withHistory(sql: Sql | Tx, rows: DeliveryRow[]): Promise<DeliveryView[]> {
   if (rows.length === 0) return [];
   const attempts = await sql<AttemptRow[]>`
     select delivery_id as "deliveryId", attempt, started_at as "startedAt",
