@@ -42,14 +42,16 @@ it('happy path end to end: pay at the sandbox, ship, deliver, accept, paid out',
     { status: string; last_seq: number }[]
   >`select status, last_seq from escrows where id = ${created.id}`;
   expect(row?.status).toBe('released');
-  const summary = await escrowMoneySummary(ctx.db.sql, created.id);
-  expect(summary).toMatchObject({
-    funded: 1_500_000n,
-    held: 0n,
-    released: 1_500_000n,
-    fees: 30_000n,
-    paidOut: 1_470_000n,
-  });
+  // The workflow knows the payout succeeded before its event (and ledger entry) is recorded.
+  await eventually(async () =>
+    expect(await escrowMoneySummary(ctx.db.sql, created.id)).toMatchObject({
+      funded: 1_500_000n,
+      held: 0n,
+      released: 1_500_000n,
+      fees: 30_000n,
+      paidOut: 1_470_000n,
+    }),
+  );
   await expectLedgerBalanced();
 });
 
