@@ -5,21 +5,27 @@ import { TIMERS, type Timer } from '../../domain/lifecycle.js';
 // Text fields refuse control characters (C0, DEL, C1) and lone surrogates: Postgres cannot
 // store NUL, and none of them belongs in an order reference, a carrier or a dispute message
 // (they break logs, exports and the PSP's signed strings). Free text keeps its line breaks.
-const CONTROL = /[\p{Cc}\p{Cs}]/u;
-const CONTROL_BUT_LINE_BREAKS = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
-// The same rules as JSON Schema patterns (code points, no flags), so clients and fuzzers know.
-const PUBLISHED = '^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
-const PUBLISHED_MULTILINE =
-  '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
+// Written once as character ranges (C0, DEL and C1 are Unicode's Cc; D800-DFFF, matched with
+// the u flag, are lone surrogates): checked here, and published as the JSON Schema pattern so
+// clients and fuzzers know.
+const REFUSED = '\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
+const REFUSED_BUT_LINE_BREAKS =
+  '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF';
+const textRule = (ranges: string) => ({
+  find: new RegExp(`[${ranges}]`, 'u'),
+  pattern: `^[^${ranges}]*$`,
+});
+const LINE = textRule(REFUSED);
+const MULTILINE = textRule(REFUSED_BUT_LINE_BREAKS);
 
 /** Adds the text rule to a string schema (a URL, an id…); `safeText` is the usual entry point. */
 export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
   schema: T,
   { multiline = false } = {},
 ): T {
-  const pattern = multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL;
+  const rule = multiline ? MULTILINE : LINE;
   const checked = schema.superRefine((text, ctx) => {
-    const found = pattern.exec(text);
+    const found = rule.find.exec(text);
     if (!found) return;
     const code = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
     ctx.addIssue({
@@ -27,7 +33,7 @@ export function withoutControlChars<T extends z.ZodString | z.ZodURL>(
       message: `control characters and lone surrogates are not allowed (U+${code} at index ${found.index})`,
     });
   }) as T;
-  return checked.openapi({ pattern: multiline ? PUBLISHED_MULTILINE : PUBLISHED }) as T;
+  return checked.openapi({ pattern: rule.pattern }) as T;
 }
 
 /** Trimmed text of `min` to `max` characters under the text rule. */
