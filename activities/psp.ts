@@ -1,5 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { type PaymentProvider, PspPermanentError } from '../psp/types.js';
+import {
+  type PaymentProvider,
+  type PayoutProvider,
+  PspPermanentError,
+  type RefundInput,
+} from '../psp/types.js';
 
 export interface PaymentLinkInput {
   idempotencyKey: string;
@@ -10,6 +15,12 @@ export interface PaymentLinkInput {
   expiresAt: string;
   returnUrl: string;
   clientIp: string;
+}
+
+export interface CheckPaymentInput {
+  escrowId: string;
+  /** When the payment link was created: VNPay's vnp_TransactionDate. */
+  transactionDate: string;
 }
 
 export interface RefundPaymentInput {
@@ -33,6 +44,22 @@ export interface SendPayoutInput {
 }
 
 /**
+ * Where a refund or payout stands once the rail accepted it; failures are thrown. Histories
+ * recorded before pending states existed hold results without `status`: those succeeded.
+ */
+export interface RefundProgress {
+  status?: 'succeeded' | 'pending';
+  pspRefundId?: string;
+}
+export interface PayoutProgress {
+  status?: 'succeeded' | 'pending';
+  payoutId?: string;
+}
+
+/** The failure type of a status query that found the operation still in progress. */
+export const STILL_PENDING = 'StillPending';
+
+/**
  * A permanent PSP refusal becomes a non-retryable failure of type PspPermanentError (its code
  * in the message and details), which the workflow handles; anything else is retried.
  */
@@ -43,15 +70,7 @@ async function callPsp<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof PspPermanentError) {
-      throw ApplicationFailure.nonRetryable(
-        `${error.code}: ${error.message}`,
-        'PspPermanentError',
-        {
-          code: error.code,
-        },
-      );
-    }
+    if (error instanceof PspPermanentError) throw permanentFailure(error.code, error.message);
     throw error;
   } finally {
     clearInterval(heartbeat);
@@ -60,8 +79,55 @@ async function callPsp<T>(call: () => Promise<T>): Promise<T> {
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
+const permanentFailure = (code: string, message: string) =>
+  ApplicationFailure.nonRetryable(`${code}: ${message}`, 'PspPermanentError', { code });
+
+/** Retried by the activity's retry policy, whose backoff paces the polling. */
+const stillPending = (what: string) =>
+  ApplicationFailure.retryable(`${what} is still pending at the rail`, STILL_PENDING);
+
+/**
+ * A retry may follow a request whose answer was lost (a timeout, a dead worker): the rail is
+ * asked first what it did with the key, and the request is sent only if it never arrived.
+ */
+const isRetry = () => Context.current().info.attempt > 1;
+
+const refundProgress = (r: { status: 'succeeded' | 'pending'; refundId?: string }) => ({
+  status: r.status,
+  ...(r.refundId === undefined ? {} : { pspRefundId: r.refundId }),
+});
+const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }) => ({
+  status: p.status,
+  payoutId: p.payoutId,
+});
+
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
-export function createPspActivities(provider: PaymentProvider) {
+export function createPspActivities(provider: PaymentProvider, payouts: PayoutProvider) {
+  const refundInput = (input: RefundPaymentInput): RefundInput => ({
+    idempotencyKey: input.idempotencyKey,
+    txnRef: input.escrowId,
+    providerTransactionId: input.paymentTransactionId,
+    transactionDate: new Date(input.transactionDate),
+    amount: BigInt(input.amount),
+    currency: input.currency,
+    full: input.full,
+    reason: input.reason,
+  });
+  const refundStatus = async (input: RefundPaymentInput) => {
+    const status = await callPsp(() => provider.getRefund(refundInput(input)));
+    if (status.status === 'failed') {
+      throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
+    }
+    return status;
+  };
+  const payoutStatus = async (input: { idempotencyKey: string }) => {
+    const status = await callPsp(() => payouts.getPayout(input));
+    if (status.status === 'failed') {
+      throw permanentFailure(status.code, `payout ${input.idempotencyKey}: ${status.reason}`);
+    }
+    return status;
+  };
+
   return {
     async createPaymentLink(input: PaymentLinkInput) {
       const link = await callPsp(() =>
@@ -83,27 +149,59 @@ export function createPspActivities(provider: PaymentProvider) {
       };
     },
 
-    async refundPayment(input: RefundPaymentInput) {
-      const result = await callPsp(() =>
-        provider.refund({
-          idempotencyKey: input.idempotencyKey,
+    /** What the rail knows of the escrow's payment: asked before the payment window closes. */
+    async checkPayment(input: CheckPaymentInput) {
+      const status = await callPsp(() =>
+        provider.getTransaction({
           txnRef: input.escrowId,
-          providerTransactionId: input.paymentTransactionId,
           transactionDate: new Date(input.transactionDate),
-          amount: BigInt(input.amount),
-          currency: input.currency,
-          full: input.full,
-          reason: input.reason,
         }),
       );
-      return { pspRefundId: result.refundId };
+      return {
+        status: status.status,
+        ...(status.providerTransactionId === undefined
+          ? {}
+          : { providerTransactionId: status.providerTransactionId }),
+        ...(status.amount === undefined ? {} : { amount: Number(status.amount) }),
+      };
     },
 
-    async sendPayout(input: SendPayoutInput) {
-      const result = await callPsp(() =>
-        provider.payout({ ...input, amount: BigInt(input.amount) }),
+    async refundPayment(input: RefundPaymentInput): Promise<RefundProgress> {
+      if (isRetry()) {
+        const known = await refundStatus(input);
+        if (known.status !== 'not_found') return refundProgress(known);
+      }
+      return refundProgress(await callPsp(() => provider.refund(refundInput(input))));
+    },
+
+    /** Polls a refund the rail accepted until it is final. */
+    async awaitRefund(input: RefundPaymentInput): Promise<RefundProgress> {
+      const known = await refundStatus(input);
+      if (known.status === 'pending') throw stillPending(`refund ${input.idempotencyKey}`);
+      if (known.status === 'not_found') {
+        throw permanentFailure('invalid_response', `refund ${input.idempotencyKey} vanished`);
+      }
+      return refundProgress(known);
+    },
+
+    async sendPayout(input: SendPayoutInput): Promise<PayoutProgress> {
+      if (isRetry()) {
+        const known = await payoutStatus(input);
+        if (known.status !== 'not_found') return payoutProgress(known);
+      }
+      return payoutProgress(
+        await callPsp(() => payouts.payout({ ...input, amount: BigInt(input.amount) })),
       );
-      return { payoutId: result.payoutId };
+    },
+
+    /** Polls a payout the rail accepted until it is final. */
+    async awaitPayout(input: SendPayoutInput): Promise<PayoutProgress> {
+      const known = await payoutStatus(input);
+      if (known.status === 'pending') throw stillPending(`payout ${input.idempotencyKey}`);
+      if (known.status === 'not_found') {
+        throw permanentFailure('invalid_response', `payout ${input.idempotencyKey} vanished`);
+      }
+      return payoutProgress(known);
     },
   };
 }

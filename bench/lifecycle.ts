@@ -21,6 +21,7 @@ import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
+import { createSandboxPayouts } from '../psp/from-config.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
@@ -58,6 +59,12 @@ try {
     hashSecret: SECRET,
     timeoutMs: 10_000,
   });
+  const payoutRail = createSandboxPayouts({
+    baseUrl: sandbox.url,
+    tmnCode: TMN,
+    hashSecret: SECRET,
+    timeoutMs: 10_000,
+  });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   stops.unshift(() => connection.close());
@@ -78,7 +85,10 @@ try {
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { code },
-    activities: { ...createActivities({ sql, provider }), noop: async () => {} },
+    activities: {
+      ...createActivities({ sql, provider, payouts: payoutRail }),
+      noop: async () => {},
+    },
   });
   const running = worker.run();
   stops.unshift(async () => {

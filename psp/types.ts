@@ -1,7 +1,12 @@
 /**
- * The contract between the engine and a payment-service provider. Activities call it; the
- * callback route uses verifyCallback + acknowledge. Amounts are integers in the currency's
+ * The contracts between the engine and the payment rails: a `PaymentProvider` collects the
+ * buyer's money (and refunds it), a `PayoutProvider` disburses to sellers. Activities call them;
+ * the callback route uses verifyCallback + acknowledge. Amounts are integers in the currency's
  * minor unit (VND has none), always bigint.
+ *
+ * Nothing is final until the rail says so: a request may answer `pending`, and a request whose
+ * answer was lost is followed by a status query under the same idempotency key, never by a
+ * blind resend.
  */
 export interface PaymentProvider {
   /** Path segment of the callback route: `/v1/psp/:provider/callback`. */
@@ -14,8 +19,26 @@ export interface PaymentProvider {
   /** The provider's acknowledgement format for the callback's outcome. */
   acknowledge(outcome: CallbackOutcome): CallbackAcknowledgement;
   refund(input: RefundInput): Promise<RefundResult>;
-  payout(input: PayoutInput): Promise<PayoutResult>;
+  /** What the rail knows of the refund sent with `input.idempotencyKey`. */
+  getRefund(input: RefundInput): Promise<RefundStatus>;
   getTransaction(input: GetTransactionInput): Promise<TransactionStatus>;
+}
+
+/** Disbursement to a seller's bank account. */
+export interface PayoutProvider {
+  readonly name: string;
+  readonly currencies: readonly string[];
+  /** Idempotent by `input.idempotencyKey`: the same key never pays twice. */
+  payout(input: PayoutInput): Promise<PayoutResult>;
+  /** What the rail knows of the payout sent with this idempotency key. */
+  getPayout(input: { idempotencyKey: string }): Promise<PayoutStatus>;
+  /** Every payout the rail holds that was created in [from, to): reconciliation's rail side. */
+  listPayouts(period: Period): Promise<PayoutRecord[]>;
+}
+
+export interface Period {
+  from: Date;
+  to: Date;
 }
 
 export interface CreatePaymentInput {
@@ -87,10 +110,16 @@ export interface RefundInput {
   reason: string;
 }
 
-export interface RefundResult {
-  refundId: string;
-  status: 'succeeded';
-}
+/** A refund the rail accepted: done, or still being processed (poll `getRefund`). */
+export type RefundResult =
+  | { status: 'succeeded'; refundId: string }
+  | { status: 'pending'; refundId?: string };
+
+/** Failed refunds come back as `failed` here; from `refund` they are a PspPermanentError. */
+export type RefundStatus =
+  | RefundResult
+  | { status: 'failed'; refundId?: string; reason: string }
+  | { status: 'not_found' };
 
 export interface PayoutDestination {
   bankCode: string;
@@ -106,9 +135,26 @@ export interface PayoutInput {
   description: string;
 }
 
+/** A payout the rail accepted: paid, or still being processed (poll `getPayout`). */
 export interface PayoutResult {
   payoutId: string;
-  status: 'succeeded';
+  status: 'succeeded' | 'pending';
+}
+
+/** Failed payouts come back as `failed` here; from `payout` they are a PspPermanentError. */
+export type PayoutStatus =
+  | PayoutResult
+  | { status: 'failed'; payoutId: string; code: PspPermanentErrorCode; reason: string }
+  | { status: 'not_found' };
+
+/** One payout as the rail keeps it, for reconciliation. */
+export interface PayoutRecord {
+  idempotencyKey: string;
+  payoutId: string;
+  amount: bigint;
+  currency: string;
+  status: 'succeeded' | 'pending' | 'failed';
+  createdAt: Date;
 }
 
 export interface GetTransactionInput {

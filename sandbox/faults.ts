@@ -8,6 +8,8 @@ export const faultKinds = [
   'timeout',
   'duplicate_callback',
   'out_of_order_callback',
+  'drop',
+  'pending',
 ] as const;
 export type FaultOperation = (typeof faultOperations)[number];
 export type FaultKind = (typeof faultKinds)[number];
@@ -15,9 +17,9 @@ export type FaultKind = (typeof faultKinds)[number];
 /** Which faults make sense where: the sandbox is the server for all but the IPN, its client. */
 const kindsByOperation: Record<FaultOperation, readonly FaultKind[]> = {
   create: ['decline', 'delay', 'http500', 'timeout'],
-  ipn: ['delay', 'duplicate_callback', 'out_of_order_callback'],
-  refund: ['decline', 'delay', 'http500', 'timeout'],
-  payout: ['decline', 'delay', 'http500', 'timeout'],
+  ipn: ['delay', 'duplicate_callback', 'out_of_order_callback', 'drop'],
+  refund: ['decline', 'delay', 'http500', 'timeout', 'pending'],
+  payout: ['decline', 'delay', 'http500', 'timeout', 'pending'],
   query: ['delay', 'http500', 'timeout'],
 };
 
@@ -34,6 +36,10 @@ export const faultSpecSchema = z
     /** How many matching operations it affects. */
     times: z.number().int().min(1).default(1),
     delayMs: z.number().int().min(0).max(600_000).optional(),
+    /** `pending`: how many status queries see it pending before it is final. */
+    pendingQueries: z.number().int().min(1).max(1_000).default(2),
+    /** `pending`: how it ends. */
+    outcome: z.enum(['succeeded', 'failed']).default('succeeded'),
   })
   .superRefine((spec, context) => {
     const kinds = kindsByOperation[spec.operation];
@@ -54,6 +60,8 @@ export interface Fault {
   kind: FaultKind;
   remaining: number;
   delayMs: number;
+  pendingQueries: number;
+  outcome: 'succeeded' | 'failed';
 }
 
 /** Armed faults, consumed first-armed first as matching operations happen. */
@@ -68,6 +76,8 @@ export class Faults {
       kind: spec.kind,
       remaining: spec.times,
       delayMs: spec.delayMs ?? defaultDelayMs[spec.kind] ?? 0,
+      pendingQueries: spec.pendingQueries,
+      outcome: spec.outcome,
     };
     this.armed.push(fault);
     return { ...fault };

@@ -6,7 +6,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
-import { createProvider } from '../psp/from-config.js';
+import { createPayoutProvider, createProvider } from '../psp/from-config.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 
 const config = loadConfig();
@@ -33,7 +33,11 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-  activities: createActivities({ sql, provider: createProvider(config) }),
+  activities: createActivities({
+    sql,
+    provider: createProvider(config),
+    payouts: createPayoutProvider(config),
+  }),
 });
 const webhooks = startWebhookDispatcher({ sql, logger, ...dispatcherSettings(config) });
 logger.info(

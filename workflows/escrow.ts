@@ -173,7 +173,7 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
         destination,
         description: `Escrow ${escrowId} (${input.terms.reference})`,
       });
-      apply({ type: 'payoutResult', ok: true, payoutId });
+      apply({ type: 'payoutResult', ok: true, payoutId: payoutId ?? '' });
     } catch (error) {
       apply({ type: 'payoutResult', ok: false, error: failureMessage(error) });
     }
@@ -195,7 +195,7 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
         full: job.amount === state.payment?.amount,
         reason: job.reason,
       });
-      apply({ type: 'refundResult', refundId, ok: true, pspRefundId });
+      apply({ type: 'refundResult', refundId, ok: true, pspRefundId: pspRefundId ?? '' });
     } catch (error) {
       apply({ type: 'refundResult', refundId, ok: false, error: failureMessage(error) });
     }

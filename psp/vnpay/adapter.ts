@@ -1,7 +1,6 @@
-import type { PaymentProvider } from '../types.js';
+import { type PaymentProvider, PspTransientError } from '../types.js';
 import { verifyVnpayCallback, vnpayAcknowledgement } from './callback.js';
 import { buildPaymentUrl } from './payment-url.js';
-import { sendPayout } from './payout.js';
 import { queryTransaction } from './query.js';
 import { refundPayment } from './refund.js';
 
@@ -32,7 +31,9 @@ export function createVnpayProvider(config: VnpayConfig): PaymentProvider {
     verifyCallback: (request) => verifyVnpayCallback(request, config),
     acknowledge: vnpayAcknowledgement,
     refund: (input) => refundPayment(apiConfig, input),
-    payout: (input) => sendPayout(config, input),
+    getRefund: async () => {
+      throw new PspTransientError('provider_error', 'VNPay refund status: to be written', 'vnpay');
+    },
     getTransaction: (input) => queryTransaction(apiConfig, input),
   };
 }

@@ -202,7 +202,11 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       connection: api.h.temporal.nativeConnection,
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: createActivities({ sql: api.h.db.sql, provider: api.h.stack.provider }),
+      activities: createActivities({
+        sql: api.h.db.sql,
+        provider: api.h.stack.provider,
+        payouts: api.h.stack.payouts,
+      }),
     });
     const running = worker.run();
     try {

@@ -11,6 +11,7 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
+import { createSandboxPayouts } from '../../psp/from-config.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
 import { startEscrow } from '../../workflows/client.js';
@@ -69,6 +70,12 @@ export async function startEscrowStack({
     hashSecret: HASH_SECRET,
     timeoutMs: 5_000,
   });
+  const payouts = createSandboxPayouts({
+    baseUrl: sandbox.url,
+    tmnCode: TMN_CODE,
+    hashSecret: HASH_SECRET,
+    timeoutMs: 5_000,
+  });
   const apiSettings: ApiSettings = { ...defaultApiSettings(), ...settingsOverrides, taskQueue };
   const app = createApp({
     sql,
@@ -83,7 +90,7 @@ export async function startEscrowStack({
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ sql, provider }),
+        activities: createActivities({ sql, provider, payouts }),
       })
     : undefined;
   const running = worker?.run();
@@ -104,6 +111,7 @@ export async function startEscrowStack({
     apiSettings,
     sandbox,
     provider,
+    payouts,
     apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Starts an escrow as the API does, and returns its view with the payment link. */
     create: (overrides: Partial<EscrowTerms> = {}) => {
