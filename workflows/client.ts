@@ -15,6 +15,8 @@ import {
   type ActionArgs,
   type ActionUpdate,
   actionUpdates,
+  type AttentionFlag,
+  attentionSignal,
   type PaymentConfirmation,
   type PaymentLink,
   paymentConfirmedSignal,
@@ -97,4 +99,13 @@ export async function confirmPayment(
   await client.workflow
     .getHandle(escrowWorkflowId(escrowId))
     .signal(paymentConfirmedSignal, payment);
+}
+
+/** Flags the escrow for ops with a reason (its event log and webhooks say so too). */
+export async function flagAttention(
+  client: Client,
+  escrowId: string,
+  flag: AttentionFlag,
+): Promise<void> {
+  await client.workflow.getHandle(escrowWorkflowId(escrowId)).signal(attentionSignal, flag);
 }

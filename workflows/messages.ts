@@ -52,6 +52,15 @@ export interface PaymentConfirmation {
 
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmation]>('paymentConfirmed');
 
+/** Something outside the escrow (reconciliation) found it needs a person: the reason is kept. */
+export interface AttentionFlag {
+  /** Short and stable, e.g. `reconciliation_mismatch`: it lands in `attentionReasons`. */
+  reason: string;
+  detail: string;
+}
+
+export const attentionSignal = defineSignal<[AttentionFlag]>('flagAttention');
+
 export const stateQuery = defineQuery<EscrowView>('state');
 
 /** ApplicationFailure type of a refused action; its details carry the Rejection. */
