@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import { parseIsoDurationList } from '../domain/durations.js';
+import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** An ISO 8601 duration (`P1D`, `PT30M`), in milliseconds. */
+const isoDuration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseIsoDuration(text);
+      if (parsed.ok) return parsed.ms;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    });
 
 /** Every environment variable the engine reads, with its default. README's table mirrors this. */
 export const configSchema = z.object({
@@ -54,6 +66,8 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', message: delays.reason });
       return z.NEVER;
     }),
+  /** How long a payment may still arrive after an unpaid escrow ends (it is refunded), ISO 8601. */
+  LATE_PAYMENT_GRACE: isoDuration('P1D'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),

@@ -51,6 +51,8 @@ const action: fc.Arbitrary<ActionInput> = fc.oneof(
   }),
   fc.constant<ActionInput>({ action: 'cancel', reason: 'r' }),
   fc.constant<ActionInput>({ action: 'retryPayout' }),
+  fc.constant<ActionInput>({ action: 'retryRefund' }),
+  fc.constant<ActionInput>({ action: 'retryRefund', refundId: '1', reason: 'corrected' }),
 );
 const input: fc.Arbitrary<EscrowInput> = fc.oneof(
   fc.tuple(action, role).map(([a, r]) => ({ ...a, type: 'action' as const, role: r })),
