@@ -364,6 +364,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       break;
     }
     case 'payoutStarted':
+      if (s.payout.status !== 'pending') return;
       s.payout.status = 'in_flight';
       s.payout.attempts += 1;
       record(
@@ -391,6 +392,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       break;
     }
     case 'payoutResult':
+      if (s.payout.status !== 'in_flight') return;
       if (input.ok) {
         s.payout.status = 'paid';
         s.payout.payoutId = input.payoutId;
