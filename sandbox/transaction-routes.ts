@@ -154,10 +154,7 @@ const refundDate = (refund: SandboxRefund) => formatVnpDate(new Date(refund.crea
 
 /** querydr shows one record per TxnRef, as VNPay does: its latest refund, once it has one. */
 function latestRefund(context: SandboxContext, txnRef: string): SandboxRefund | undefined {
-  let latest: SandboxRefund | undefined;
-  for (const refund of context.store.refunds.values())
-    if (refund.txnRef === txnRef) latest = refund;
-  return latest;
+  return [...context.store.refunds.values()].filter((refund) => refund.txnRef === txnRef).at(-1);
 }
 
 /**

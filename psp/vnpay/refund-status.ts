@@ -29,9 +29,12 @@ export function refundState(status: string | undefined): 'succeeded' | 'pending'
 
 /**
  * What VNPay knows of the refund `input` describes. VNPay has no refund-status call: querydr on
- * the payment's TxnRef is the only view, and it shows one record — the payment (type 01) until
- * a refund is made, then the latest refund (02 full, 03 partial) with its amount, state and
- * transaction number. A refund is taken for ours when its type and vnp_Amount match.
+ * the payment's TxnRef is the only view. Its answer is one record whose vnp_TransactionType
+ * says what it is (01 the payment, 02/03 a refund) and whose vnp_TransactionStatus carries the
+ * refund states (05, 06, 09), so it is read as showing the payment until a refund is made, then
+ * the latest refund with its amount, state and transaction number — VNPay's docs say neither
+ * which record it shows after several refunds nor whose vnp_Amount it is. A refund is taken for
+ * ours when its type and vnp_Amount match.
  *
  * The limit: refunds are told apart by type and amount only. A refund hidden behind a later one
  * reads as not_found, and two partial refunds of the same amount look alike: a payment's
