@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../infra/config.js';
+import { createPayoutProvider } from '../../psp/from-config.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
 import type { PayoutInput } from '../../psp/types.js';
 import { newTxnRef, payosPayout, usePspFixture } from './harness.js';
@@ -190,6 +192,24 @@ describe('payout', () => {
     });
     await psp.payouts.payout(byBin);
     expect(recordsFor(byBin.idempotencyKey)).toMatchObject([{ toBin: '970418' }]);
+  });
+
+  it('is the payout rail the configuration builds, with the PAYOS_PAYOUT_* settings', async () => {
+    const configured = createPayoutProvider(
+      parseConfig({
+        PAYOS_PAYOUT_URL: psp.sandbox.url,
+        PAYOS_PAYOUT_CLIENT_ID: payosPayout.clientId,
+        PAYOS_PAYOUT_API_KEY: payosPayout.apiKey,
+        PAYOS_PAYOUT_CHECKSUM_KEY: payosPayout.checksumKey,
+      }),
+    );
+    expect(configured).toMatchObject({ name: 'payos', currencies: ['VND'] });
+    const input = payoutInput();
+    await expect(configured.payout(input)).resolves.toMatchObject({ status: 'succeeded' });
+    expect(recordsFor(input.idempotencyKey)).toHaveLength(1);
+    // The public development keys are not the sandbox's here: refused, not paid.
+    const defaults = createPayoutProvider(parseConfig({ PAYOS_PAYOUT_URL: psp.sandbox.url }));
+    await expect(defaults.payout(payoutInput())).rejects.toEqual(permanent('misconfigured'));
   });
 
   it('turns an unreachable payOS into a transient network error', async () => {
