@@ -58,6 +58,8 @@ afterAll(async () => {
 const view = (id: string) => queryEscrow(env.client, id);
 const act = <A extends Action>(id: string, action: A, args: ActionArgs<A>) =>
   performAction(env.client, id, action, args);
+const payoutsOf = (id: string) =>
+  stack.sandbox.records.payouts().filter((p) => p.idempotencyKey.startsWith(`escrow:${id}:`));
 const refundsOf = (id: string) => stack.sandbox.records.refunds().filter((r) => r.txnRef === id);
 
 async function arm(fault: FaultSpec): Promise<void> {
@@ -195,6 +197,49 @@ describe('refunds', () => {
     await env.sleep('5 minutes');
     await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
     expect(refundsOf(id)).toHaveLength(1);
+    await expectLedgerBalanced();
+  });
+});
+
+describe('payouts', () => {
+  async function released(overrides: Partial<EscrowTerms> = {}) {
+    const id = await fundedEscrow(overrides);
+    await act(id, 'markShipped', { role: 'seller', carrier: 'GHN', trackingNumber: 'T' });
+    await act(id, 'accept', { role: 'buyer' });
+    return id;
+  }
+
+  it('a payout the rail holds pending is polled until it succeeds', async () => {
+    await arm({ operation: 'payout', kind: 'pending', pendingQueries: 2 });
+    const id = await released();
+    await eventually(async () =>
+      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('payout_pending'),
+    );
+    expect((await view(id)).payout.status).toBe('in_flight');
+    await env.sleep('5 minutes');
+    await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
+    expect(payoutsOf(id).map((p) => [p.status, p.amount])).toEqual([['succeeded', '1470000']]);
+    await expectLedgerBalanced();
+  });
+
+  it('pending then failed: flagged for ops, and retryPayout pays the seller once', async () => {
+    await arm({ operation: 'payout', kind: 'pending', pendingQueries: 1, outcome: 'failed' });
+    const id = await released();
+    await env.sleep('5 minutes');
+    await eventually(async () => expect((await view(id)).payout.status).toBe('failed'));
+    expect((await view(id)).attentionReasons).toContain('payout_failed');
+    await act(id, 'retryPayout', { role: 'ops' });
+    await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
+    expect(payoutsOf(id).map((p) => p.status)).toEqual(['failed', 'succeeded']);
+    expect((await view(id)).needsAttention).toBe(false);
+    await expectLedgerBalanced();
+  });
+
+  it('a payout request that times out is queried under its key, not resent: paid once', async () => {
+    await arm({ operation: 'payout', kind: 'timeout', delayMs: 8_000 });
+    const id = await released();
+    await eventually(async () => expect((await view(id)).payout.status).toBe('paid'), 60_000);
+    expect(payoutsOf(id).map((p) => [p.status, p.amount])).toEqual([['succeeded', '1470000']]);
     await expectLedgerBalanced();
   });
 });
