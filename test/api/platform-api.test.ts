@@ -180,6 +180,7 @@ describe('GET /openapi.json', () => {
       '/v1/escrows/{id}/disputes/respond',
       '/v1/escrows/{id}/disputes/resolve',
       '/v1/escrows/{id}/payout/retry',
+      '/v1/escrows/{id}/refund/retry',
       '/v1/escrows/{id}/party-tokens',
       '/v1/ledger/check',
       '/v1/escrows/{id}/ledger',
@@ -218,6 +219,21 @@ describe('GET /openapi.json', () => {
           ...(body ? { body } : {}),
         });
       if (state === 'funded') return escrow.id;
+      if (state === 'refund_failed') {
+        await fetch(`${api.h.stack.sandbox.url}/_sandbox/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ operation: 'refund', kind: 'decline' }),
+        });
+        await act('cancel', { reason: 'out of stock' });
+        await eventually(async () => {
+          const got = await api.h.call('GET', `/v1/escrows/${escrow.id}`, {
+            token: api.platform.apiKey,
+          });
+          expect(got.body.refunds[0]?.status).toBe('failed');
+        });
+        return escrow.id;
+      }
       await act('ship', { carrier: 'GHN', trackingNumber: 'X1' });
       if (state === 'shipped') return escrow.id;
       if (state === 'payout_failed') {
@@ -261,6 +277,7 @@ describe('GET /openapi.json', () => {
       },
       'POST /v1/escrows/{id}/disputes/resolve': { token: () => api.h.opsKey, state: 'disputed' },
       'POST /v1/escrows/{id}/payout/retry': { token: () => api.h.opsKey, state: 'payout_failed' },
+      'POST /v1/escrows/{id}/refund/retry': { token: () => api.h.opsKey, state: 'refund_failed' },
       'POST /v1/webhook-endpoints': { token: () => api.platform.apiKey },
     };
 
