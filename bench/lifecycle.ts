@@ -86,7 +86,7 @@ try {
     taskQueue,
     workflowBundle: { code },
     activities: {
-      ...createActivities({ sql, provider, payouts: payoutRail }),
+      ...createActivities({ sql, provider, payouts: payoutRail, temporal: client }),
       noop: async () => {},
     },
   });

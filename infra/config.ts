@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import { parseIsoDurationList } from '../domain/durations.js';
+import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** An ISO 8601 duration (`PT1H`), as milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseIsoDuration(text);
+      if (parsed.ok) return parsed.ms;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    });
 
 /** Every environment variable the engine reads, with its default. README's table mirrors this. */
 export const configSchema = z.object({
@@ -58,6 +70,10 @@ export const configSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** How often the reconciliation schedule compares the ledger with the rails (ISO 8601). */
+  RECONCILE_EVERY: duration('PT1H').pipe(z.number().min(60_000, 'at least PT1M')),
+  /** How old a pending entry or a rail record must be before reconciliation judges it. */
+  RECONCILE_SETTLE_LAG: duration('PT15M'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,6 @@
 import type { Config } from '../infra/config.js';
-import type { PaymentProvider, PayoutProvider } from './types.js';
+import { createSandboxListing } from './sandbox-listing.js';
+import type { CollectionListing, PaymentProvider, PayoutProvider } from './types.js';
 import { createVnpayProvider } from './vnpay/adapter.js';
 import { type PayoutConfig, sendPayout } from './vnpay/payout.js';
 
@@ -13,6 +14,11 @@ const vnpayConfig = (config: Config) => ({
 /** The payment provider from configuration: the VNPay adapter, aimed at the sandbox by default. */
 export function createProvider(config: Config): PaymentProvider {
   return createVnpayProvider(vnpayConfig(config));
+}
+
+/** The collection rail's own records, when it lists them: only the sandbox does (VNPAY_URL unset). */
+export function createCollectionListing(config: Config): CollectionListing | undefined {
+  return config.VNPAY_URL ? undefined : createSandboxListing(vnpayConfig(config).baseUrl);
 }
 
 /** The payout rail from configuration. */

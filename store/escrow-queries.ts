@@ -98,3 +98,14 @@ export async function listEscrowEvents(
      limit ${limit + 1}`;
   return { items: rows.slice(0, limit), hasMore: rows.length > limit };
 }
+
+/** The currency of each of these escrows that exists, by id (whatever its platform). */
+export async function escrowCurrencies(
+  sql: Sql,
+  escrowIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (escrowIds.length === 0) return new Map();
+  const rows = await sql<{ id: string; currency: string }[]>`
+    select id, currency from escrows where id in ${sql([...escrowIds])}`;
+  return new Map(rows.map((row) => [row.id, row.currency]));
+}
