@@ -11,8 +11,9 @@ export interface ActivityDeps {
   payouts: PayoutProvider;
   /** The collection rail's own records, when it lists them (the sandbox does). */
   listing?: CollectionListing | undefined;
-  /** Reconciliation flags escrows and delivers lost payments through it. */
+  /** Reconciliation flags escrows and delivers lost payments through it, on this task queue. */
   temporal: Client;
+  taskQueue: string;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
@@ -20,7 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   const { sql, provider, payouts } = deps;
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(provider, payouts, sql),
+    ...createPspActivities(provider, payouts),
     ...createReconciliationActivities(deps),
   };
 }

@@ -1,12 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Sql } from '../infra/db.js';
 import {
   type PaymentProvider,
   type PayoutProvider,
   PspPermanentError,
   type RefundInput,
 } from '../psp/types.js';
-import { recordPaymentLink } from '../store/payment-links.js';
 
 export interface PaymentLinkInput {
   idempotencyKey: string;
@@ -104,7 +102,7 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 });
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
-export function createPspActivities(provider: PaymentProvider, payouts: PayoutProvider, sql: Sql) {
+export function createPspActivities(provider: PaymentProvider, payouts: PayoutProvider) {
   const refundInput = (input: RefundPaymentInput): RefundInput => ({
     idempotencyKey: input.idempotencyKey,
     txnRef: input.escrowId,
@@ -144,14 +142,6 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
           clientIp: input.clientIp,
         }),
       );
-      // The rail finds the payment by the link's date (VNPay's transactionDate): reconciliation
-      // asks for it after the workflow, which keeps it only in memory, has closed.
-      await recordPaymentLink(sql, {
-        escrowId: input.escrowId,
-        provider: provider.name,
-        createdAt: link.createdAt,
-        expiresAt: link.expiresAt,
-      });
       return {
         url: link.url,
         expiresAt: link.expiresAt.toISOString(),

@@ -16,8 +16,7 @@ import {
   type PayoutProvider,
   PspPermanentError,
 } from '../psp/types.js';
-import { escrowCurrencies } from '../store/escrow-queries.js';
-import { paymentLinkDates } from '../store/payment-links.js';
+import { escrowCurrencies, paymentLinkDates } from '../store/escrow-queries.js';
 import {
   finishRun,
   lastReconciledUntil,
@@ -35,8 +34,9 @@ export interface ReconciliationDeps {
   payouts: PayoutProvider;
   /** The collection rail's own records; without one, that rail's rail → ledger side is skipped. */
   listing?: CollectionListing | undefined;
-  /** To flag escrows and deliver lost payments. */
+  /** To flag escrows and deliver lost payments; a closed escrow resumes on this task queue. */
   temporal: Client;
+  taskQueue: string;
 }
 
 export interface ReconcileInput {
@@ -238,7 +238,10 @@ const transactionOf = (fundingReference: string) =>
  * its escrow as the lost callback would have (it funds, or is refunded if the escrow ended);
  * anything else flags the escrow for ops, which records an event and sends its webhook.
  */
-async function handleMismatches({ sql, temporal }: ReconciliationDeps, progress: () => void) {
+async function handleMismatches(
+  { sql, temporal, taskQueue }: ReconciliationDeps,
+  progress: () => void,
+) {
   const pending = await unhandledMismatches(sql);
   const currencies = await escrowCurrencies(
     sql,
@@ -260,7 +263,7 @@ async function handleMismatches({ sql, temporal }: ReconciliationDeps, progress:
       rail.amount !== undefined &&
       rail.railId !== undefined
     ) {
-      await confirmPayment(temporal, m.escrowId, {
+      await confirmPayment(temporal, taskQueue, m.escrowId, {
         providerTransactionId: rail.railId,
         amount: Number(rail.amount),
         currency: rail.currency ?? currency,
@@ -269,7 +272,7 @@ async function handleMismatches({ sql, temporal }: ReconciliationDeps, progress:
       await markHandled(sql, m.id, { fixed: true });
       continue;
     }
-    await flagAttention(temporal, m.escrowId, {
+    await flagAttention(temporal, taskQueue, m.escrowId, {
       reason: RECONCILIATION_MISMATCH,
       detail: m.detail,
     });

@@ -1,11 +1,21 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import type { Sql } from '../infra/db.js';
+import { loadClosedEscrow } from '../store/closed-escrows.js';
 import { recordTransition, type TransitionRecord } from '../store/escrow-records.js';
 import { permanentWriteError } from '../store/permanent-errors.js';
 
 export function createTransitionActivities(sql: Sql) {
   return {
+    /** A closed escrow, for the new run a late signal starts. */
+    async loadClosedEscrow(escrowId: string) {
+      const closed = await loadClosedEscrow(sql, escrowId);
+      if (!closed) {
+        throw ApplicationFailure.nonRetryable(`escrow ${escrowId} is not in Postgres`, 'NotFound');
+      }
+      return closed;
+    },
+
     /** Event log + current-state row + ledger entry + webhook outbox, in one transaction. */
     async recordTransition(record: TransitionRecord): Promise<void> {
       try {

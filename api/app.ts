@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   app.route('/', healthRoutes(deps));
   app.route('/', metaRoutes(metrics));
-  app.route('/', pspCallbackRoutes(deps));
+  app.route('/', pspCallbackRoutes({ ...deps, taskQueue: settings.taskQueue }));
   app.route('/', platformRoutes(routeDeps));
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));

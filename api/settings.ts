@@ -17,6 +17,8 @@ export interface ApiSettings {
   temporalTimeoutMs: number;
   /** Longest lifetime a platform may give a party token. */
   partyTokenMaxTtlSeconds: number;
+  /** Written into each new escrow's terms: how long a late payment is still booked and refunded. */
+  latePaymentGraceMs: number;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -34,6 +36,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     idempotencyLeaseMs: 60_000,
     temporalTimeoutMs: 20_000,
     partyTokenMaxTtlSeconds: 7 * 86_400,
+    latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
   };
 }
 

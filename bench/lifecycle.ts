@@ -86,7 +86,7 @@ try {
     taskQueue,
     workflowBundle: { code },
     activities: {
-      ...createActivities({ sql, provider, payouts: payoutRail, temporal: client }),
+      ...createActivities({ sql, provider, payouts: payoutRail, temporal: client, taskQueue }),
       noop: async () => {},
     },
   });

@@ -21,6 +21,14 @@ export interface PayoutDestination {
   accountName: string;
 }
 
+/** The PSP's payment link; its date names the payment again in queries and refunds. */
+export interface PaymentLinkInfo {
+  url: string;
+  expiresAt: string;
+  /** The provider's transaction date (VNPay vnp_CreateDate). */
+  createdAt: string;
+}
+
 export interface EscrowTerms {
   escrowId: string;
   platformId: string;
@@ -34,6 +42,8 @@ export interface EscrowTerms {
   description: string;
   payoutDestination: PayoutDestination;
   windows: Record<Timer, number>;
+  /** How long a payment may still arrive after an unpaid escrow ends; default LATE_PAYMENT_GRACE_MS. */
+  latePaymentGrace?: number;
 }
 
 export type RefundStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed';
@@ -47,6 +57,8 @@ export interface RefundJob {
   paidAt: number;
   reason: string;
   status: RefundStatus;
+  /** Sends to the rail so far; each one has its own idempotency key and ledger reservation. */
+  attempts?: number;
   pspRefundId?: string;
   lastError?: string;
 }
@@ -81,9 +93,9 @@ export type MoneyMovement =
   | { kind: 'payout_reserve'; amount: number; attempt: number }
   | { kind: 'payout_settle'; attempt: number }
   | { kind: 'payout_void'; attempt: number }
-  | { kind: 'refund_reserve'; amount: number; refundId: string }
-  | { kind: 'refund_settle'; refundId: string }
-  | { kind: 'refund_void'; refundId: string };
+  | { kind: 'refund_reserve'; amount: number; refundId: string; attempt?: number }
+  | { kind: 'refund_settle'; refundId: string; attempt?: number }
+  | { kind: 'refund_void'; refundId: string; attempt?: number };
 
 /** A fact in the escrow's timeline; recorded in Postgres with its sequence number. */
 export interface EscrowEvent {
@@ -128,7 +140,8 @@ export type ActionInput =
   | { action: 'respondToDispute'; message: string }
   | { action: 'resolveDispute'; outcome: 'release' | 'refund' | 'split'; sellerAmount?: number }
   | { action: 'cancel'; reason: string }
-  | { action: 'retryPayout'; destination?: PayoutDestination };
+  | { action: 'retryPayout'; destination?: PayoutDestination }
+  | { action: 'retryRefund'; refundId?: string; reason?: string };
 
 /** Who takes an action: the role the rules check, and who exactly, for the event log. */
 export interface Actor {
@@ -146,8 +159,13 @@ export type EscrowInput =
       amount: number;
       currency: string;
       paidAt: number;
+      /** `query`: the rail said so when asked (the IPN never came); absent: its callback. */
+      foundBy?: 'query';
     }
+  | { type: 'attention'; reason: string; detail: string }
   | { type: 'payoutStarted' }
+  | { type: 'payoutPending'; payoutId?: string }
+  | { type: 'refundPending'; refundId: string; pspRefundId?: string }
   | { type: 'recordFailed'; seq: number; error: string }
   | { type: 'payoutResult'; ok: true; payoutId: string }
   | { type: 'payoutResult'; ok: false; error: string }
@@ -190,6 +208,48 @@ export function initialState(terms: EscrowTerms, now: number): EscrowState {
   enter(state, 'awaiting_payment', now);
   record(state, now, 'created', { amount: terms.amount, currency: terms.currency, fee: terms.fee });
   return state;
+}
+
+/** What Postgres keeps of an escrow whose workflow has closed (store/closed-escrows.ts). */
+export interface ClosedEscrow {
+  terms: EscrowTerms;
+  status: EscrowStatus;
+  lastSeq: number;
+  money: EscrowState['money'];
+  payout: Pick<PayoutJob, 'status' | 'amount' | 'attempts' | 'payoutId'>;
+  refunds: Array<Pick<RefundJob, 'id' | 'amount' | 'reason'>>;
+  attention: string[];
+  /** Every provider transaction the escrow has booked (funded or refunded). */
+  seenPayments: string[];
+  paymentLink?: PaymentLinkInfo;
+}
+
+/**
+ * A closed escrow, picked up again. Its workflow closed only once everything had settled, so
+ * every refund is done and nothing runs; the timeline continues after the last recorded event.
+ */
+export function resumedState(closed: ClosedEscrow, now: number): EscrowState {
+  return {
+    terms: closed.terms,
+    status: closed.status,
+    statusSince: now,
+    deadlines: {},
+    inspectionExtended: false,
+    seenPayments: [...closed.seenPayments],
+    money: { ...closed.money },
+    payout: { ...closed.payout, destination: closed.terms.payoutDestination },
+    refunds: closed.refunds.map((r) => ({
+      ...r,
+      paymentTransactionId: '',
+      paidAt: 0,
+      status: 'succeeded' as const,
+    })),
+    attention: [...closed.attention],
+    unrecorded: [],
+    closeAfter: now,
+    seq: closed.lastSeq,
+    timeline: [],
+  };
 }
 
 /** Why an action may not be taken now, or `undefined` when it may. Used by Update validators. */
@@ -245,6 +305,17 @@ export function rejectAction(
         );
       }
       return undefined;
+    case 'retryRefund': {
+      const failed = state.refunds.filter((r) => r.status === 'failed');
+      if (failed.length === 0) return reject('invalid_state', 'no failed refund to retry');
+      if (input.refundId !== undefined && !failed.some((r) => r.id === input.refundId)) {
+        return reject(
+          'invalid_argument',
+          `refund ${input.refundId} has not failed; failed: ${failed.map((r) => r.id).join(', ')}`,
+        );
+      }
+      return undefined;
+    }
     default:
       return undefined;
   }
@@ -273,7 +344,27 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
     case 'payment':
       applyPayment(s, input, now);
       break;
+    case 'attention':
+      flag(s, input.reason);
+      record(s, now, 'attention_flagged', { reason: input.reason, detail: input.detail });
+      break;
+    case 'payoutPending':
+      if (s.payout.status !== 'in_flight') return;
+      if (input.payoutId !== undefined) s.payout.payoutId = input.payoutId;
+      record(s, now, 'payout_pending', {
+        attempt: s.payout.attempts,
+        ...(input.payoutId === undefined ? {} : { payoutId: input.payoutId }),
+      });
+      break;
+    case 'refundPending': {
+      const refund = s.refunds.find((r) => r.id === input.refundId);
+      if (refund?.status !== 'in_flight') return;
+      if (input.pspRefundId !== undefined) refund.pspRefundId = input.pspRefundId;
+      record(s, now, 'refund_pending', { refundId: refund.id, attempt: refundAttempt(refund) });
+      break;
+    }
     case 'payoutStarted':
+      if (s.payout.status !== 'pending') return;
       s.payout.status = 'in_flight';
       s.payout.attempts += 1;
       record(
@@ -301,6 +392,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       break;
     }
     case 'payoutResult':
+      if (s.payout.status !== 'in_flight') return;
       if (input.ok) {
         s.payout.status = 'paid';
         s.payout.payoutId = input.payoutId;
@@ -334,16 +426,14 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       const refund = s.refunds.find((r) => r.id === input.refundId);
       if (refund?.status !== 'pending') return;
       refund.status = 'in_flight';
+      refund.attempts = (refund.attempts ?? 0) + 1;
+      const attempt = attemptField(refund);
       record(
         s,
         now,
         'refund_started',
-        { refundId: refund.id, amount: refund.amount },
-        {
-          kind: 'refund_reserve',
-          amount: refund.amount,
-          refundId: refund.id,
-        },
+        { refundId: refund.id, amount: refund.amount, ...attempt },
+        { kind: 'refund_reserve', amount: refund.amount, refundId: refund.id, ...attempt },
       );
       break;
     }
@@ -358,10 +448,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
           now,
           'refund_succeeded',
           { refundId: refund.id, amount: refund.amount },
-          {
-            kind: 'refund_settle',
-            refundId: refund.id,
-          },
+          { kind: 'refund_settle', refundId: refund.id, ...attemptField(refund) },
         );
       } else {
         refund.status = 'failed';
@@ -372,10 +459,7 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
           now,
           'refund_failed',
           { refundId: refund.id, error: input.error },
-          {
-            kind: 'refund_void',
-            refundId: refund.id,
-          },
+          { kind: 'refund_void', refundId: refund.id, ...attemptField(refund) },
         );
       }
       break;
@@ -428,7 +512,7 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
       if (s.status === 'awaiting_payment') {
         record(s, now, 'cancelled', { ...by, reason: input.reason });
         enter(s, 'cancelled', now);
-        s.closeAfter = now + LATE_PAYMENT_GRACE_MS;
+        s.closeAfter = now + latePaymentGrace(s);
       } else {
         record(s, now, 'cancelled_after_funding', { ...by, reason: input.reason });
         refundAll(s, now, `cancelled: ${input.reason}`);
@@ -441,8 +525,35 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
       unflag(s, 'payout_failed');
       record(s, now, 'payout_retry_requested', by);
       return;
+    case 'retryRefund': {
+      const retried = s.refunds.filter(
+        (r) => r.status === 'failed' && (input.refundId === undefined || r.id === input.refundId),
+      );
+      for (const refund of retried) {
+        refund.status = 'pending';
+        if (input.reason !== undefined) refund.reason = input.reason;
+        delete refund.lastError;
+      }
+      if (!s.refunds.some((r) => r.status === 'failed')) unflag(s, 'refund_failed');
+      record(s, now, 'refund_retry_requested', {
+        ...by,
+        refundIds: retried.map((r) => r.id),
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+      });
+      return;
+    }
   }
 }
+
+/**
+ * The refund's send count. Jobs from before retries existed have no count: their one send is
+ * attempt 1, and its idempotency key and ledger entry carry no attempt suffix.
+ */
+const refundAttempt = (refund: RefundJob): number => refund.attempts ?? 1;
+
+/** The attempt, in events and movements, from the second send on only (older keys stay). */
+const attemptField = (refund: RefundJob): { attempt?: number } =>
+  refundAttempt(refund) > 1 ? { attempt: refundAttempt(refund) } : {};
 
 function applyTimer(s: EscrowState, timer: Timer, now: number): void {
   const deadline = s.deadlines[timer];
@@ -452,7 +563,7 @@ function applyTimer(s: EscrowState, timer: Timer, now: number): void {
     case 'paymentWindow':
       record(s, now, 'expired', {});
       enter(s, 'expired', now);
-      s.closeAfter = now + LATE_PAYMENT_GRACE_MS;
+      s.closeAfter = now + latePaymentGrace(s);
       return;
     case 'shippingWindow':
       record(s, now, 'shipping_window_elapsed', {});
@@ -493,6 +604,7 @@ function applyPayment(
     currency: p.currency,
     paidAt: p.paidAt,
   };
+  const foundBy = p.foundBy === undefined ? {} : { foundBy: p.foundBy };
   const funding: MoneyMovement = {
     kind: 'funding',
     amount: p.amount,
@@ -504,7 +616,7 @@ function applyPayment(
       s,
       now,
       'payment_confirmed',
-      { providerTransactionId: p.providerTransactionId, amount: p.amount },
+      { providerTransactionId: p.providerTransactionId, amount: p.amount, ...foundBy },
       funding,
     );
     enter(s, 'funded', now);
@@ -521,11 +633,15 @@ function applyPayment(
       providerTransactionId: p.providerTransactionId,
       amount: p.amount,
       currency: p.currency,
+      ...foundBy,
     },
     funding,
   );
   queueRefund(s, now, p.amount, payment, reason);
 }
+
+const latePaymentGrace = (s: EscrowState): number =>
+  s.terms.latePaymentGrace ?? LATE_PAYMENT_GRACE_MS;
 
 /** Who acted, as the event log keeps it: the role, and who exactly when the API said so. */
 const actorData = ({ role, actorId }: Actor): Record<string, unknown> =>

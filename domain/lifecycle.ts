@@ -38,6 +38,7 @@ export const ACTIONS = [
   'resolveDispute',
   'cancel',
   'retryPayout',
+  'retryRefund',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -105,6 +106,12 @@ export const ACTION_RULES: Record<Action, ActionRule> = {
     from: ['released', 'split'],
     by: ['ops'],
     description: 'ops retry a payout that failed permanently, to a corrected destination',
+  },
+  retryRefund: {
+    // A refund can be queued, and fail, in any status (a stray payment is refunded at once).
+    from: STATUSES,
+    by: ['ops'],
+    description: 'ops retry a refund that failed permanently, optionally with a corrected reason',
   },
 };
 

@@ -3,8 +3,8 @@ import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-/** An ISO 8601 duration (`PT1H`), as milliseconds. */
-const duration = (fallback: string) =>
+/** An ISO 8601 duration (`P1D`, `PT30M`), in milliseconds. */
+const isoDuration = (fallback: string) =>
   z
     .string()
     .default(fallback)
@@ -66,14 +66,16 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', message: delays.reason });
       return z.NEVER;
     }),
+  /** How long a payment may still arrive after an unpaid escrow ends (it is refunded), ISO 8601. */
+  LATE_PAYMENT_GRACE: isoDuration('P1D'),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** How often the reconciliation schedule compares the ledger with the rails (ISO 8601). */
-  RECONCILE_EVERY: duration('PT1H').pipe(z.number().min(60_000, 'at least PT1M')),
+  RECONCILE_EVERY: isoDuration('PT1H').pipe(z.number().min(60_000, 'at least PT1M')),
   /** How old a pending entry or a rail record must be before reconciliation judges it. */
-  RECONCILE_SETTLE_LAG: duration('PT15M'),
+  RECONCILE_SETTLE_LAG: isoDuration('PT15M'),
 });
 
 export type Config = z.infer<typeof configSchema>;

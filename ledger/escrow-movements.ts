@@ -67,7 +67,7 @@ export async function postEscrowMovement(
       return createPendingEntry(sql, {
         ...base,
         kind: 'refund_payout',
-        idempotencyKey: key(`refund-payout:${movement.refundId}`),
+        idempotencyKey: key(refundPayoutStep(movement)),
         postings: legs([refundable, -movement.amount], [clearing, movement.amount]),
       });
     case 'payout_settle':
@@ -84,14 +84,10 @@ export async function postEscrowMovement(
     }
     case 'refund_settle':
     case 'refund_void': {
-      const pending = await pendingEntryId(
-        sql,
-        platformId,
-        key(`refund-payout:${movement.refundId}`),
-      );
+      const pending = await pendingEntryId(sql, platformId, key(refundPayoutStep(movement)));
       const resolution = {
         pendingEntryId: pending,
-        idempotencyKey: key(`refund-payout:${movement.refundId}:resolve`),
+        idempotencyKey: key(`${refundPayoutStep(movement)}:resolve`),
         metadata: { seq },
       };
       return movement.kind === 'refund_settle'
@@ -100,6 +96,10 @@ export async function postEscrowMovement(
     }
   }
 }
+
+/** A refund's send to the rail: the first keeps its original key, retries add the attempt. */
+const refundPayoutStep = ({ refundId, attempt }: { refundId: string; attempt?: number }) =>
+  attempt === undefined ? `refund-payout:${refundId}` : `refund-payout:${refundId}:${attempt}`;
 
 async function pendingEntryId(
   sql: LedgerSql,

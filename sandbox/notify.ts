@@ -12,11 +12,16 @@ const newDelivery = (kind: IpnDelivery['kind'], params: Record<string, string>):
 });
 
 /**
- * Sends the IPN for a decided payment in the background, with the armed ipn faults: a delay
- * before it, the same IPN again after it, or an older failed one after it.
+ * Sends the IPN for a decided payment in the background, with the armed ipn faults: none at all
+ * (drop: the payment stands, querydr shows it, the merchant is never told), a delay before it,
+ * the same IPN again after it, or an older failed one after it.
  */
 export function notifyMerchant(context: SandboxContext, payment: SandboxPayment): void {
   const { faults } = context;
+  if (faults.take('ipn', ['drop'])) {
+    context.log.info({ txnRef: payment.txnRef }, 'IPN dropped');
+    return;
+  }
   const delay = faults.take('ipn', ['delay']);
   const duplicate = faults.take('ipn', ['duplicate_callback']);
   const outOfOrder = faults.take('ipn', ['out_of_order_callback']);

@@ -37,7 +37,11 @@ export interface SandboxPayment {
   createdAt: string;
 }
 
-/** A refund, kept by vnp_RequestId, with the signed answer a repeated request gets again. */
+/**
+ * A refund, kept by vnp_RequestId, in VNPay's states: processing (05) and sent to the bank (06)
+ * while an armed `pending` fault holds it, then succeeded (00) or failed (09, its amount given
+ * back to the payment).
+ */
 export interface SandboxRefund {
   requestId: string;
   txnRef: string;
@@ -47,7 +51,9 @@ export interface SandboxRefund {
   orderInfo: string;
   createdBy: string;
   createdAt: string;
-  response: Record<string, string>;
+  status: 'processing' | 'sent_to_bank' | 'succeeded' | 'failed';
+  /** While pending: how many more querydr calls see it so, and how it ends. */
+  pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
 }
 
 /** A payout, kept by idempotency key; failed ones too, so a retry gets the same failure. */
@@ -68,7 +74,7 @@ export interface SandboxPayout {
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
-  refunds: SandboxRefund[];
+  refunds: Array<Omit<SandboxRefund, 'status'> & Partial<Pick<SandboxRefund, 'status'>>>;
   payouts: SandboxPayout[];
 }
 
@@ -117,7 +123,10 @@ export class SandboxStore {
   private load(snapshot: Snapshot): void {
     this.nextTransactionNo = snapshot.nextTransactionNo;
     for (const payment of snapshot.payments) this.payments.set(payment.txnRef, payment);
-    for (const refund of snapshot.refunds) this.refunds.set(refund.requestId, refund);
+    for (const refund of snapshot.refunds) {
+      // Files written before refunds could be pending hold only refunds that succeeded.
+      this.refunds.set(refund.requestId, { ...refund, status: refund.status ?? 'succeeded' });
+    }
     for (const payout of snapshot.payouts) this.payouts.set(payout.idempotencyKey, payout);
   }
 

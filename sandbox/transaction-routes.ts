@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { parseVnpDate } from '../psp/vnpay/dates.js';
+import { formatVnpDate, parseVnpDate } from '../psp/vnpay/dates.js';
 import {
   amountFromVnp,
   amountToVnp,
@@ -118,6 +118,20 @@ function query(context: SandboxContext, request: Record<string, string>): Answer
   if (rejected) return reply(rejected);
   const payment = findPayment(context, request);
   if (!payment) return reply(apiResponseCode.notFound);
+  const refund = latestRefund(context, payment.txnRef);
+  if (refund) {
+    const shown = refundStatusOf[refund.status];
+    observe(context, payment, refund);
+    return reply(apiResponseCode.success, {
+      vnp_Amount: amountToVnp(BigInt(refund.amount)),
+      vnp_BankCode: payment.bankCode,
+      vnp_PayDate: refundDate(refund),
+      vnp_TransactionNo: refund.transactionNo,
+      vnp_TransactionType: refund.transactionType,
+      vnp_TransactionStatus: shown,
+      vnp_OrderInfo: refund.orderInfo,
+    });
+  }
   return reply(apiResponseCode.success, {
     vnp_Amount: amountToVnp(BigInt(payment.amount)),
     vnp_BankCode: payment.bankCode,
@@ -129,10 +143,48 @@ function query(context: SandboxContext, request: Record<string, string>): Answer
   });
 }
 
+const refundStatusOf: Record<SandboxRefund['status'], string> = {
+  processing: transactionStatus.refundProcessing,
+  sent_to_bank: transactionStatus.refundSentToBank,
+  succeeded: transactionStatus.success,
+  failed: transactionStatus.refundRejected,
+};
+
+const refundDate = (refund: SandboxRefund) => formatVnpDate(new Date(refund.createdAt));
+
+/** querydr shows one record per TxnRef, as VNPay does: its latest refund, once it has one. */
+function latestRefund(context: SandboxContext, txnRef: string): SandboxRefund | undefined {
+  return [...context.store.refunds.values()].filter((refund) => refund.txnRef === txnRef).at(-1);
+}
+
+/**
+ * A pending refund moves on each time querydr shows it: processing → sent to the bank, and
+ * after its last pending query to its outcome. A rejected refund gives its amount back.
+ */
+function observe(context: SandboxContext, payment: SandboxPayment, refund: SandboxRefund): void {
+  const { pending } = refund;
+  if (!pending) return;
+  pending.queriesLeft -= 1;
+  if (pending.queriesLeft > 0) {
+    refund.status = 'sent_to_bank';
+  } else {
+    refund.status = pending.outcome;
+    delete refund.pending;
+    if (refund.status === 'failed') {
+      payment.refundedAmount = (BigInt(payment.refundedAmount) - BigInt(refund.amount)).toString();
+    }
+    context.log.info(
+      { txnRef: refund.txnRef, requestId: refund.requestId },
+      `refund ${refund.status}`,
+    );
+  }
+  context.store.changed();
+}
+
 /**
  * A refund: 02 refunds the whole payment at once, 03 a part; together they never exceed the
- * payment. A repeated vnp_RequestId gets the original answer again; reusing one for a different
- * refund is refused (94).
+ * payment. Like VNPay, a repeated vnp_RequestId gets 94 (not the first answer again), and so
+ * does a refund while another of the payment is still pending.
  */
 function refund(context: SandboxContext, request: Record<string, string>): Answer {
   const reply = (code: ApiCode, values?: Answer) =>
@@ -149,14 +201,7 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
     return reply(apiResponseCode.invalidFormat);
   }
   const requestId = request.vnp_RequestId as string;
-  const earlier = context.store.refunds.get(requestId);
-  if (earlier) {
-    const same =
-      earlier.txnRef === request.vnp_TxnRef &&
-      earlier.amount === amount.toString() &&
-      earlier.transactionType === type;
-    return same ? earlier.response : reply(apiResponseCode.duplicateRequest);
-  }
+  if (context.store.refunds.has(requestId)) return reply(apiResponseCode.duplicateRequest);
   if (context.faults.take('refund', ['decline'])) return reply(apiResponseCode.notRefundable);
   const payment = findPayment(context, request);
   const transactionNo = request.vnp_TransactionNo;
@@ -167,6 +212,9 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
     return reply(apiResponseCode.notFound);
   }
   if (payment.status !== 'paid') return reply(apiResponseCode.notRefundable);
+  if (latestRefund(context, payment.txnRef)?.pending) {
+    return reply(apiResponseCode.duplicateRequest);
+  }
   const paid = BigInt(payment.amount);
   const refunded = BigInt(payment.refundedAmount);
   const fits =
@@ -175,6 +223,7 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
       : refunded + amount <= paid;
   if (!fits) return reply(apiResponseCode.invalidAmount);
 
+  const pending = context.faults.take('refund', ['pending']);
   const record: SandboxRefund = {
     requestId,
     txnRef: payment.txnRef,
@@ -184,20 +233,28 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
     orderInfo: request.vnp_OrderInfo ?? '',
     createdBy: request.vnp_CreateBy ?? '',
     createdAt: new Date().toISOString(),
-    response: {},
+    ...(pending
+      ? {
+          status: 'processing',
+          pending: { queriesLeft: pending.pendingQueries, outcome: pending.outcome },
+        }
+      : { status: 'succeeded' }),
   };
-  record.response = reply(apiResponseCode.success, {
-    vnp_Amount: request.vnp_Amount as string,
-    vnp_BankCode: payment.bankCode,
-    vnp_PayDate: payment.payDate ?? '',
-    vnp_TransactionNo: record.transactionNo,
-    vnp_TransactionType: type,
-    vnp_TransactionStatus: transactionStatus.success,
-    vnp_OrderInfo: record.orderInfo,
-  });
+  // A pending refund holds its amount until it ends; a rejected one gives it back.
   payment.refundedAmount = (refunded + amount).toString();
   context.store.refunds.set(requestId, record);
   context.store.changed();
-  context.log.info({ txnRef: payment.txnRef, requestId, amount: record.amount, type }, 'refunded');
-  return record.response;
+  context.log.info(
+    { txnRef: payment.txnRef, requestId, amount: record.amount, type, status: record.status },
+    'refund accepted',
+  );
+  return reply(apiResponseCode.success, {
+    vnp_Amount: request.vnp_Amount as string,
+    vnp_BankCode: payment.bankCode,
+    vnp_PayDate: refundDate(record),
+    vnp_TransactionNo: record.transactionNo,
+    vnp_TransactionType: type,
+    vnp_TransactionStatus: refundStatusOf[record.status],
+    vnp_OrderInfo: record.orderInfo,
+  });
 }

@@ -37,6 +37,7 @@ try {
       payouts: createPayoutProvider(config),
       listing: createCollectionListing(config),
       temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
     },
     {
       runId: `manual:${randomUUID()}`,

@@ -1,4 +1,4 @@
-import type { EscrowEvent, EscrowTerms } from '../domain/escrow.js';
+import type { EscrowEvent, EscrowTerms, PaymentLinkInfo } from '../domain/escrow.js';
 import type { EscrowView } from '../domain/view.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
@@ -9,6 +9,8 @@ export interface TransitionRecord {
   terms: EscrowTerms;
   event: EscrowEvent;
   view: EscrowView;
+  /** Once the PSP has made it; kept for runs after the workflow has closed. */
+  paymentLink?: PaymentLinkInfo;
 }
 
 /**
@@ -18,12 +20,12 @@ export interface TransitionRecord {
  * by (escrow id, seq): a retried call finds the event recorded and changes nothing.
  */
 export async function recordTransition(sql: Sql, record: TransitionRecord): Promise<boolean> {
-  const { terms, event, view } = storable(record);
+  const { terms, event, view, paymentLink } = storable(record);
   // Most events move no money: then one statement is the whole transaction (one round trip).
-  if (!event.money) return writeEvent(sql, terms, event, view);
+  if (!event.money) return writeEvent(sql, terms, event, view, paymentLink);
   const { money } = event;
   return sql.begin(async (tx) => {
-    const inserted = await writeEvent(tx, terms, event, view);
+    const inserted = await writeEvent(tx, terms, event, view, paymentLink);
     if (inserted) await postEscrowMovement(tx, terms, event.seq, money);
     return inserted;
   });
@@ -38,20 +40,26 @@ async function writeEvent(
   terms: EscrowTerms,
   event: EscrowEvent,
   view: EscrowView,
+  paymentLink: PaymentLinkInfo | undefined,
 ): Promise<boolean> {
   const at = new Date(event.at);
   const [row] = await sql<{ inserted: number }[]>`
     with current_state as (
       insert into escrows (id, platform_id, reference, buyer_id, seller_id, amount, currency,
-                           status, needs_attention, last_seq, view, created_at, updated_at)
+                           status, needs_attention, last_seq, view, terms, payment_link,
+                           created_at, updated_at)
       values (${terms.escrowId}, ${terms.platformId}, ${terms.reference}, ${terms.buyerId},
               ${terms.sellerId}, ${BigInt(terms.amount)}, ${terms.currency}, ${view.status},
-              ${view.needsAttention}, ${event.seq}, ${sql.json(view as never)}, ${at}, ${at})
+              ${view.needsAttention}, ${event.seq}, ${sql.json(view as never)},
+              ${sql.json(terms as never)}, ${paymentLink ? sql.json(paymentLink as never) : null},
+              ${at}, ${at})
       on conflict (id) do update set
         status = excluded.status,
         needs_attention = excluded.needs_attention,
         last_seq = excluded.last_seq,
         view = excluded.view,
+        terms = excluded.terms,
+        payment_link = coalesce(excluded.payment_link, escrows.payment_link),
         updated_at = excluded.updated_at
       where escrows.last_seq < excluded.last_seq
     ), recorded as (

@@ -50,6 +50,7 @@ const worker = await Worker.create({
     payouts: createPayoutProvider(config),
     listing: createCollectionListing(config),
     temporal: client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
   }),
 });
 await ensureReconciliationSchedule(client, {

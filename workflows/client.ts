@@ -5,7 +5,7 @@ import {
   WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type SignalDefinition } from '@temporalio/common';
 import type { EscrowTerms, Rejection } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
@@ -14,13 +14,14 @@ import {
   ACTION_REJECTED,
   type ActionArgs,
   type ActionUpdate,
-  actionUpdates,
   type AttentionFlag,
+  actionUpdates,
   attentionSignal,
   type PaymentConfirmation,
   type PaymentLink,
   paymentConfirmedSignal,
   paymentLinkUpdate,
+  type ResumeEscrowInput,
   stateQuery,
 } from './messages.js';
 
@@ -91,21 +92,45 @@ export async function performAction<A extends Action>(
   }
 }
 
+/**
+ * Delivers a signal to the escrow's workflow; when that has closed, a new run of it starts
+ * (signal-with-start, picking the escrow up from Postgres) and handles the signal, so a late
+ * payment is still booked and refunded and an ops flag still lands.
+ */
+async function signalEscrow<Arg>(
+  client: Client,
+  taskQueue: string,
+  escrowId: string,
+  signal: SignalDefinition<[Arg]>,
+  arg: Arg,
+): Promise<void> {
+  const resume: ResumeEscrowInput = { resume: { escrowId } };
+  await client.workflow.signalWithStart<typeof escrowWorkflow, [Arg]>('escrowWorkflow', {
+    workflowId: escrowWorkflowId(escrowId),
+    taskQueue,
+    args: [resume],
+    signal,
+    signalArgs: [arg],
+    staticSummary: `Escrow ${escrowId}, resumed for a signal after it had closed`,
+  });
+}
+
+/** A payment the PSP confirmed (callback or query); the workflow ignores one it has booked. */
 export async function confirmPayment(
   client: Client,
+  taskQueue: string,
   escrowId: string,
   payment: PaymentConfirmation,
 ): Promise<void> {
-  await client.workflow
-    .getHandle(escrowWorkflowId(escrowId))
-    .signal(paymentConfirmedSignal, payment);
+  await signalEscrow(client, taskQueue, escrowId, paymentConfirmedSignal, payment);
 }
 
 /** Flags the escrow for ops with a reason (its event log and webhooks say so too). */
 export async function flagAttention(
   client: Client,
+  taskQueue: string,
   escrowId: string,
   flag: AttentionFlag,
 ): Promise<void> {
-  await client.workflow.getHandle(escrowWorkflowId(escrowId)).signal(attentionSignal, flag);
+  await signalEscrow(client, taskQueue, escrowId, attentionSignal, flag);
 }

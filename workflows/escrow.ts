@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -21,7 +22,9 @@ import {
   ledgerBehind,
   nextDeadline,
   pendingRefunds,
+  type RefundJob,
   rejectAction,
+  resumedState,
   step,
 } from '../domain/escrow.js';
 import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
@@ -31,9 +34,11 @@ import {
   ACTION_REJECTED,
   type AnyActionArgs,
   actionUpdates,
+  attentionSignal,
   type PaymentLink,
   paymentConfirmedSignal,
   paymentLinkUpdate,
+  type ResumeEscrowInput,
   stateQuery,
 } from './messages.js';
 import {
@@ -53,10 +58,13 @@ export interface EscrowWorkflowInput {
   clientIp: string;
 }
 
+/** Patch: the rail is asked for the payment before the payment window expires the escrow. */
+const QUERY_BEFORE_EXPIRY = 'query-payment-before-expiry';
+
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
 // the event log must not have holes and the escrow must not fail with money held. Only a write
 // Postgres refuses for good comes back as a failure, which the workflow flags and steps over.
-const { recordTransition } = proxyActivities<Activities>({
+const { recordTransition, loadClosedEscrow } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -76,13 +84,47 @@ const psp = proxyActivities<Activities>({
     nonRetryableErrorTypes: ['PspPermanentError'],
   },
 });
+// The last word before an unpaid escrow expires: a few quick tries; if the rail cannot answer,
+// the escrow expires and the rail is asked again, patiently, while a late payment may still be
+// booked (and refunded).
+const quickCheck = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['PspPermanentError'],
+  },
+}).checkPayment;
+const patientCheck = (withinMs: number) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: Math.max(1_000, withinMs),
+    retry: {
+      initialInterval: '30 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 minutes',
+      nonRetryableErrorTypes: ['PspPermanentError'],
+    },
+  }).checkPayment;
 
-/** One escrow's whole life: holds the buyer's money until the deal ends, then settles it. */
-export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> {
-  const escrowId = input.terms.escrowId;
-  let state: EscrowState = initialState(input.terms, Date.now());
-  let recordedSeq = 0;
-  let paymentLink: PaymentLink | undefined;
+/**
+ * One escrow's whole life: holds the buyer's money until the deal ends, then settles it. Started
+ * again with `resume` when a signal (a late payment, an ops flag) finds it closed: that run
+ * picks the escrow up from Postgres before it sets its handlers, so the signal waits for it.
+ */
+export async function escrowWorkflow(
+  input: EscrowWorkflowInput | ResumeEscrowInput,
+): Promise<void> {
+  const closed = 'resume' in input ? await loadClosedEscrow(input.resume.escrowId) : undefined;
+  let state: EscrowState = closed
+    ? resumedState(closed, Date.now())
+    : initialState((input as EscrowWorkflowInput).terms, Date.now());
+  const { terms } = state;
+  const escrowId = terms.escrowId;
+  // The timeline of a resumed run starts after the events already in Postgres.
+  const firstSeq = state.seq - state.timeline.length;
+  let recordedSeq = firstSeq;
+  let paymentLink: PaymentLink | undefined = closed?.paymentLink;
   const runningJobs = new Set<string>();
 
   const apply = (event: EscrowInput): number => {
@@ -119,6 +161,9 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
   setHandler(paymentConfirmedSignal, (payment) => {
     apply({ type: 'payment', ...payment, paidAt: Date.parse(payment.paidAt) });
   });
+  setHandler(attentionSignal, (flag) => {
+    apply({ type: 'attention', reason: flag.reason, detail: flag.detail });
+  });
   setHandler(stateQuery, () => escrowView(state));
   setHandler(paymentLinkUpdate, async () => {
     await condition(() => paymentLink !== undefined);
@@ -128,10 +173,10 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
   /** Writes every fact not yet in Postgres, in order, with its ledger entry. */
   const flush = async () => {
     while (recordedSeq < state.seq) {
-      const event = state.timeline[recordedSeq];
+      const event = state.timeline[recordedSeq - firstSeq];
       if (!event) break;
       try {
-        await recordTransition({ terms: input.terms, event, view: escrowView(state) });
+        await recordTransition({ terms, event, view: escrowView(state), paymentLink });
       } catch (error) {
         // One fact Postgres cannot take must not freeze the escrow: it stays in the timeline
         // (and history), ops are flagged with the reason, timers and actions go on.
@@ -165,37 +210,50 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
     await recorded(apply({ type: 'payoutStarted' }));
     if (ledgerBehind(state)) return;
     const { amount, attempts, destination } = state.payout;
+    const request = {
+      idempotencyKey: `escrow:${escrowId}:payout:${attempts}`,
+      amount,
+      currency: terms.currency,
+      destination,
+      description: `Escrow ${escrowId} (${terms.reference})`,
+    };
     try {
-      const { payoutId } = await psp.sendPayout({
-        idempotencyKey: `escrow:${escrowId}:payout:${attempts}`,
-        amount,
-        currency: input.terms.currency,
-        destination,
-        description: `Escrow ${escrowId} (${input.terms.reference})`,
-      });
-      apply({ type: 'payoutResult', ok: true, payoutId: payoutId ?? '' });
+      let result = await psp.sendPayout(request);
+      if (result.status === 'pending') {
+        apply({ type: 'payoutPending', ...definedOnly({ payoutId: result.payoutId }) });
+        result = await psp.awaitPayout(request);
+      }
+      apply({ type: 'payoutResult', ok: true, payoutId: result.payoutId ?? '' });
     } catch (error) {
       apply({ type: 'payoutResult', ok: false, error: failureMessage(error) });
     }
   };
 
   const refund = async (refundId: string) => {
-    const job = state.refunds.find((r) => r.id === refundId);
-    if (!job) return;
     await recorded(apply({ type: 'refundStarted', refundId }));
-    if (ledgerBehind(state)) return;
+    const job = state.refunds.find((r) => r.id === refundId);
+    if (!job || ledgerBehind(state)) return;
+    const request = {
+      idempotencyKey: refundKey(escrowId, job),
+      escrowId,
+      paymentTransactionId: job.paymentTransactionId,
+      transactionDate: paymentLink?.createdAt ?? new Date(job.paidAt).toISOString(),
+      amount: job.amount,
+      currency: terms.currency,
+      full: job.amount === state.payment?.amount,
+      reason: job.reason,
+    };
     try {
-      const { pspRefundId } = await psp.refundPayment({
-        idempotencyKey: `escrow:${escrowId}:refund:${refundId}`,
-        escrowId,
-        paymentTransactionId: job.paymentTransactionId,
-        transactionDate: paymentLink?.createdAt ?? new Date(job.paidAt).toISOString(),
-        amount: job.amount,
-        currency: input.terms.currency,
-        full: job.amount === state.payment?.amount,
-        reason: job.reason,
-      });
-      apply({ type: 'refundResult', refundId, ok: true, pspRefundId: pspRefundId ?? '' });
+      let result = await psp.refundPayment(request);
+      if (result.status === 'pending') {
+        apply({
+          type: 'refundPending',
+          refundId,
+          ...definedOnly({ pspRefundId: result.pspRefundId }),
+        });
+        result = await psp.awaitRefund(request);
+      }
+      apply({ type: 'refundResult', refundId, ok: true, pspRefundId: result.pspRefundId ?? '' });
     } catch (error) {
       apply({ type: 'refundResult', refundId, ok: false, error: failureMessage(error) });
     }
@@ -205,39 +263,78 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
    * Payouts and refunds run beside the main loop, so timers keep firing while a PSP is slow.
    * None starts while the ledger misses a money movement: money would leave it does not know of.
    */
+  const runJob = (id: string, job: () => Promise<void>) => {
+    if (runningJobs.has(id)) return;
+    runningJobs.add(id);
+    void job().finally(() => runningJobs.delete(id));
+  };
   const startJobs = () => {
     if (ledgerBehind(state)) return;
-    const start = (id: string, job: () => Promise<void>) => {
-      if (runningJobs.has(id)) return;
-      runningJobs.add(id);
-      void job().finally(() => runningJobs.delete(id));
-    };
-    if (state.payout.status === 'pending') start('payout', payout);
-    for (const job of pendingRefunds(state)) start(`refund:${job.id}`, () => refund(job.id));
+    if (state.payout.status === 'pending') runJob('payout', payout);
+    for (const job of pendingRefunds(state)) runJob(`refund:${job.id}`, () => refund(job.id));
   };
   const hasJobsToStart = () =>
     !ledgerBehind(state) &&
     ((state.payout.status === 'pending' && !runningJobs.has('payout')) ||
       pendingRefunds(state).some((r) => !runningJobs.has(`refund:${r.id}`)));
 
-  upsertSearchAttributes([
-    { key: PlatformId, value: input.terms.platformId },
-    { key: SellerId, value: input.terms.sellerId },
-    { key: BuyerId, value: input.terms.buyerId },
-    { key: EscrowAmount, value: input.terms.amount },
-    { key: EscrowCurrency, value: input.terms.currency },
-  ]);
-  await flush();
-  paymentLink = await psp.createPaymentLink({
-    idempotencyKey: `escrow:${escrowId}:payment`,
-    escrowId,
-    amount: input.terms.amount,
-    currency: input.terms.currency,
-    description: input.terms.description,
-    expiresAt: new Date(state.deadlines.paymentWindow ?? Date.now()).toISOString(),
-    returnUrl: input.returnUrl,
-    clientIp: input.clientIp,
-  });
+  /**
+   * Before the payment window expires the escrow, the rail is asked: a payment whose callback
+   * never came funds it. When the rail cannot say, the escrow expires and the rail is asked
+   * again in the background until the late-payment grace ends.
+   */
+  const askRailForPayment = async (): Promise<'paid' | 'unknown' | 'unpaid'> => {
+    if (!paymentLink) return 'unpaid';
+    const found = await quickCheck({ escrowId, transactionDate: paymentLink.createdAt }).catch(
+      () => undefined,
+    );
+    if (found === undefined) return 'unknown';
+    if (found.status !== 'succeeded' || !found.providerTransactionId) return 'unpaid';
+    applyFoundPayment(found.providerTransactionId, found.amount);
+    return 'paid';
+  };
+  const applyFoundPayment = (providerTransactionId: string, amount: number | undefined) => {
+    apply({
+      type: 'payment',
+      providerTransactionId,
+      amount: amount ?? terms.amount,
+      currency: terms.currency,
+      paidAt: Date.now(),
+      foundBy: 'query',
+    });
+  };
+  const keepAskingRail = async () => {
+    if (!paymentLink) return;
+    const found = await patientCheck((state.closeAfter ?? Date.now()) - Date.now())({
+      escrowId,
+      transactionDate: paymentLink.createdAt,
+    }).catch(() => undefined);
+    if (found?.status === 'succeeded' && found.providerTransactionId) {
+      applyFoundPayment(found.providerTransactionId, found.amount);
+    }
+  };
+
+  if (!closed) {
+    const input0 = input as EscrowWorkflowInput;
+    upsertSearchAttributes([
+      { key: PlatformId, value: terms.platformId },
+      { key: SellerId, value: terms.sellerId },
+      { key: BuyerId, value: terms.buyerId },
+      { key: EscrowAmount, value: terms.amount },
+      { key: EscrowCurrency, value: terms.currency },
+    ]);
+    await flush();
+    paymentLink = await psp.createPaymentLink({
+      idempotencyKey: `escrow:${escrowId}:payment`,
+      escrowId,
+      amount: terms.amount,
+      currency: terms.currency,
+      description: terms.description,
+      expiresAt: new Date(state.deadlines.paymentWindow ?? Date.now()).toISOString(),
+      returnUrl: input0.returnUrl,
+      clientIp: input0.clientIp,
+    });
+  }
 
   for (;;) {
     startJobs();
@@ -254,7 +351,15 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
       () => recordedSeq < state.seq || hasJobsToStart() || runningJobs.size !== jobsRunning,
       wakeAt === Infinity ? undefined : Math.max(1, wakeAt - Date.now()),
     );
-    if (!woken && next && Date.now() >= next.at) apply({ type: 'timer', timer: next.timer });
+    if (woken || !next || Date.now() < next.at) continue;
+    if (next.timer === 'paymentWindow' && patched(QUERY_BEFORE_EXPIRY)) {
+      const answer = await askRailForPayment();
+      if (answer === 'paid') continue;
+      apply({ type: 'timer', timer: next.timer });
+      if (answer === 'unknown') runJob('payment-check', keepAskingRail);
+      continue;
+    }
+    apply({ type: 'timer', timer: next.timer });
   }
   await condition(allHandlersFinished);
 }
@@ -263,6 +368,17 @@ export async function escrowWorkflow(input: EscrowWorkflowInput): Promise<void> 
 function actionInput(action: Action, args: AnyActionArgs): ActionInput & Actor {
   // The Update's name says which action's fields these are; TypeScript cannot follow it.
   return { ...args, action } as ActionInput & Actor;
+}
+
+/** A refund's idempotency key at the rail: the first send keeps the key it always had. */
+const refundKey = (escrowId: string, job: RefundJob): string =>
+  (job.attempts ?? 1) > 1
+    ? `escrow:${escrowId}:refund:${job.id}:${job.attempts}`
+    : `escrow:${escrowId}:refund:${job.id}`;
+
+/** The object without its undefined fields (Temporal payloads and events keep no undefined). */
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function failureType(error: unknown): string | undefined {

@@ -2,7 +2,7 @@
 // sends them. The workflow imports this file, so it holds definitions and types only.
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionInput, Actor } from '../domain/escrow.js';
+import type { ActionInput, Actor, PaymentLinkInfo } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
 
@@ -29,14 +29,10 @@ export const actionUpdates: { readonly [A in Action]: ActionUpdate<A> } = {
   resolveDispute: actionUpdate('resolveDispute'),
   cancel: actionUpdate('cancel'),
   retryPayout: actionUpdate('retryPayout'),
+  retryRefund: actionUpdate('retryRefund'),
 };
 
-export interface PaymentLink {
-  url: string;
-  expiresAt: string;
-  /** The provider's transaction date, needed again to refund the payment. */
-  createdAt: string;
-}
+export type PaymentLink = PaymentLinkInfo;
 
 /** Returns once the payment link exists: clients create escrows with update-with-start. */
 export const paymentLinkUpdate = defineUpdate<EscrowView & { paymentLink: PaymentLink }>(
@@ -48,6 +44,15 @@ export interface PaymentConfirmation {
   amount: number;
   currency: string;
   paidAt: string;
+}
+
+/**
+ * A new run of a closed escrow's workflow, started by a signal that arrived after it closed
+ * (a late payment, an ops flag): it picks the escrow up from Postgres, handles the signal,
+ * settles what that moved, and closes again.
+ */
+export interface ResumeEscrowInput {
+  resume: { escrowId: string };
 }
 
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmation]>('paymentConfirmed');

@@ -121,6 +121,7 @@ export function escrowRoutes(deps: RouteDeps) {
             ...platform?.defaultWindows,
             ...windowsToMs(body.windows),
           },
+          latePaymentGrace: settings.latePaymentGraceMs,
         };
         const { paymentLink, ...view } = await withinDeadline(deps, () =>
           startEscrow(temporal, settings.taskQueue, {

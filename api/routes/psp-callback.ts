@@ -12,6 +12,8 @@ export interface CallbackDeps {
   temporal: Client;
   logger: Logger;
   providers: PaymentProvider[];
+  /** Where a closed escrow's workflow is started again for a late payment. */
+  taskQueue: string;
 }
 
 /**
@@ -20,7 +22,13 @@ export interface CallbackDeps {
  * in the provider's acknowledgement format. Duplicates are harmless: the workflow ignores a
  * transaction it has seen.
  */
-export function pspCallbackRoutes({ sql, temporal, logger, providers }: CallbackDeps): Hono {
+export function pspCallbackRoutes({
+  sql,
+  temporal,
+  logger,
+  providers,
+  taskQueue,
+}: CallbackDeps): Hono {
   const log = logger.child({ component: 'psp-callback' });
   return new Hono().on(['GET', 'POST'], '/v1/psp/:provider/callback', async (c) => {
     const provider = providers.find((p) => p.name === c.req.param('provider'));
@@ -76,7 +84,9 @@ export function pspCallbackRoutes({ sql, temporal, logger, providers }: Callback
     if (escrow.view.payment?.providerTransactionId === event.providerTransactionId) {
       return answer('already_confirmed');
     }
-    await confirmPayment(temporal, escrow.id, {
+    // Also after the workflow has closed: a late payment is then booked and refunded, and the
+    // PSP hears success, so it stops retrying.
+    await confirmPayment(temporal, taskQueue, escrow.id, {
       providerTransactionId: event.providerTransactionId,
       amount: Number(event.amount),
       currency: event.currency,

@@ -69,6 +69,17 @@ export const RetryPayoutBody = z
     },
   });
 
+export const RetryRefundBody = z
+  .strictObject({
+    refundId: safeText(20)
+      .optional()
+      .openapi({ description: 'The failed refund to retry; every failed refund when absent.' }),
+    reason: safeText(500)
+      .optional()
+      .openapi({ description: 'A corrected reason, sent to the rail with the new attempt.' }),
+  })
+  .openapi('RetryRefund', { example: { refundId: '1', reason: 'Cancelled: buyer refund' } });
+
 export interface ApiAction {
   /** The lifecycle action (a workflow Update) behind the route. */
   action: Action;
@@ -143,6 +154,13 @@ export const API_ACTIONS: readonly ApiAction[] = [
     name: 'payout/retry',
     summary: 'Retry a failed payout (ops)',
     body: RetryPayoutBody,
+    bodyOptional: true,
+  },
+  {
+    action: 'retryRefund',
+    name: 'refund/retry',
+    summary: 'Retry a failed refund (ops)',
+    body: RetryRefundBody,
     bodyOptional: true,
   },
 ];

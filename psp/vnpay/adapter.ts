@@ -1,8 +1,9 @@
-import { type PaymentProvider, PspTransientError } from '../types.js';
+import type { PaymentProvider } from '../types.js';
 import { verifyVnpayCallback, vnpayAcknowledgement } from './callback.js';
 import { buildPaymentUrl } from './payment-url.js';
 import { queryTransaction } from './query.js';
 import { refundPayment } from './refund.js';
+import { refundStatus } from './refund-status.js';
 
 export interface VnpayConfig {
   /** VNPay's host, or the sandbox PSP's URL. */
@@ -31,9 +32,7 @@ export function createVnpayProvider(config: VnpayConfig): PaymentProvider {
     verifyCallback: (request) => verifyVnpayCallback(request, config),
     acknowledge: vnpayAcknowledgement,
     refund: (input) => refundPayment(apiConfig, input),
-    getRefund: async () => {
-      throw new PspTransientError('provider_error', 'VNPay refund status: to be written', 'vnpay');
-    },
+    getRefund: (input) => refundStatus(apiConfig, input),
     getTransaction: (input) => queryTransaction(apiConfig, input),
   };
 }

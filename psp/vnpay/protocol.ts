@@ -62,14 +62,26 @@ export const paymentResponseCode = {
   insufficientFunds: '51',
 } as const;
 
-/** vnp_TransactionStatus of a payment, in IPNs and querydr answers. */
+/**
+ * vnp_TransactionStatus, in IPNs, querydr and refund answers: VNPay's table (querydr&refund.html,
+ * mirrored in lehuygiang28/vnpay's TRANSACTION_STATUS_RESPONSE_MAP). 05, 06 and 09 are refund
+ * states; 04 means the bank debited the buyer but VNPay did not complete the payment.
+ */
 export const transactionStatus = {
   success: '00',
   pending: '01',
   failed: '02',
+  reversed: '04',
+  refundProcessing: '05',
+  refundSentToBank: '06',
+  suspectedFraud: '07',
+  refundRejected: '09',
 } as const;
 
-/** vnp_TransactionType of refunds (querydr reports '01' for the payment itself). */
+/**
+ * vnp_TransactionType in querydr answers: what the TxnRef's record at VNPay is — the payment
+ * (01) or a refund of it, full (02) or partial (03). Refund requests send 02 or 03.
+ */
 export const transactionType = { payment: '01', fullRefund: '02', partialRefund: '03' } as const;
 
 /** vnp_ResponseCode of querydr and refund answers. */
@@ -79,6 +91,11 @@ export const apiResponseCode = {
   invalidFormat: '03',
   notFound: '91',
   invalidAmount: '93',
+  /**
+   * refund: VNPay already holds a refund request for the payment and is processing it ("Giao
+   * dịch đã được gửi yêu cầu hoàn tiền trước đó"): a repeated vnp_RequestId, or another refund
+   * while one is in progress. querydr: the same request within the API's time limit.
+   */
   duplicateRequest: '94',
   notRefundable: '95',
   invalidChecksum: '97',
@@ -115,4 +132,10 @@ export function amountFromVnp(text: string | undefined): bigint | undefined {
   if (text === undefined || !/^\d{1,20}$/.test(text)) return undefined;
   const value = BigInt(text);
   return value % 100n === 0n ? value / 100n : undefined;
+}
+
+/** vnp_TransactionNo of an answer, when it names a transaction ('0' stands for none). */
+export function transactionNoOf(answer: Record<string, string>): string | undefined {
+  const transactionNo = answer.vnp_TransactionNo;
+  return transactionNo && transactionNo !== '0' ? transactionNo : undefined;
 }

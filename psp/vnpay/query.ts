@@ -6,13 +6,16 @@ import {
   apiResponseCode,
   queryRequestFields,
   queryResponseFields,
+  transactionNoOf,
+  transactionType,
   vnpVersion,
 } from './protocol.js';
 import { type ApiConfig, callTransactionApi, commonApiFailure } from './transaction-api.js';
 
 /**
- * vnp_TransactionStatus → the payment's outcome. Refund states (05, 06, 09) mean the payment
- * itself went through; 07 (suspected fraud) waits for the merchant's decision.
+ * vnp_TransactionStatus of the payment record (type 01) → the payment's outcome. Refund states
+ * (05, 06, 09) mean the payment itself went through; 07 (suspected fraud) waits for the
+ * merchant's decision.
  */
 const paymentStatus: Record<string, TransactionStatus['status']> = {
   '00': 'succeeded',
@@ -25,12 +28,15 @@ const paymentStatus: Record<string, TransactionStatus['status']> = {
   '04': 'failed',
 };
 
-/** querydr: what VNPay knows of a payment. A read, so each call has a fresh request id. */
-export async function queryTransaction(
+/**
+ * querydr: VNPay's one record for a TxnRef, its checksum verified; undefined when VNPay knows no
+ * such transaction (91). A read, so each call has a fresh request id.
+ */
+export async function querydr(
   config: ApiConfig,
   input: GetTransactionInput,
   now: Date = new Date(),
-): Promise<TransactionStatus> {
+): Promise<Record<string, string> | undefined> {
   assertTxnRef(input.txnRef);
   const request = {
     vnp_RequestId: newRequestId(),
@@ -50,10 +56,27 @@ export async function queryTransaction(
   const failure = commonApiFailure('querydr', response);
   if (failure) throw failure;
   const code = response.vnp_ResponseCode;
-  if (code === apiResponseCode.notFound) return { status: 'not_found' };
+  if (code === apiResponseCode.notFound) return undefined;
   if (code !== apiResponseCode.success) {
     throw new PspPermanentError('invalid_response', `querydr: unexpected code ${code}`, 'vnpay');
   }
+  return response;
+}
+
+const isRefundType = (type: string | undefined): boolean =>
+  type === transactionType.fullRefund || type === transactionType.partialRefund;
+
+/** What VNPay knows of a payment. */
+export async function queryTransaction(
+  config: ApiConfig,
+  input: GetTransactionInput,
+  now: Date = new Date(),
+): Promise<TransactionStatus> {
+  const response = await querydr(config, input, now);
+  if (!response) return { status: 'not_found' };
+  // Once refunded, querydr shows the refund: only a paid payment has one, but the amount and
+  // transaction number are the refund's, not the payment's.
+  if (isRefundType(response.vnp_TransactionType)) return { status: 'succeeded' };
   const status = paymentStatus[response.vnp_TransactionStatus ?? ''];
   const amount = amountFromVnp(response.vnp_Amount);
   if (!status || amount === undefined) {
@@ -63,10 +86,6 @@ export async function queryTransaction(
       'vnpay',
     );
   }
-  const transactionNo = response.vnp_TransactionNo;
-  return {
-    status,
-    amount,
-    ...(transactionNo && transactionNo !== '0' ? { providerTransactionId: transactionNo } : {}),
-  };
+  const transactionNo = transactionNoOf(response);
+  return { status, amount, ...(transactionNo ? { providerTransactionId: transactionNo } : {}) };
 }

@@ -1,4 +1,9 @@
-import { PspPermanentError, type RefundInput, type RefundResult } from '../types.js';
+import {
+  PspPermanentError,
+  PspTransientError,
+  type RefundInput,
+  type RefundResult,
+} from '../types.js';
 import { formatVnpDate } from './dates.js';
 import { assertTxnRef, requestIdFor, toOrderInfo } from './fields.js';
 import {
@@ -6,9 +11,11 @@ import {
   apiResponseCode,
   refundRequestFields,
   refundResponseFields,
+  transactionNoOf,
   transactionType,
   vnpVersion,
 } from './protocol.js';
+import { refundState, refundStatus } from './refund-status.js';
 import { type ApiConfig, callTransactionApi, commonApiFailure } from './transaction-api.js';
 
 export interface RefundConfig extends ApiConfig {
@@ -19,12 +26,14 @@ export interface RefundConfig extends ApiConfig {
 const refusals: Record<string, PspPermanentError['code']> = {
   [apiResponseCode.notFound]: 'not_found',
   [apiResponseCode.invalidAmount]: 'invalid_amount',
-  // VNPay already holds a refund request with this id (or one in progress for the payment).
-  [apiResponseCode.duplicateRequest]: 'idempotency_conflict',
   [apiResponseCode.notRefundable]: 'declined',
 };
 
-/** One refund, idempotent by vnp_RequestId, which is derived from the idempotency key. */
+/**
+ * One refund, idempotent by vnp_RequestId, which is derived from the idempotency key. VNPay
+ * does not replay its first answer to a repeated request id: it answers 94, as it does to a
+ * refund while another is in progress, so 94 is followed by a querydr.
+ */
 export async function refundPayment(
   config: RefundConfig,
   input: RefundInput,
@@ -59,6 +68,7 @@ export async function refundPayment(
   const failure = commonApiFailure('refund', response);
   if (failure) throw failure;
   const code = response.vnp_ResponseCode ?? '';
+  if (code === apiResponseCode.duplicateRequest) return alreadyRequested(config, input, now);
   const refusal = refusals[code];
   if (refusal) {
     throw new PspPermanentError(
@@ -70,12 +80,53 @@ export async function refundPayment(
   if (code !== apiResponseCode.success) {
     throw new PspPermanentError('invalid_response', `refund: unexpected code ${code}`, 'vnpay');
   }
-  if (response.vnp_Amount !== request.vnp_Amount || !response.vnp_TransactionNo) {
+  if (response.vnp_Amount !== request.vnp_Amount) {
     throw new PspPermanentError(
       'invalid_response',
-      'refund: the answer does not confirm the amount or has no vnp_TransactionNo',
+      'refund: the answer has another amount',
       'vnpay',
     );
   }
-  return { refundId: response.vnp_TransactionNo, status: 'succeeded' };
+  // Accepted is not done: VNPay may still be processing it (05) or waiting on the bank (06).
+  const state = refundState(response.vnp_TransactionStatus);
+  const refundId = transactionNoOf(response);
+  if (state === 'failed') {
+    throw new PspPermanentError(
+      'declined',
+      `VNPay rejected the refund of ${input.txnRef}`,
+      'vnpay',
+    );
+  }
+  if (state === 'pending') return { status: 'pending', ...(refundId ? { refundId } : {}) };
+  if (!refundId) {
+    throw new PspPermanentError('invalid_response', 'refund: no vnp_TransactionNo', 'vnpay');
+  }
+  return { status: 'succeeded', refundId };
+}
+
+/**
+ * VNPay already holds a refund for this payment (94): ours when this is a retry of a request
+ * whose answer was lost. Only querydr tells whether it is and how it went; until it shows ours,
+ * the request is retried rather than failed, since it may be ours still being recorded or
+ * another refund that must end first.
+ */
+async function alreadyRequested(
+  config: RefundConfig,
+  input: RefundInput,
+  now: Date,
+): Promise<RefundResult> {
+  const known = await refundStatus(config, input, now);
+  switch (known.status) {
+    case 'succeeded':
+    case 'pending':
+      return known;
+    case 'failed':
+      throw new PspPermanentError('declined', known.reason, 'vnpay');
+    case 'not_found':
+      throw new PspTransientError(
+        'provider_error',
+        `refund of ${input.txnRef}: VNPay holds a refund request (94) that querydr does not show as this one`,
+        'vnpay',
+      );
+  }
 }

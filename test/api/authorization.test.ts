@@ -107,6 +107,12 @@ const ENDPOINTS: Endpoint[] = [
     body: {},
     expect: row(403, 403, 403, 403, 404, 409),
   },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/refund/retry',
+    body: {},
+    expect: row(403, 403, 403, 403, 404, 409),
+  },
   { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
   {
     method: 'POST',

@@ -207,6 +207,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
         provider: api.h.stack.provider,
         payouts: api.h.stack.payouts,
         temporal: api.h.temporal.client,
+        taskQueue: queue,
       }),
     });
     const running = worker.run();

@@ -209,6 +209,27 @@ describe('payment and IPN', () => {
     expect(events[1]?.txnRef).toBe(payment.txnRef);
   });
 
+  it('pays but never sends the IPN when an ipn drop fault is armed; querydr knows', async () => {
+    await psp.armFault({ operation: 'ipn', kind: 'drop' });
+    const dropped = await createAndDecide(psp.provider, { amount: 80_000n });
+    expect(dropped).toMatchObject({ status: 'paid', responseCode: '00' });
+    // The next payment's IPN arrives: the sandbox is sending, just not the dropped one.
+    const next = await createAndDecide(psp.provider);
+    await psp.receiver.waitFor(next.txnRef, 1);
+    expect(psp.receiver.forTxnRef(dropped.txnRef)).toEqual([]);
+    expect(psp.sandbox.records.payment(dropped.txnRef)).toMatchObject({ status: 'paid', ipn: [] });
+    expect(
+      await psp.provider.getTransaction({
+        txnRef: dropped.txnRef,
+        transactionDate: dropped.createdAt,
+      }),
+    ).toEqual({
+      status: 'succeeded',
+      amount: 80_000n,
+      providerTransactionId: dropped.transactionNo,
+    });
+  });
+
   it('holds the IPN back when an ipn delay fault is armed', async () => {
     await psp.armFault({ operation: 'ipn', kind: 'delay', delayMs: 400 });
     const decidedAt = Date.now();

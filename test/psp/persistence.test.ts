@@ -62,7 +62,7 @@ it('keeps payments, refunds and payouts in the data file across restarts', async
   expect(after.sandbox.records.payouts()).toHaveLength(1);
   // Transaction numbers keep counting instead of starting over.
   const next = await createAndDecide(after.provider);
-  expect(BigInt(next.transactionNo)).toBeGreaterThan(BigInt(refund.refundId));
+  expect(BigInt(next.transactionNo)).toBeGreaterThan(BigInt(String(refund.refundId)));
 });
 
 it('resumes an unacknowledged IPN after a restart', async () => {

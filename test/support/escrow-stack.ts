@@ -98,6 +98,7 @@ export async function startEscrowStack({
           payouts,
           listing,
           temporal: client,
+          taskQueue,
         }),
       })
     : undefined;
