@@ -60,6 +60,11 @@ export interface EscrowWorkflowInput {
 
 /** Patch: the rail is asked for the payment before the payment window expires the escrow. */
 const QUERY_BEFORE_EXPIRY = 'query-payment-before-expiry';
+/**
+ * Patch: a payment's refunds go to the rail one at a time, each final before the next: VNPay
+ * shows only a payment's latest refund, so two in flight could not be told apart.
+ */
+const ONE_REFUND_AT_A_TIME = 'one-refund-at-a-time';
 
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
 // the event log must not have holes and the escrow must not fail with money held. Only a write
@@ -126,6 +131,7 @@ export async function escrowWorkflow(
   let recordedSeq = firstSeq;
   let paymentLink: PaymentLink | undefined = closed?.paymentLink;
   const runningJobs = new Set<string>();
+  const oneRefundAtATime = patched(ONE_REFUND_AT_A_TIME);
 
   const apply = (event: EscrowInput): number => {
     state = step(state, event, Date.now());
@@ -271,12 +277,18 @@ export async function escrowWorkflow(
   const startJobs = () => {
     if (ledgerBehind(state)) return;
     if (state.payout.status === 'pending') runJob('payout', payout);
-    for (const job of pendingRefunds(state)) runJob(`refund:${job.id}`, () => refund(job.id));
+    for (const job of refundsToStart()) runJob(`refund:${job.id}`, () => refund(job.id));
+  };
+  const refundsToStart = (): RefundJob[] => {
+    const waiting = pendingRefunds(state).filter((r) => !runningJobs.has(`refund:${r.id}`));
+    if (!oneRefundAtATime) return waiting;
+    const refundRunning = [...runningJobs].some((id) => id.startsWith('refund:'));
+    return refundRunning ? [] : waiting.slice(0, 1);
   };
   const hasJobsToStart = () =>
     !ledgerBehind(state) &&
     ((state.payout.status === 'pending' && !runningJobs.has('payout')) ||
-      pendingRefunds(state).some((r) => !runningJobs.has(`refund:${r.id}`)));
+      refundsToStart().length > 0);
 
   /**
    * Before the payment window expires the escrow, the rail is asked: a payment whose callback
