@@ -23,12 +23,17 @@ const refundSchema = z.object({
   amount: z.string().regex(/^\d+$/),
   transactionNo: z.string(),
   createdAt: z.iso.datetime(),
-  /** Refunds the sandbox answers later carry their state; without it, the answer's code says. */
-  status: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  response: z.record(z.string(), z.unknown()).default({}),
+  status: z.enum(['processing', 'sent_to_bank', 'succeeded', 'failed']),
 });
 
 const paymentStatus = { pending: 'pending', paid: 'succeeded', declined: 'failed' } as const;
+/** VNPay's refund states: received, sent to the buyer's bank, done, refused. */
+const refundStatus = {
+  processing: 'pending',
+  sent_to_bank: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+} as const;
 
 const within = (at: Date, { from, to }: Period) => at >= from && at < to;
 
@@ -73,7 +78,6 @@ export function createSandboxListing(baseUrl: string, timeoutMs = 15_000): Colle
       return records.flatMap((r): ListedRefund[] => {
         const at = new Date(r.createdAt);
         if (!within(at, period)) return [];
-        const status = r.status ?? (r.response.vnp_ResponseCode === '00' ? 'succeeded' : 'failed');
         return [
           {
             txnRef: r.txnRef,
@@ -81,7 +85,7 @@ export function createSandboxListing(baseUrl: string, timeoutMs = 15_000): Colle
             refundId: r.transactionNo,
             amount: BigInt(r.amount),
             currency: 'VND',
-            status,
+            status: refundStatus[r.status],
             at,
           },
         ];
