@@ -15,6 +15,7 @@ import {
   type PaymentProvider,
   type PayoutProvider,
   PspPermanentError,
+  type TransactionStatus,
 } from '../psp/types.js';
 import { escrowCurrencies, paymentLinkDates } from '../store/escrow-queries.js';
 import {
@@ -145,7 +146,7 @@ export async function reconcilePass(
   const unlisted = ledger.filter((l) => !rail.has(l.reference));
   const linkDates = await paymentLinkDates(sql, [...new Set(unlisted.map((l) => l.escrowId))]);
   await ledgerOf(unlisted.filter((l) => l.movement === 'refund').map((l) => l.escrowId));
-  const askedPayments = new Set<string>();
+  const transactions = new Map<string, TransactionStatus>();
   for (const l of unlisted) {
     progress();
     try {
@@ -162,17 +163,25 @@ export async function reconcilePass(
       }
       if (l.movement === 'payment') {
         // VNPay holds one payment per TxnRef: one query answers for every funding of the escrow.
-        if (askedPayments.has(l.escrowId)) continue;
-        askedPayments.add(l.escrowId);
-        const tx = await provider.getTransaction({ txnRef: l.escrowId, transactionDate });
-        if (tx.status === 'not_found' || tx.providerTransactionId === undefined) continue;
+        let tx = transactions.get(l.escrowId);
+        if (!tx) {
+          tx = await provider.getTransaction({ txnRef: l.escrowId, transactionDate });
+          transactions.set(l.escrowId, tx);
+        }
+        if (tx.status === 'not_found') continue;
+        const { providerTransactionId, amount } = tx;
         add({
           movement: 'payment',
           escrowId: l.escrowId,
-          reference: paymentReference(l.escrowId, tx.providerTransactionId),
+          // Once refunded, VNPay shows the refund instead: the payment's number and amount are
+          // hidden, and the paid TxnRef stands for the entry asked about.
+          reference:
+            providerTransactionId === undefined
+              ? l.reference
+              : paymentReference(l.escrowId, providerTransactionId),
           status: tx.status,
-          ...(tx.amount === undefined ? {} : { amount: tx.amount }),
-          railId: tx.providerTransactionId,
+          ...(amount === undefined ? {} : { amount }),
+          ...(providerTransactionId === undefined ? {} : { railId: providerTransactionId }),
         });
         continue;
       }
