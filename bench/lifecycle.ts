@@ -21,7 +21,7 @@ import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
-import { createSandboxPayouts } from '../psp/from-config.js';
+import { createPayosPayoutProvider } from '../psp/payos/payouts.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
@@ -32,6 +32,11 @@ const TOTAL = Number(process.env.BENCH_ESCROWS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
 const TMN = 'BENCHMRC';
 const SECRET = 'bench-hash-secret-0123456789abcdef';
+const PAYOS_PAYOUT = {
+  clientId: 'bench-payout-client',
+  apiKey: 'bench-payout-api-key-0123456789',
+  checksumKey: 'bench-payout-checksum-key-0123456789abcdef',
+};
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -49,6 +54,7 @@ try {
     port: 0,
     tmnCode: TMN,
     hashSecret: SECRET,
+    payosPayout: PAYOS_PAYOUT,
     ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
     ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
   });
@@ -59,10 +65,9 @@ try {
     hashSecret: SECRET,
     timeoutMs: 10_000,
   });
-  const payoutRail = createSandboxPayouts({
+  const payoutRail = createPayosPayoutProvider({
     baseUrl: sandbox.url,
-    tmnCode: TMN,
-    hashSecret: SECRET,
+    ...PAYOS_PAYOUT,
     timeoutMs: 10_000,
   });
   const connection = await Connection.connect({ address: temporal.address });

@@ -42,6 +42,17 @@ export const configSchema = z.object({
   VNPAY_URL: z.url().optional(),
   VNPAY_TMN_CODE: z.string().min(1).default('ESCROWSB'),
   VNPAY_HASH_SECRET: z.string().min(16).default('sandbox-hash-secret-not-for-production'),
+  /** Which rail pays sellers out; payOS is the one Vietnamese rail with a public payout API. */
+  PAYOUT_PROVIDER: z.enum(['payos']).default('payos'),
+  /** payOS payout endpoint (`https://api-merchant.payos.vn`); unset: the sandbox PSP on PSP_SANDBOX_PORT. */
+  PAYOS_PAYOUT_URL: z.url().optional(),
+  /** The payout channel's credentials: payOS issues them apart from the collection channel's. */
+  PAYOS_PAYOUT_CLIENT_ID: z.string().min(1).default('sandbox-payout-client-id'),
+  PAYOS_PAYOUT_API_KEY: z.string().min(16).default('sandbox-payout-api-key-not-for-production'),
+  PAYOS_PAYOUT_CHECKSUM_KEY: z
+    .string()
+    .min(16)
+    .default('sandbox-payout-checksum-key-not-for-production'),
   OPS_API_KEY: z.string().min(16).default('ops_dev_key_change_me_in_production'),
   TOKEN_SECRET: z.string().min(32).default('dev-token-secret-change-me-in-production-0000'),
   /** Where the PSP sends the buyer's browser after paying; defaults to the API's own page. */
@@ -110,6 +121,9 @@ function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
     'OPS_API_KEY',
     'TOKEN_SECRET',
     'VNPAY_HASH_SECRET',
+    'PAYOS_PAYOUT_CLIENT_ID',
+    'PAYOS_PAYOUT_API_KEY',
+    'PAYOS_PAYOUT_CHECKSUM_KEY',
   ]
     .filter((name) => !env[name])
     .map((name) => `${name}: required when NODE_ENV=production`);

@@ -2,12 +2,15 @@ import type { Logger } from '../infra/logger.js';
 import type { Background } from './background.js';
 import type { Faults } from './faults.js';
 import type { IpnRetryPolicy } from './ipn.js';
+import type { PayosCredentials } from './payos/envelope.js';
 import type { SandboxStore } from './store.js';
 
 /** What every route of the sandbox shares. */
 export interface SandboxContext {
   tmnCode: string;
   hashSecret: string;
+  /** payOS's payout channel, apart from any collection channel. */
+  payosPayout: PayosCredentials;
   ipnUrl: string;
   ipnPolicy: IpnRetryPolicy;
   store: SandboxStore;

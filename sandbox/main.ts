@@ -2,7 +2,10 @@ import { loadConfig } from '../infra/config.js';
 import { createLogger } from '../infra/logger.js';
 import { startSandboxPsp } from './server.js';
 
-/** `npm run psp:sandbox`: the sandbox PSP on PSP_SANDBOX_PORT, sending IPNs to our API. */
+/**
+ * `npm run psp:sandbox`: the sandbox PSP on PSP_SANDBOX_PORT, sending IPNs to our API and paying
+ * out with the payOS payout credentials the engine is configured with.
+ */
 const config = loadConfig();
 const log = createLogger({
   level: config.LOG_LEVEL,
@@ -16,6 +19,11 @@ const sandbox = await startSandboxPsp({
   host: config.HOST,
   tmnCode: config.VNPAY_TMN_CODE,
   hashSecret: config.VNPAY_HASH_SECRET,
+  payosPayout: {
+    clientId: config.PAYOS_PAYOUT_CLIENT_ID,
+    apiKey: config.PAYOS_PAYOUT_API_KEY,
+    checksumKey: config.PAYOS_PAYOUT_CHECKSUM_KEY,
+  },
   ipnUrl: `${apiBaseUrl.replace(/\/+$/, '')}/v1/psp/vnpay/callback`,
   // In memory unless a file is named (`npm run dev` keeps it in .data/).
   dataFile: config.PSP_SANDBOX_DATA_FILE,

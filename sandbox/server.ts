@@ -9,7 +9,8 @@ import { inspectRoutes } from './inspect-routes.js';
 import { defaultIpnRetryPolicy, type IpnRetryPolicy } from './ipn.js';
 import { resumeNotifications } from './notify.js';
 import { paymentRoutes } from './payment-routes.js';
-import { payoutRoutes } from './payout-routes.js';
+import type { PayosCredentials } from './payos/envelope.js';
+import { payosPayoutRoutes } from './payos/payout-routes.js';
 import { type SandboxRecords, SandboxStore } from './store.js';
 import { transactionRoutes } from './transaction-routes.js';
 
@@ -19,6 +20,8 @@ export interface SandboxPspOptions {
   host?: string;
   tmnCode: string;
   hashSecret: string;
+  /** Credentials of payOS's payout channel, which the sandbox's payout API checks. */
+  payosPayout: PayosCredentials;
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -36,7 +39,10 @@ export interface SandboxPsp {
   stop(): Promise<void>;
 }
 
-/** The sandbox PSP: a local HTTP server speaking VNPay 2.1.0, with faults on request. */
+/**
+ * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection) and payOS's payout API,
+ * with faults on request.
+ */
 export async function startSandboxPsp(options: SandboxPspOptions): Promise<SandboxPsp> {
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });
   const store = await SandboxStore.open(options.dataFile, (error) =>
@@ -45,6 +51,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
   const context: SandboxContext = {
     tmnCode: options.tmnCode,
     hashSecret: options.hashSecret,
+    payosPayout: options.payosPayout,
     ipnUrl: options.ipnUrl,
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
     store,
@@ -56,7 +63,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
   const app = new Hono()
     .route('/', paymentRoutes(context))
     .route('/', transactionRoutes(context))
-    .route('/', payoutRoutes(context))
+    .route('/', payosPayoutRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');

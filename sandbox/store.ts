@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Payout } from '@payos/node';
 
 /** One attempt at delivering an IPN: the merchant's HTTP status and RspCode, or the error. */
 export interface IpnAttempt {
@@ -56,18 +57,35 @@ export interface SandboxRefund {
   pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
 }
 
-/** A payout, kept by idempotency key; failed ones too, so a retry gets the same failure. */
+/**
+ * A payOS payout (chi hộ) of one transfer, kept by its x-idempotency-key. `status` is the one
+ * truth; the states payOS reports follow from it (sandbox/payos/payouts.ts).
+ */
 export interface SandboxPayout {
   idempotencyKey: string;
-  payoutId: string;
-  status: 'succeeded' | 'failed';
-  amount: string;
-  currency: string;
-  destination: { bankCode: string; accountNumber: string; accountName: string };
-  description: string;
-  failure?: { code: 'declined' | 'invalid_destination'; message: string };
-  /** Fingerprint of the request, to refuse the key's reuse for a different payout. */
+  /** Fingerprint of the request body, to refuse the key's reuse for another payout. */
   requestHash: string;
+  payoutId: string;
+  transactionId: string;
+  referenceId: string;
+  /** VND, a decimal string like every amount the sandbox keeps. */
+  amount: string;
+  description: string;
+  toBin: string;
+  toAccountNumber: string;
+  category: string[] | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  /** While pending: how many more reads see it PROCESSING, and how it ends after them. */
+  pending?: { readsLeft: number; outcome: 'succeeded' | 'failed' };
+  /** Filled once it succeeded, as the bank reports them. */
+  toAccountName: string | null;
+  reference: string | null;
+  transactionDatetime: string | null;
+  /** Filled once it failed. */
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** The create call's answer data, replayed to a repeated request. */
+  createReply: Payout;
   createdAt: string;
 }
 
@@ -127,7 +145,10 @@ export class SandboxStore {
       // Files written before refunds could be pending hold only refunds that succeeded.
       this.refunds.set(refund.requestId, { ...refund, status: refund.status ?? 'succeeded' });
     }
-    for (const payout of snapshot.payouts) this.payouts.set(payout.idempotencyKey, payout);
+    // Payouts of the sandbox's earlier, home-made payout API (no referenceId) are dropped.
+    for (const payout of snapshot.payouts) {
+      if (payout.referenceId) this.payouts.set(payout.idempotencyKey, payout);
+    }
   }
 
   /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */

@@ -120,16 +120,22 @@ try {
   say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
-  const pspUrl = config.VNPAY_URL ?? `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
+  const sandboxUrl = `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
-    VNPAY_URL: pspUrl,
+    VNPAY_URL: config.VNPAY_URL ?? sandboxUrl,
+    PAYOS_PAYOUT_URL: config.PAYOS_PAYOUT_URL ?? sandboxUrl,
     PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };
-  if (!config.VNPAY_URL) {
+  // The sandbox serves every rail not aimed elsewhere, with the credentials the engine uses.
+  const sandboxRails = [
+    ...(config.VNPAY_URL ? [] : ['VNPay']),
+    ...(config.PAYOS_PAYOUT_URL ? [] : ['payOS payouts']),
+  ];
+  if (sandboxRails.length > 0) {
     startService('psp', 'sandbox/main.ts', {
       ...env,
       PSP_SANDBOX_DATA_FILE: config.PSP_SANDBOX_DATA_FILE ?? join(dataDir, 'psp-sandbox.json'),
@@ -150,7 +156,7 @@ try {
     ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     ` Temporal gRPC  ${temporal.address}`,
     ` Postgres       ${databaseUrl}`,
-    ` Sandbox PSP    ${pspUrl}`,
+    ` Sandbox PSP    ${sandboxRails.length > 0 ? `${sandboxUrl} (${sandboxRails.join(', ')})` : '(not started: every rail is real)'}`,
     ` Ops API key    ${config.OPS_API_KEY}`,
     line,
   ];

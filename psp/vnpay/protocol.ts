@@ -3,7 +3,6 @@
 export const vnpVersion = '2.1.0';
 export const paymentPath = '/paymentv2/vpcpay.html';
 export const transactionApiPath = '/merchant_webapi/api/transaction';
-export const payoutPath = '/payouts';
 
 export const refundRequestFields = [
   'vnp_RequestId',

@@ -68,13 +68,3 @@ export function verifyChecksum(
   const hash = values.vnp_SecureHash;
   return typeof hash === 'string' && hexDigestEquals(checksum(fields, values, secret), hash);
 }
-
-/**
- * The sandbox payout API (not part of VNPay): the signature binds the body to its idempotency
- * key, in both directions, so neither can be swapped in transit.
- */
-export const payoutSignatureHeader = 'X-Signature';
-
-export function payoutSignature(secret: string, idempotencyKey: string, body: string): string {
-  return hmacSha512Hex(secret, `${idempotencyKey}\n${body}`);
-}

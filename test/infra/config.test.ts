@@ -47,6 +47,18 @@ describe('configuration', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
   });
 
+  it('pays out through payOS by default, and production must bring its own payout keys', () => {
+    expect(parseConfig({})).toMatchObject({ PAYOUT_PROVIDER: 'payos' });
+    expect(() => parseConfig({ PAYOUT_PROVIDER: 'vnpay' })).toThrow(/PAYOUT_PROVIDER="vnpay"/);
+    for (const name of [
+      'PAYOS_PAYOUT_CLIENT_ID',
+      'PAYOS_PAYOUT_API_KEY',
+      'PAYOS_PAYOUT_CHECKSUM_KEY',
+    ]) {
+      expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(`${name}: required`);
+    }
+  });
+
   it('a process started with PORT=abc exits non-zero and names the variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: repoRoot,

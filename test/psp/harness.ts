@@ -2,13 +2,20 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import type { PaymentProvider } from '../../psp/types.js';
+import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
+import type { PaymentProvider, PayoutProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import type { FaultSpec } from '../../sandbox/faults.js';
 import { type SandboxPsp, type SandboxPspOptions, startSandboxPsp } from '../../sandbox/server.js';
 
 export const tmnCode = 'TESTTMN1';
 export const hashSecret = 'test-hash-secret-0123456789abcdef';
+/** The sandbox's payOS payout channel: its own keys, unlike VNPay's. */
+export const payosPayout = {
+  clientId: 'test-payout-client',
+  apiKey: 'test-payout-api-key-0123456789',
+  checksumKey: 'test-payout-checksum-key-0123456789abcdef',
+};
 
 export interface ReceivedIpn {
   query: Record<string, string>;
@@ -103,6 +110,10 @@ export interface PspFixture {
   provider: PaymentProvider;
   /** The adapter with a short timeout, for timeout faults. */
   impatientProvider: PaymentProvider;
+  /** The payOS payout adapter, aimed at the sandbox. */
+  payouts: PayoutProvider;
+  /** The same with a short timeout. */
+  impatientPayouts: PayoutProvider;
   armFault(fault: FaultSpec): Promise<void>;
   stop(): Promise<void>;
 }
@@ -116,16 +127,20 @@ export async function startPspFixture(
     port: 0,
     tmnCode,
     hashSecret,
+    payosPayout,
     ipnUrl: receiver.url,
     ipnRetry: { attempts: 5, initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 1_000 },
     ...options,
   });
   const config = { baseUrl: sandbox.url, tmnCode, hashSecret };
+  const payoutConfig = { baseUrl: sandbox.url, ...payosPayout };
   return {
     sandbox,
     receiver,
     provider: createVnpayProvider({ ...config, timeoutMs: 5_000 }),
     impatientProvider: createVnpayProvider({ ...config, timeoutMs: 300 }),
+    payouts: createPayosPayoutProvider({ ...payoutConfig, timeoutMs: 5_000 }),
+    impatientPayouts: createPayosPayoutProvider({ ...payoutConfig, timeoutMs: 300 }),
     async armFault(fault) {
       const response = await fetch(`${sandbox.url}/_sandbox/faults`, {
         method: 'POST',

@@ -37,14 +37,19 @@ it('keeps payments, refunds and payouts in the data file across restarts', async
     reason: 'partial',
   };
   const refund = await before.provider.refund(refundInput);
+  if (refund.status !== 'succeeded') throw new Error(`the refund is ${refund.status}`);
   const payoutInput = {
-    idempotencyKey: 'escrow:p1:payout',
+    idempotencyKey: 'escrow:p1:payout:1',
     amount: 40_000n,
     currency: 'VND',
     destination: { bankCode: 'VCB', accountNumber: '123456789', accountName: 'B' },
     description: 'release',
   };
-  const payout = await before.provider.payout(payoutInput);
+  const payout = await before.payouts.payout(payoutInput);
+  await before.armFault({ operation: 'payout', kind: 'pending', pendingQueries: 1 });
+  const slowPayout = { ...payoutInput, idempotencyKey: 'escrow:p2:payout:1' };
+  const slow = await before.payouts.payout(slowPayout);
+  expect(slow.status).toBe('pending');
   await before.stop();
   running.splice(0);
   expect(JSON.parse(await readFile(dataFile, 'utf8'))).toMatchObject({
@@ -57,9 +62,14 @@ it('keeps payments, refunds and payouts in the data file across restarts', async
     refundedAmount: '10000',
   });
   expect(await after.provider.refund(refundInput)).toEqual(refund);
-  expect(await after.provider.payout(payoutInput)).toEqual(payout);
+  // The same request gets the stored answer; the payout is found under its key.
+  expect(await after.payouts.payout(payoutInput)).toEqual(payout);
+  expect(await after.payouts.getPayout(payoutInput)).toEqual(payout);
   expect(after.sandbox.records.refunds()).toHaveLength(1);
-  expect(after.sandbox.records.payouts()).toHaveLength(1);
+  // A pending payout goes on counting its reads where it was.
+  expect(await after.payouts.getPayout(slowPayout)).toEqual(slow);
+  expect(await after.payouts.getPayout(slowPayout)).toEqual({ ...slow, status: 'succeeded' });
+  expect(after.sandbox.records.payouts()).toHaveLength(2);
   // Transaction numbers keep counting instead of starting over.
   const next = await createAndDecide(after.provider);
   expect(BigInt(next.transactionNo)).toBeGreaterThan(BigInt(String(refund.refundId)));

@@ -11,7 +11,7 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
-import { createSandboxPayouts } from '../../psp/from-config.js';
+import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
 import { createSandboxListing } from '../../psp/sandbox-listing.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
@@ -21,6 +21,11 @@ import { connectTestTemporal, type TestTemporal } from './temporal.js';
 
 const TMN_CODE = 'TESTMRCH';
 const HASH_SECRET = 'test-hash-secret-0123456789abcdef';
+const PAYOS_PAYOUT = {
+  clientId: 'test-payout-client',
+  apiKey: 'test-payout-api-key-0123456789',
+  checksumKey: 'test-payout-checksum-key-0123456789abcdef',
+};
 
 export interface EscrowStackOptions {
   client: Client;
@@ -34,8 +39,9 @@ export interface EscrowStackOptions {
 }
 
 /**
- * The real pieces an escrow needs, on loopback: the sandbox PSP (VNPay protocol over HTTP), the
- * API app (for the PSP's callbacks) and a worker with the real activities on the test Postgres.
+ * The real pieces an escrow needs, on loopback: the sandbox PSP (VNPay and payOS payouts over
+ * HTTP), the API app (for the PSP's callbacks) and a worker with the real activities and adapters
+ * on the test Postgres.
  */
 export async function startEscrowStack({
   client,
@@ -62,6 +68,7 @@ export async function startEscrowStack({
     port: 0,
     tmnCode: TMN_CODE,
     hashSecret: HASH_SECRET,
+    payosPayout: PAYOS_PAYOUT,
     ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
     ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
   });
@@ -71,10 +78,9 @@ export async function startEscrowStack({
     hashSecret: HASH_SECRET,
     timeoutMs: 5_000,
   });
-  const payouts = createSandboxPayouts({
+  const payouts = createPayosPayoutProvider({
     baseUrl: sandbox.url,
-    tmnCode: TMN_CODE,
-    hashSecret: HASH_SECRET,
+    ...PAYOS_PAYOUT,
     timeoutMs: 5_000,
   });
   const listing = createSandboxListing(sandbox.url);
@@ -108,11 +114,18 @@ export async function startEscrowStack({
   return {
     /** Signs VNPay parameters as the sandbox does, for hand-made callbacks. */
     vnpayCredentials: { tmnCode: TMN_CODE, hashSecret: HASH_SECRET },
+    /** The payOS payout channel the sandbox checks, for hand-made payout calls. */
+    payosPayoutCredentials: PAYOS_PAYOUT,
     /** The PSP settings a worker process needs to reach this sandbox. */
     pspEnv: {
       VNPAY_URL: sandbox.url,
       VNPAY_TMN_CODE: TMN_CODE,
       VNPAY_HASH_SECRET: HASH_SECRET,
+      PAYOUT_PROVIDER: 'payos',
+      PAYOS_PAYOUT_URL: sandbox.url,
+      PAYOS_PAYOUT_CLIENT_ID: PAYOS_PAYOUT.clientId,
+      PAYOS_PAYOUT_API_KEY: PAYOS_PAYOUT.apiKey,
+      PAYOS_PAYOUT_CHECKSUM_KEY: PAYOS_PAYOUT.checksumKey,
     },
     /** Every escrow this stack created, oldest first. */
     createdIds,
