@@ -64,11 +64,14 @@ export async function reconcilePass(
   progress: () => void = () => {},
 ): Promise<ReconcileSummary> {
   const { sql, provider, payouts, listing } = deps;
-  const to = new Date(input.to);
+  const to = wholeSecond(new Date(input.to));
   const from = input.from
-    ? new Date(input.from)
+    ? wholeSecond(new Date(input.from))
     : ((await lastReconciledUntil(sql)) ?? new Date(to.getTime() - input.everyMs));
-  const period = await openRun(sql, input.runId, { from: from < to ? from : to, to });
+  const period = await openRun(sql, input.runId, {
+    from: new Date(Math.min(from.getTime(), to.getTime())),
+    to,
+  });
   const settledBefore = new Date(Date.now() - input.settleLagMs);
   const notes: string[] = [];
   const unchecked = new Set<string>();
@@ -185,8 +188,7 @@ export async function reconcilePass(
         });
         continue;
       }
-      // The rail finds a refund by its idempotency key; the payment it refunds is the escrow's
-      // first (a late second payment's refund names it too: VNPay keys on the request id).
+      // VNPay holds one payment per TxnRef: the escrow's funding is the payment refunded.
       const funding = (lookedUp.get(l.escrowId) ?? []).find((m) => m.movement === 'payment');
       const status = await provider.getRefund({
         idempotencyKey: l.reference,
@@ -231,6 +233,12 @@ export async function reconcilePass(
   await handleMismatches(deps, progress);
   return finishRun(sql, input.runId, { checked: comparison.checked, notes });
 }
+
+/**
+ * Rails keep whole seconds (payOS filters its listing by them, VNPay's dates have no more), so
+ * periods do too: one pass ends exactly where the next starts, on both sides.
+ */
+const wholeSecond = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
 
 /** A rail record found by the ledger entry's own key: same movement, escrow and reference. */
 const keyed = ({ movement, escrowId, reference }: LedgerMovement) => ({

@@ -27,6 +27,7 @@ const injected: Injected[] = [];
 let lost: string; // paid at the rail, its IPN dropped: the pass delivers it
 let misbooked: string; // the ledger booked another amount than the rail took
 let paidTwice: string; // a payout only the ledger knows, another only the rail knows
+let bookedDeclined: string; // a payout the rail declined and the ledger booked as paid
 
 beforeAll(async () => {
   const { sql } = ctx.db;
@@ -97,6 +98,37 @@ beforeAll(async () => {
     fixed: false,
   });
 
+  // Its payout declined too; sent again by hand, declined again, and booked as paid anyway.
+  const declined = await fundedEscrow(ctx);
+  bookedDeclined = declined.id;
+  const declinedTerms = { ...testTerms(), escrowId: bookedDeclined };
+  await armFault(ctx, { operation: 'payout', kind: 'decline' });
+  await released(ctx, bookedDeclined);
+  await recorded(ctx, bookedDeclined, 'payout_failed');
+  const again = `escrow:${bookedDeclined}:payout:2`;
+  await armFault(ctx, { operation: 'payout', kind: 'decline' });
+  await expect(
+    ctx.stack.payouts.payout({
+      idempotencyKey: again,
+      amount: 1_470_000n,
+      currency: 'VND',
+      destination,
+      description: 'sent again',
+    }),
+  ).rejects.toThrow(/declined/);
+  await postEscrowMovement(sql, declinedTerms, 98, {
+    kind: 'payout_reserve',
+    amount: 1_470_000,
+    attempt: 2,
+  });
+  await postEscrowMovement(sql, declinedTerms, 99, { kind: 'payout_settle', attempt: 2 });
+  injected.push({
+    kind: 'status_differs',
+    reference: again,
+    escrowId: bookedDeclined,
+    fixed: false,
+  });
+
   // A transfer someone made at the rail by hand: no escrow to flag, the report shows it.
   const foreign = `manual-${randomUUID()}`;
   await ctx.stack.payouts.payout({
@@ -152,9 +184,9 @@ describe('reconciliation finds each injected mismatch once', () => {
     const { code, stdout, stderr } = await runReconcileCommand(since);
     const lines = stdout.trimEnd().split('\n');
     expect(lines, stderr).toHaveLength(1);
-    // Movements compared: three payments, the declined payout, the two injected payouts and
+    // Movements compared: four payments, two declined payouts, the three injected payouts and
     // the transfer by hand.
-    expect(JSON.parse(lines[0] ?? '')).toEqual({ checked: 7, fixed: 1, mismatches: 5 });
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ checked: 10, fixed: 1, mismatches: 6 });
     expect(code, 'exit 1: mismatches it could not fix').toBe(1);
     expect(byReference(await storedMismatches())).toEqual(byReference(injected));
   });
@@ -167,14 +199,14 @@ describe('reconciliation finds each injected mismatch once', () => {
       workflowId: `reconciliation-test-${randomUUID()}`,
       args: [{ everyMs: 3_600_000, settleLagMs: 0, from: since.toISOString() }],
     });
-    expect(summary).toEqual({ checked: 7, fixed: 0, mismatches: 0 });
+    expect(summary).toEqual({ checked: 10, fixed: 0, mismatches: 0 });
     expect(await storedMismatches()).toHaveLength(injected.length);
   });
 
   it('the lost payment funded its escrow; the others are flagged for ops with the reason', async () => {
     expect((await queryEscrow(ctx.temporal.client, lost)).status).toBe('funded');
     expect(await attentionOf(ctx, lost)).not.toContain(RECONCILIATION_MISMATCH);
-    for (const escrowId of [misbooked, paidTwice]) {
+    for (const escrowId of [misbooked, paidTwice, bookedDeclined]) {
       await eventually(async () => {
         const view = await queryEscrow(ctx.temporal.client, escrowId);
         expect(view.needsAttention).toBe(true);
