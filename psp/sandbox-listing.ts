@@ -1,12 +1,17 @@
 import { z } from 'zod';
-import type { CollectionListing, ListedPayment, ListedRefund, Period } from './types.js';
-import { PspTransientError } from './types.js';
+import {
+  type CollectionListing,
+  type ListedPayment,
+  type ListedRefund,
+  type Period,
+  PspTransientError,
+} from './types.js';
 import { parseVnpDate } from './vnpay/dates.js';
 import { requestIdFor } from './vnpay/fields.js';
 
 // The sandbox PSP's own records (GET /_sandbox/payments, /_sandbox/refunds) as a listing. VNPay
-// has none, so this exists only when the rail is the sandbox. Unknown fields are ignored: the
-// sandbox may grow some.
+// has none, so this exists only when the rail is the sandbox. Fields it does not name are
+// ignored (the records carry many, and may grow more).
 
 const paymentSchema = z.object({
   txnRef: z.string(),

@@ -140,7 +140,7 @@ export async function finishRun(
            count(*) filter (where fixed)::int as fixed,
            count(*)::int as mismatches
       from reconciliation_mismatches where run_id = ${id}`;
-  if (!row) throw new Error(`reconciliation run ${id} vanished`);
+  if (!row) throw new Error('an aggregate always has one row');
   return row;
 }
 
