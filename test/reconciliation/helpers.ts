@@ -16,12 +16,15 @@ export const reconciliationDeps = (ctx: EscrowStackContext): ReconciliationDeps 
   taskQueue: ctx.temporal.taskQueue,
 });
 
-/** One pass in this process over [from, now), judging everything (no settle lag). */
+/**
+ * One pass in this process from `from` to the next whole second (periods are whole seconds:
+ * everything made so far is inside), judging everything (no settle lag).
+ */
 export const passSince = (from: Date, deps: ReconciliationDeps) =>
   reconcilePass(deps, {
     runId: `test:${randomUUID()}`,
     from: from.toISOString(),
-    to: new Date().toISOString(),
+    to: new Date(Date.now() + 1_000).toISOString(),
     everyMs: 3_600_000,
     settleLagMs: 0,
   });

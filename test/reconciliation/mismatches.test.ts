@@ -181,6 +181,8 @@ async function runReconcileCommand(from: Date) {
 
 describe('reconciliation finds each injected mismatch once', () => {
   it('npm run reconcile: one JSON line, every mismatch stored, the lost payment fixed', async () => {
+    // Periods are whole seconds and end now: what was made in this second is the next pass's.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const { code, stdout, stderr } = await runReconcileCommand(since);
     const lines = stdout.trimEnd().split('\n');
     expect(lines, stderr).toHaveLength(1);
