@@ -1,19 +1,28 @@
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../infra/db.js';
-import type { PaymentProvider, PayoutProvider } from '../psp/types.js';
+import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
 import { createPspActivities } from './psp.js';
+import { createReconciliationActivities } from './reconciliation.js';
 import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
   sql: Sql;
   provider: PaymentProvider;
   payouts: PayoutProvider;
+  /** The collection rail's own records, when it lists them (the sandbox does). */
+  listing?: CollectionListing | undefined;
+  /** Reconciliation flags escrows and delivers lost payments through it, on this task queue. */
+  temporal: Client;
+  taskQueue: string;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
-export function createActivities({ sql, provider, payouts }: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const { sql, provider, payouts } = deps;
   return {
     ...createTransitionActivities(sql),
     ...createPspActivities(provider, payouts),
+    ...createReconciliationActivities(deps),
   };
 }
 

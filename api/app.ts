@@ -23,6 +23,7 @@ import { metaRoutes } from './routes/meta.js';
 import { partyTokenRoutes } from './routes/party-tokens.js';
 import { platformRoutes } from './routes/platforms.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
+import { reconciliationRoutes } from './routes/reconciliation.js';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { type ApiSettings, defaultApiSettings } from './settings.js';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', escrowActionRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));
   app.route('/', ledgerRoutes(routeDeps));
+  app.route('/', reconciliationRoutes(routeDeps));
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes(routeDeps));
   app.route('/v1/webhook-deliveries', webhookDeliveryRoutes(routeDeps));
   mountOpenApi(app);

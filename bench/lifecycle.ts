@@ -91,7 +91,7 @@ try {
     taskQueue,
     workflowBundle: { code },
     activities: {
-      ...createActivities({ sql, provider, payouts: payoutRail }),
+      ...createActivities({ sql, provider, payouts: payoutRail, temporal: client, taskQueue }),
       noop: async () => {},
     },
   });

@@ -83,6 +83,10 @@ export const configSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
   WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** How often the reconciliation schedule compares the ledger with the rails (ISO 8601). */
+  RECONCILE_EVERY: isoDuration('PT1H').pipe(z.number().min(60_000, 'at least PT1M')),
+  /** How old a pending entry or a rail record must be before reconciliation judges it. */
+  RECONCILE_SETTLE_LAG: isoDuration('PT15M'),
 });
 
 export type Config = z.infer<typeof configSchema>;

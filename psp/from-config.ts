@@ -1,6 +1,7 @@
 import type { Config } from '../infra/config.js';
 import { createPayosPayoutProvider } from './payos/payouts.js';
-import type { PaymentProvider, PayoutProvider } from './types.js';
+import { createSandboxListing } from './sandbox-listing.js';
+import type { CollectionListing, PaymentProvider, PayoutProvider } from './types.js';
 import { createVnpayProvider } from './vnpay/adapter.js';
 
 const sandboxUrl = (config: Config) => `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
@@ -13,6 +14,11 @@ export function createProvider(config: Config): PaymentProvider {
     hashSecret: config.VNPAY_HASH_SECRET,
     timeoutMs: 15_000,
   });
+}
+
+/** The collection rail's own records, when it lists them: only the sandbox does (VNPAY_URL unset). */
+export function createCollectionListing(config: Config): CollectionListing | undefined {
+  return config.VNPAY_URL ? undefined : createSandboxListing(sandboxUrl(config));
 }
 
 /** The payout rail from configuration: payOS's payout API, aimed at the sandbox by default. */

@@ -214,3 +214,36 @@ export class PspTransientError extends Error {
     this.name = 'PspTransientError';
   }
 }
+
+/**
+ * What a collection rail lists of its own records: reconciliation's rail → ledger direction.
+ * VNPay publishes no listing; the sandbox PSP does (psp/sandbox-listing.ts).
+ */
+export interface CollectionListing {
+  /** Payments decided (or, if not yet, opened) in [from, to). */
+  payments(period: Period): Promise<ListedPayment[]>;
+  refunds(period: Period): Promise<ListedRefund[]>;
+  /** The rail's reference of the refund requested with this idempotency key. */
+  refundReference(idempotencyKey: string): string;
+}
+
+export interface ListedPayment {
+  txnRef: string;
+  /** Absent while the buyer has not paid. */
+  providerTransactionId?: string;
+  amount: bigint;
+  currency: string;
+  status: 'succeeded' | 'pending' | 'failed';
+  at: Date;
+}
+
+export interface ListedRefund {
+  txnRef: string;
+  /** What the rail keeps the refund by: see `CollectionListing.refundReference`. */
+  reference: string;
+  refundId: string;
+  amount: bigint;
+  currency: string;
+  status: 'succeeded' | 'pending' | 'failed';
+  at: Date;
+}

@@ -98,3 +98,29 @@ export async function listEscrowEvents(
      limit ${limit + 1}`;
   return { items: rows.slice(0, limit), hasMore: rows.length > limit };
 }
+
+/**
+ * When each escrow's payment link was created (the rail's transaction date: VNPay finds the
+ * payment by it), by id; escrows recorded before the link was kept have none.
+ */
+export async function paymentLinkDates(
+  sql: Sql,
+  escrowIds: readonly string[],
+): Promise<Map<string, Date>> {
+  if (escrowIds.length === 0) return new Map();
+  const rows = await sql<{ id: string; createdAt: string }[]>`
+    select id, payment_link->>'createdAt' as "createdAt"
+      from escrows where id in ${sql([...escrowIds])} and payment_link ? 'createdAt'`;
+  return new Map(rows.map((row) => [row.id, new Date(row.createdAt)]));
+}
+
+/** The currency of each of these escrows that exists, by id (whatever its platform). */
+export async function escrowCurrencies(
+  sql: Sql,
+  escrowIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (escrowIds.length === 0) return new Map();
+  const rows = await sql<{ id: string; currency: string }[]>`
+    select id, currency from escrows where id in ${sql([...escrowIds])}`;
+  return new Map(rows.map((row) => [row.id, row.currency]));
+}

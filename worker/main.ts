@@ -5,9 +5,15 @@ import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
+import { createTemporalClient } from '../infra/temporal-client.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
-import { createPayoutProvider, createProvider } from '../psp/from-config.js';
+import {
+  createCollectionListing,
+  createPayoutProvider,
+  createProvider,
+} from '../psp/from-config.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
+import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
@@ -25,6 +31,11 @@ const sql = createSql(config.DATABASE_URL, {
 const { applied } = await migrate(sql);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+// Activities signal escrows (reconciliation); the schedule is created (or updated) here.
+const client = createTemporalClient({
+  address: temporalAddress(config),
+  namespace: config.TEMPORAL_NAMESPACE,
+});
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -37,7 +48,15 @@ const worker = await Worker.create({
     sql,
     provider: createProvider(config),
     payouts: createPayoutProvider(config),
+    listing: createCollectionListing(config),
+    temporal: client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
   }),
+});
+await ensureReconciliationSchedule(client, {
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  everyMs: config.RECONCILE_EVERY,
+  settleLagMs: config.RECONCILE_SETTLE_LAG,
 });
 const webhooks = startWebhookDispatcher({ sql, logger, ...dispatcherSettings(config) });
 logger.info(
@@ -47,6 +66,7 @@ logger.info(
 // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
 await worker.run();
 await webhooks.stop();
+await client.connection.close();
 await connection.close();
 await sql.end({ timeout: 5 });
 logger.info('worker stopped');

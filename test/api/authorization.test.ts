@@ -115,6 +115,11 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
   {
+    method: 'GET',
+    path: '/v1/reconciliation/reports',
+    expect: row(403, 403, 403, 403, 403, 200),
+  },
+  {
     method: 'POST',
     path: '/v1/webhook-endpoints',
     body: { url: 'http://127.0.0.1:9/hooks' },

@@ -206,6 +206,8 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
         sql: api.h.db.sql,
         provider: api.h.stack.provider,
         payouts: api.h.stack.payouts,
+        temporal: api.h.temporal.client,
+        taskQueue: queue,
       }),
     });
     const running = worker.run();

@@ -43,6 +43,19 @@ describe('configuration', () => {
     );
   });
 
+  it('reconciles every hour by default, judging what is 15 minutes old; both are ISO 8601', () => {
+    expect(parseConfig({})).toMatchObject({
+      RECONCILE_EVERY: 3_600_000,
+      RECONCILE_SETTLE_LAG: 900_000,
+    });
+    expect(parseConfig({ RECONCILE_EVERY: 'PT5M', RECONCILE_SETTLE_LAG: 'PT0S' })).toMatchObject({
+      RECONCILE_EVERY: 300_000,
+      RECONCILE_SETTLE_LAG: 0,
+    });
+    expect(() => parseConfig({ RECONCILE_EVERY: 'PT10S' })).toThrow(/RECONCILE_EVERY.*PT1M/);
+    expect(() => parseConfig({ RECONCILE_EVERY: '1h' })).toThrow(/RECONCILE_EVERY="1h"/);
+  });
+
   it('refuses to run in production on the public development secrets', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
   });

@@ -12,6 +12,7 @@ import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
+import { createSandboxListing } from '../../psp/sandbox-listing.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
 import { startEscrow } from '../../workflows/client.js';
@@ -82,6 +83,7 @@ export async function startEscrowStack({
     ...PAYOS_PAYOUT,
     timeoutMs: 5_000,
   });
+  const listing = createSandboxListing(sandbox.url);
   const apiSettings: ApiSettings = { ...defaultApiSettings(), ...settingsOverrides, taskQueue };
   const app = createApp({
     sql,
@@ -96,7 +98,14 @@ export async function startEscrowStack({
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ sql, provider, payouts }),
+        activities: createActivities({
+          sql,
+          provider,
+          payouts,
+          listing,
+          temporal: client,
+          taskQueue,
+        }),
       })
     : undefined;
   const running = worker?.run();
@@ -125,6 +134,8 @@ export async function startEscrowStack({
     sandbox,
     provider,
     payouts,
+    /** The sandbox's own records as reconciliation lists them. */
+    listing,
     apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Starts an escrow as the API does, and returns its view with the payment link. */
     create: (overrides: Partial<EscrowTerms> = {}) => {
