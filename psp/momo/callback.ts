@@ -60,10 +60,9 @@ export function verifyMomoCallback(
   }
   if (!raw.orderId) return malformed('orderId is missing');
   if (!/^\d{1,20}$/.test(raw.amount ?? '')) return malformed('amount is not a whole VND amount');
-  const code = Number(raw.resultCode);
   if (!/^\d+$/.test(raw.resultCode ?? '')) return malformed('resultCode is not a number');
+  const code = Number(raw.resultCode);
   if (pendingCodes.has(code)) return malformed(`resultCode ${code} is not a result yet`);
-  const responseTime = Number(raw.responseTime);
   if (!/^\d{1,15}$/.test(raw.responseTime ?? '')) return malformed('responseTime is not epoch ms');
   const succeeded = code === resultCode.success || code === resultCode.authorized;
   if (succeeded && !/^\d{1,20}$/.test(raw.transId ?? '')) return malformed('transId is missing');
@@ -75,7 +74,7 @@ export function verifyMomoCallback(
       amount: BigInt(raw.amount as string),
       currency: 'VND',
       status: succeeded ? 'succeeded' : 'failed',
-      paidAt: new Date(responseTime),
+      paidAt: new Date(Number(raw.responseTime)),
       raw,
     },
   };

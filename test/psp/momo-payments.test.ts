@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMomoProvider, momoApiConfig } from '../../psp/momo/adapter.js';
 import { cancel, capture } from '../../psp/momo/confirm.js';
@@ -503,5 +506,46 @@ describe('MoMo authorise-then-capture', () => {
         description: 'Too late',
       }),
     ).rejects.toMatchObject({ code: 'declined' });
+  });
+});
+
+describe('MoMo records across a restart', () => {
+  it('keeps orders, refunds and seen requestIds in the data file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'momo-sandbox-'));
+    const options = {
+      port: 0,
+      tmnCode,
+      hashSecret,
+      payosPayout,
+      momo,
+      ipnUrl: 'http://127.0.0.1:9/unused-vnpay-ipn',
+      dataFile: join(dir, 'psp.json'),
+    };
+    const first = await startSandboxPsp(options);
+    const config = { ...momo, baseUrl: first.url, ipnUrl: receiver.url, timeoutMs: 5_000 };
+    const txnRef = newTxnRef('persist');
+    const input = paymentInput(txnRef, 20_000n);
+    const { url, createdAt } = await createMomoProvider(config).createPayment(input);
+    const { transId } = await decide(url, 'success');
+    const refund = refundInput({ txnRef, transId, createdAt }, 'kept', 5_000n);
+    await createMomoProvider(config).refund(refund);
+    await first.stop();
+
+    const second = await startSandboxPsp(options);
+    try {
+      const again = createMomoProvider({ ...config, baseUrl: second.url });
+      await expect(again.getTransaction({ txnRef, transactionDate: createdAt })).resolves.toEqual({
+        status: 'succeeded',
+        amount: 20_000n,
+        providerTransactionId: transId,
+      });
+      await expect(again.getRefund(refund)).resolves.toMatchObject({ status: 'succeeded' });
+      await expect(again.createPayment(input)).rejects.toMatchObject({
+        code: 'idempotency_conflict',
+      });
+    } finally {
+      await second.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
