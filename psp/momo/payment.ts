@@ -14,11 +14,6 @@ export interface PaymentConfig extends ApiConfig {
 
 const invalid = (message: string) => new PspPermanentError('invalid_request', message, 'momo');
 
-/** MoMo's window is whole minutes (orderExpireTime): rounded down, never past ours. */
-function expiryMinutes(now: Date, expiresAt: Date): number {
-  return Math.floor((expiresAt.getTime() - now.getTime()) / 60_000);
-}
-
 /**
  * POST /v2/gateway/api/create: MoMo records the order and answers its payUrl, signed. The
  * requestId is derived from the idempotency key and the orderId is the txnRef, so a retry can
@@ -46,8 +41,7 @@ export async function createPayment(
   }
   assertOrderId(input.txnRef);
   if (!URL.canParse(input.returnUrl)) throw invalid(`returnUrl is not a URL: ${input.returnUrl}`);
-  const minutes = expiryMinutes(now, input.expiresAt);
-  if (minutes < 1) throw invalid('expiresAt must be at least a minute away');
+  if (input.expiresAt <= now) throw invalid('expiresAt must be in the future');
 
   const request = {
     requestType: config.requestType,
@@ -59,7 +53,6 @@ export async function createPayment(
     requestId: requestIdFor(input.idempotencyKey),
     extraData: '',
     autoCapture: config.autoCapture,
-    orderExpireTime: minutes,
   };
   const answer = await callMomo(config, paths.create, signedFields.createRequest, request);
   const failure = commonFailure('create', answer);
@@ -102,9 +95,7 @@ export async function createPayment(
       'momo',
     );
   }
-  return {
-    url: answer.payUrl,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + minutes * 60_000),
-  };
+  // MoMo documents no per-order window for this request: the deadline stays ours, and a
+  // payment made after it is found by the query like any late one.
+  return { url: answer.payUrl, createdAt: now, expiresAt: input.expiresAt };
 }

@@ -16,8 +16,11 @@ import { messageOf } from './results.js';
 type Body = Record<string, unknown>;
 type Reply = Record<string, unknown>;
 
-/** Minutes an order stays payable when the request names none. */
-const defaultExpiryMinutes = 15;
+/**
+ * How long an order stays payable. MoMo documents no per-order window for captureWallet; 15
+ * minutes is the default its account-binding page gives for its links.
+ */
+const orderWindowMs = 15 * 60_000;
 
 const isAmount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
@@ -93,10 +96,6 @@ export function createOrder(context: SandboxContext, body: Body, origin: string)
     return reply(body, resultCode.invalidAmount);
   }
   if (orderIdTaken(context, orderId)) return reply(body, resultCode.duplicateOrderId);
-  const minutes =
-    typeof body.orderExpireTime === 'number' && body.orderExpireTime > 0
-      ? body.orderExpireTime
-      : defaultExpiryMinutes;
   const now = context.now();
   const payment: SandboxMomoPayment = {
     orderId,
@@ -111,7 +110,7 @@ export function createOrder(context: SandboxContext, body: Body, origin: string)
     ipnUrl,
     extraData,
     token: randomBytes(18).toString('base64url'),
-    expiresAt: new Date(now.getTime() + minutes * 60_000).toISOString(),
+    expiresAt: new Date(now.getTime() + orderWindowMs).toISOString(),
     refundedAmount: '0',
     ipn: [],
     createdAt: now.toISOString(),

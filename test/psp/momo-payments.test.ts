@@ -85,6 +85,8 @@ let provider: PaymentProvider;
 let impatient: PaymentProvider;
 let holding: PaymentProvider;
 let holdingConfig: ReturnType<typeof momoApiConfig>;
+/** How far the sandbox's clock runs ahead of ours. */
+let sandboxClockAheadMs = 0;
 
 beforeAll(async () => {
   receiver = await MomoIpnReceiver.start();
@@ -96,6 +98,7 @@ beforeAll(async () => {
     momo,
     ipnUrl: 'http://127.0.0.1:9/unused-vnpay-ipn',
     ipnRetry: { attempts: 5, initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 1_000 },
+    now: () => new Date(Date.now() + sandboxClockAheadMs),
   });
   const config = { ...momo, baseUrl: sandbox.url, ipnUrl: receiver.url, timeoutMs: 5_000 };
   provider = createMomoProvider(config);
@@ -324,6 +327,29 @@ describe('MoMo queries, limits and idempotent create', () => {
     await expect(
       provider.getTransaction({ txnRef: newTxnRef('nobody'), transactionDate: createdAt }),
     ).resolves.toEqual({ status: 'not_found' });
+  });
+
+  it('closes an unpaid order after its window: no payment, no IPN, the query says failed', async () => {
+    const txnRef = newTxnRef('late');
+    const { url, createdAt } = await provider.createPayment(paymentInput(txnRef));
+    sandboxClockAheadMs = 16 * 60_000;
+    try {
+      const late = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"outcome":"success"}',
+      });
+      expect(late.status).toBe(410);
+      await expect(
+        provider.getTransaction({ txnRef, transactionDate: createdAt }),
+      ).resolves.toEqual({
+        status: 'failed',
+        amount: 250_000n,
+      });
+    } finally {
+      sandboxClockAheadMs = 0;
+    }
+    expect(sandbox.records.momoPayment(txnRef)).toMatchObject({ status: 'pending', ipn: [] });
   });
 
   it('enforces MOMO_LIMITS before calling MoMo', async () => {
