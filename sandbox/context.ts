@@ -2,6 +2,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Background } from './background.js';
 import type { Faults } from './faults.js';
 import type { IpnRetryPolicy } from './ipn.js';
+import type { MomoCredentials } from './momo/credentials.js';
 import type { PayosCredentials } from './payos/envelope.js';
 import type { SandboxStore } from './store.js';
 
@@ -11,6 +12,8 @@ export interface SandboxContext {
   hashSecret: string;
   /** payOS's payout channel, apart from any collection channel. */
   payosPayout: PayosCredentials;
+  /** The MoMo merchant the sandbox's MoMo gateway serves; without it that gateway refuses all. */
+  momo?: MomoCredentials;
   ipnUrl: string;
   ipnPolicy: IpnRetryPolicy;
   store: SandboxStore;

@@ -7,6 +7,8 @@ import type { SandboxContext } from './context.js';
 import { Faults } from './faults.js';
 import { inspectRoutes } from './inspect-routes.js';
 import { defaultIpnRetryPolicy, type IpnRetryPolicy } from './ipn.js';
+import type { MomoCredentials } from './momo/credentials.js';
+import { momoRoutes } from './momo/routes.js';
 import { resumeNotifications } from './notify.js';
 import { paymentRoutes } from './payment-routes.js';
 import type { PayosCredentials } from './payos/envelope.js';
@@ -22,6 +24,8 @@ export interface SandboxPspOptions {
   hashSecret: string;
   /** Credentials of payOS's payout channel, which the sandbox's payout API checks. */
   payosPayout: PayosCredentials;
+  /** The MoMo merchant of the sandbox's MoMo v2 gateway (IPNs go to each order's ipnUrl). */
+  momo?: MomoCredentials;
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -52,6 +56,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     tmnCode: options.tmnCode,
     hashSecret: options.hashSecret,
     payosPayout: options.payosPayout,
+    ...(options.momo ? { momo: options.momo } : {}),
     ipnUrl: options.ipnUrl,
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
     store,
@@ -64,6 +69,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     .route('/', paymentRoutes(context))
     .route('/', transactionRoutes(context))
     .route('/', payosPayoutRoutes(context))
+    .route('/', momoRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');

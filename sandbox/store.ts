@@ -89,11 +89,66 @@ export interface SandboxPayout {
   createdAt: string;
 }
 
+/** One MoMo IPN: a signed JSON body, POSTed until the merchant answers 204. */
+export interface MomoIpnDelivery {
+  kind: IpnDelivery['kind'];
+  body: Record<string, string | number>;
+  attempts: IpnAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
+/**
+ * A MoMo order, kept by orderId: pending until the buyer decides, then paid (0), authorized
+ * (9000, autoCapture=false, until confirm) or failed (its resultCode says why).
+ */
+export interface SandboxMomoPayment {
+  orderId: string;
+  requestId: string;
+  status: 'pending' | 'authorized' | 'paid' | 'failed';
+  resultCode: number;
+  amount: string;
+  orderInfo: string;
+  requestType: string;
+  autoCapture: boolean;
+  redirectUrl: string;
+  ipnUrl: string;
+  extraData: string;
+  /** The payUrl's `t`: an opaque handle on the order. */
+  token: string;
+  expiresAt: string;
+  transId?: string;
+  payType?: string;
+  /** Epoch ms of the decision, as MoMo's responseTime. */
+  decidedAt?: number;
+  refundedAmount: string;
+  ipn: MomoIpnDelivery[];
+  createdAt: string;
+}
+
+/** A MoMo refund, kept by its own orderId; pending while an armed `pending` fault holds it. */
+export interface SandboxMomoRefund {
+  orderId: string;
+  requestId: string;
+  paymentOrderId: string;
+  transId: string;
+  amount: string;
+  description: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  resultCode: number;
+  pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
+  createdAt: string;
+}
+
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
   refunds: Array<Omit<SandboxRefund, 'status'> & Partial<Pick<SandboxRefund, 'status'>>>;
   payouts: SandboxPayout[];
+  /** Absent from files written before the MoMo rail. */
+  momoPayments?: SandboxMomoPayment[];
+  momoRefunds?: SandboxMomoRefund[];
+  momoRequestIds?: string[];
 }
 
 /** Read-only copies of the records, for tests and the /_sandbox API. */
@@ -104,6 +159,10 @@ export interface SandboxRecords {
   refund(requestId: string): SandboxRefund | undefined;
   payouts(): SandboxPayout[];
   payout(idempotencyKey: string): SandboxPayout | undefined;
+  momoPayments(): SandboxMomoPayment[];
+  momoPayment(orderId: string): SandboxMomoPayment | undefined;
+  momoRefunds(): SandboxMomoRefund[];
+  momoRefund(orderId: string): SandboxMomoRefund | undefined;
 }
 
 /**
@@ -114,6 +173,10 @@ export class SandboxStore {
   readonly payments = new Map<string, SandboxPayment>();
   readonly refunds = new Map<string, SandboxRefund>();
   readonly payouts = new Map<string, SandboxPayout>();
+  readonly momoPayments = new Map<string, SandboxMomoPayment>();
+  readonly momoRefunds = new Map<string, SandboxMomoRefund>();
+  /** Every requestId MoMo has seen: it refuses a repeat (40). */
+  readonly momoRequestIds = new Set<string>();
   private nextTransactionNo = 14_000_001;
   private writing: Promise<void> = Promise.resolve();
   private writeQueued = false;
@@ -149,6 +212,10 @@ export class SandboxStore {
     for (const payout of snapshot.payouts) {
       if (payout.referenceId) this.payouts.set(payout.idempotencyKey, payout);
     }
+    for (const payment of snapshot.momoPayments ?? [])
+      this.momoPayments.set(payment.orderId, payment);
+    for (const refund of snapshot.momoRefunds ?? []) this.momoRefunds.set(refund.orderId, refund);
+    for (const requestId of snapshot.momoRequestIds ?? []) this.momoRequestIds.add(requestId);
   }
 
   /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */
@@ -180,6 +247,9 @@ export class SandboxStore {
       payments: [...this.payments.values()],
       refunds: [...this.refunds.values()],
       payouts: [...this.payouts.values()],
+      momoPayments: [...this.momoPayments.values()],
+      momoRefunds: [...this.momoRefunds.values()],
+      momoRequestIds: [...this.momoRequestIds],
     };
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -194,6 +264,10 @@ export class SandboxStore {
     refund: (requestId) => copy(this.refunds.get(requestId)),
     payouts: () => [...this.payouts.values()].map((r) => structuredClone(r)),
     payout: (idempotencyKey) => copy(this.payouts.get(idempotencyKey)),
+    momoPayments: () => [...this.momoPayments.values()].map((r) => structuredClone(r)),
+    momoPayment: (orderId) => copy(this.momoPayments.get(orderId)),
+    momoRefunds: () => [...this.momoRefunds.values()].map((r) => structuredClone(r)),
+    momoRefund: (orderId) => copy(this.momoRefunds.get(orderId)),
   };
 }
 
