@@ -13,6 +13,8 @@ import type { PayosCredentials } from './payos/envelope.js';
 import { payosPayoutRoutes } from './payos/payout-routes.js';
 import { type SandboxRecords, SandboxStore } from './store.js';
 import { transactionRoutes } from './transaction-routes.js';
+import type { ZalopayApp } from './zalopay/app.js';
+import { zalopayRoutes } from './zalopay/routes.js';
 
 export interface SandboxPspOptions {
   /** 0 picks a free port; `url` tells which. */
@@ -22,6 +24,8 @@ export interface SandboxPspOptions {
   hashSecret: string;
   /** Credentials of payOS's payout channel, which the sandbox's payout API checks. */
   payosPayout: PayosCredentials;
+  /** ZaloPay's app credentials and registered callback URL (`/v1/psp/zalopay/callback`). */
+  zalopay?: ZalopayApp;
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -53,6 +57,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     hashSecret: options.hashSecret,
     payosPayout: options.payosPayout,
     ipnUrl: options.ipnUrl,
+    ...(options.zalopay ? { zalopay: options.zalopay } : {}),
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
     store,
     faults: new Faults(),
@@ -64,6 +69,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     .route('/', paymentRoutes(context))
     .route('/', transactionRoutes(context))
     .route('/', payosPayoutRoutes(context))
+    .route('/', zalopayRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');

@@ -89,11 +89,71 @@ export interface SandboxPayout {
   createdAt: string;
 }
 
+/** One attempt at delivering a ZaloPay callback: the merchant's HTTP status and return_code. */
+export interface ZalopayCallbackAttempt {
+  at: string;
+  httpStatus?: number;
+  returnCode?: number;
+  error?: string;
+}
+
+export interface ZalopayCallbackDelivery {
+  /** original: the payment; duplicate: the same again; stale: an earlier copy sent after it. */
+  kind: 'original' | 'duplicate' | 'stale';
+  /** The signed JSON body {data, mac, type}, as sent. */
+  body: string;
+  attempts: ZalopayCallbackAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
+/** A ZaloPay order, kept by app_trans_id. Amounts in VND, as decimal strings. */
+export interface SandboxZalopayOrder {
+  appTransId: string;
+  /** The order_url's token: the payment page is reached by it, not by the guessable id. */
+  token: string;
+  appUser: string;
+  appTime: number;
+  amount: string;
+  description: string;
+  embedData: string;
+  item: string;
+  /** The order's callback_url, else the app's registered one. */
+  callbackUrl: string;
+  expiresAt: string;
+  status: 'pending' | 'paid' | 'declined';
+  zpTransId?: string;
+  serverTime?: number;
+  refundedAmount: string;
+  callbacks: ZalopayCallbackDelivery[];
+  createdAt: string;
+}
+
+/**
+ * A ZaloPay refund, kept by m_refund_id: processing while an armed `pending` fault holds it,
+ * then succeeded or failed (its amount given back to the order).
+ */
+export interface SandboxZalopayRefund {
+  mRefundId: string;
+  appTransId: string;
+  zpTransId: string;
+  /** ZaloPay's refund_id. */
+  refundId: string;
+  amount: string;
+  description: string;
+  timestamp: number;
+  status: 'processing' | 'succeeded' | 'failed';
+  pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
+  createdAt: string;
+}
+
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
   refunds: Array<Omit<SandboxRefund, 'status'> & Partial<Pick<SandboxRefund, 'status'>>>;
   payouts: SandboxPayout[];
+  /** Absent from files written before ZaloPay was spoken. */
+  zalopay?: { nextSeq: number; orders: SandboxZalopayOrder[]; refunds: SandboxZalopayRefund[] };
 }
 
 /** Read-only copies of the records, for tests and the /_sandbox API. */
@@ -104,6 +164,10 @@ export interface SandboxRecords {
   refund(requestId: string): SandboxRefund | undefined;
   payouts(): SandboxPayout[];
   payout(idempotencyKey: string): SandboxPayout | undefined;
+  zalopayOrders(): SandboxZalopayOrder[];
+  zalopayOrder(appTransId: string): SandboxZalopayOrder | undefined;
+  zalopayRefunds(): SandboxZalopayRefund[];
+  zalopayRefund(mRefundId: string): SandboxZalopayRefund | undefined;
 }
 
 /**
@@ -114,7 +178,10 @@ export class SandboxStore {
   readonly payments = new Map<string, SandboxPayment>();
   readonly refunds = new Map<string, SandboxRefund>();
   readonly payouts = new Map<string, SandboxPayout>();
+  readonly zalopayOrders = new Map<string, SandboxZalopayOrder>();
+  readonly zalopayRefunds = new Map<string, SandboxZalopayRefund>();
   private nextTransactionNo = 14_000_001;
+  private nextZalopaySeq = 1;
   private writing: Promise<void> = Promise.resolve();
   private writeQueued = false;
 
@@ -149,6 +216,20 @@ export class SandboxStore {
     for (const payout of snapshot.payouts) {
       if (payout.referenceId) this.payouts.set(payout.idempotencyKey, payout);
     }
+    if (snapshot.zalopay) {
+      this.nextZalopaySeq = snapshot.zalopay.nextSeq;
+      for (const order of snapshot.zalopay.orders) this.zalopayOrders.set(order.appTransId, order);
+      for (const refund of snapshot.zalopay.refunds) {
+        this.zalopayRefunds.set(refund.mRefundId, refund);
+      }
+    }
+  }
+
+  /** ZaloPay's ids (zp_trans_id, refund_id): yymmdd then a 9-digit sequence, as ZaloPay's look. */
+  takeZalopayId(yymmdd: string): string {
+    const id = `${yymmdd}${String(this.nextZalopaySeq++).padStart(9, '0')}`;
+    this.changed();
+    return id;
   }
 
   /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */
@@ -180,6 +261,11 @@ export class SandboxStore {
       payments: [...this.payments.values()],
       refunds: [...this.refunds.values()],
       payouts: [...this.payouts.values()],
+      zalopay: {
+        nextSeq: this.nextZalopaySeq,
+        orders: [...this.zalopayOrders.values()],
+        refunds: [...this.zalopayRefunds.values()],
+      },
     };
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -194,6 +280,10 @@ export class SandboxStore {
     refund: (requestId) => copy(this.refunds.get(requestId)),
     payouts: () => [...this.payouts.values()].map((r) => structuredClone(r)),
     payout: (idempotencyKey) => copy(this.payouts.get(idempotencyKey)),
+    zalopayOrders: () => [...this.zalopayOrders.values()].map((r) => structuredClone(r)),
+    zalopayOrder: (appTransId) => copy(this.zalopayOrders.get(appTransId)),
+    zalopayRefunds: () => [...this.zalopayRefunds.values()].map((r) => structuredClone(r)),
+    zalopayRefund: (mRefundId) => copy(this.zalopayRefunds.get(mRefundId)),
   };
 }
 
