@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CallbackOutcome,
@@ -484,5 +487,40 @@ describe('limits and faults on create', () => {
     expect(await provider.getTransaction({ txnRef, transactionDate: retried.createdAt })).toEqual({
       status: 'pending',
     });
+  });
+});
+
+describe('data file', () => {
+  it('keeps orders and refunds across a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zalopay-sandbox-'));
+    const start = () =>
+      startSandboxPsp({
+        port: 0,
+        tmnCode,
+        hashSecret,
+        payosPayout,
+        ipnUrl: 'http://127.0.0.1:9/unused',
+        zalopay: { ...app, callbackUrl: receiver.url },
+        dataFile: join(dir, 'psp.json'),
+      });
+    try {
+      const first = await start();
+      const before = createZalopayProvider({ ...app, baseUrl: first.url });
+      const paid = await createAndDecide({ amount: 90_000n }, before);
+      await receiver.waitFor(paid.txnRef, 1);
+      const input = refundInput(paid, 30_000n, `escrow:${paid.txnRef}:kept`);
+      const refund = await before.refund(input);
+      await first.stop();
+
+      const second = await start();
+      const after = createZalopayProvider({ ...app, baseUrl: second.url });
+      expect(
+        await after.getTransaction({ txnRef: paid.txnRef, transactionDate: paid.createdAt }),
+      ).toMatchObject({ status: 'succeeded', amount: 90_000n });
+      expect(await after.getRefund(input)).toEqual(refund);
+      await second.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
