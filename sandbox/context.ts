@@ -5,6 +5,7 @@ import type { IpnRetryPolicy } from './ipn.js';
 import type { MomoCredentials } from './momo/credentials.js';
 import type { PayosCredentials } from './payos/envelope.js';
 import type { SandboxStore } from './store.js';
+import type { ZalopayApp } from './zalopay/app.js';
 
 /** What every route of the sandbox shares. */
 export interface SandboxContext {
@@ -15,6 +16,8 @@ export interface SandboxContext {
   /** The MoMo merchant the sandbox's MoMo gateway serves; without it that gateway refuses all. */
   momo?: MomoCredentials;
   ipnUrl: string;
+  /** The ZaloPay app the sandbox serves, when it speaks ZaloPay. */
+  zalopay?: ZalopayApp;
   ipnPolicy: IpnRetryPolicy;
   store: SandboxStore;
   faults: Faults;

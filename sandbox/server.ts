@@ -15,6 +15,8 @@ import type { PayosCredentials } from './payos/envelope.js';
 import { payosPayoutRoutes } from './payos/payout-routes.js';
 import { type SandboxRecords, SandboxStore } from './store.js';
 import { transactionRoutes } from './transaction-routes.js';
+import type { ZalopayApp } from './zalopay/app.js';
+import { zalopayRoutes } from './zalopay/routes.js';
 
 export interface SandboxPspOptions {
   /** 0 picks a free port; `url` tells which. */
@@ -26,6 +28,8 @@ export interface SandboxPspOptions {
   payosPayout: PayosCredentials;
   /** The MoMo merchant of the sandbox's MoMo v2 gateway (IPNs go to each order's ipnUrl). */
   momo?: MomoCredentials;
+  /** ZaloPay's app credentials and registered callback URL (`/v1/psp/zalopay/callback`). */
+  zalopay?: ZalopayApp;
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -58,6 +62,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     payosPayout: options.payosPayout,
     ...(options.momo ? { momo: options.momo } : {}),
     ipnUrl: options.ipnUrl,
+    ...(options.zalopay ? { zalopay: options.zalopay } : {}),
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
     store,
     faults: new Faults(),
@@ -70,6 +75,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     .route('/', transactionRoutes(context))
     .route('/', payosPayoutRoutes(context))
     .route('/', momoRoutes(context))
+    .route('/', zalopayRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');

@@ -98,6 +98,24 @@ export interface MomoIpnDelivery {
   gaveUp: boolean;
 }
 
+/** One attempt at delivering a ZaloPay callback: the merchant's HTTP status and return_code. */
+export interface ZalopayCallbackAttempt {
+  at: string;
+  httpStatus?: number;
+  returnCode?: number;
+  error?: string;
+}
+
+export interface ZalopayCallbackDelivery {
+  /** original: the payment; duplicate: the same again; stale: an earlier copy sent after it. */
+  kind: 'original' | 'duplicate' | 'stale';
+  /** The signed JSON body {data, mac, type}, as sent. */
+  body: string;
+  attempts: ZalopayCallbackAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
 /**
  * A MoMo order, kept by orderId: pending until the buyer decides, then paid (0), authorized
  * (9000, autoCapture=false, until confirm) or failed (its resultCode says why).
@@ -140,6 +158,46 @@ export interface SandboxMomoRefund {
   createdAt: string;
 }
 
+/** A ZaloPay order, kept by app_trans_id. Amounts in VND, as decimal strings. */
+export interface SandboxZalopayOrder {
+  appTransId: string;
+  /** The order_url's token: the payment page is reached by it, not by the guessable id. */
+  token: string;
+  appUser: string;
+  appTime: number;
+  amount: string;
+  description: string;
+  embedData: string;
+  item: string;
+  /** The order's callback_url, else the app's registered one. */
+  callbackUrl: string;
+  expiresAt: string;
+  status: 'pending' | 'paid' | 'declined';
+  zpTransId?: string;
+  serverTime?: number;
+  refundedAmount: string;
+  callbacks: ZalopayCallbackDelivery[];
+  createdAt: string;
+}
+
+/**
+ * A ZaloPay refund, kept by m_refund_id: processing while an armed `pending` fault holds it,
+ * then succeeded or failed (its amount given back to the order).
+ */
+export interface SandboxZalopayRefund {
+  mRefundId: string;
+  appTransId: string;
+  zpTransId: string;
+  /** ZaloPay's refund_id. */
+  refundId: string;
+  amount: string;
+  description: string;
+  timestamp: number;
+  status: 'processing' | 'succeeded' | 'failed';
+  pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
+  createdAt: string;
+}
+
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
@@ -149,6 +207,8 @@ interface Snapshot {
   momoPayments?: SandboxMomoPayment[];
   momoRefunds?: SandboxMomoRefund[];
   momoRequestIds?: string[];
+  /** Absent from files written before ZaloPay was spoken. */
+  zalopay?: { nextSeq: number; orders: SandboxZalopayOrder[]; refunds: SandboxZalopayRefund[] };
 }
 
 /** Read-only copies of the records, for tests and the /_sandbox API. */
@@ -163,6 +223,10 @@ export interface SandboxRecords {
   momoPayment(orderId: string): SandboxMomoPayment | undefined;
   momoRefunds(): SandboxMomoRefund[];
   momoRefund(orderId: string): SandboxMomoRefund | undefined;
+  zalopayOrders(): SandboxZalopayOrder[];
+  zalopayOrder(appTransId: string): SandboxZalopayOrder | undefined;
+  zalopayRefunds(): SandboxZalopayRefund[];
+  zalopayRefund(mRefundId: string): SandboxZalopayRefund | undefined;
 }
 
 /**
@@ -177,7 +241,10 @@ export class SandboxStore {
   readonly momoRefunds = new Map<string, SandboxMomoRefund>();
   /** Every requestId MoMo has seen: it refuses a repeat (40). */
   readonly momoRequestIds = new Set<string>();
+  readonly zalopayOrders = new Map<string, SandboxZalopayOrder>();
+  readonly zalopayRefunds = new Map<string, SandboxZalopayRefund>();
   private nextTransactionNo = 14_000_001;
+  private nextZalopaySeq = 1;
   private writing: Promise<void> = Promise.resolve();
   private writeQueued = false;
 
@@ -216,6 +283,20 @@ export class SandboxStore {
       this.momoPayments.set(payment.orderId, payment);
     for (const refund of snapshot.momoRefunds ?? []) this.momoRefunds.set(refund.orderId, refund);
     for (const requestId of snapshot.momoRequestIds ?? []) this.momoRequestIds.add(requestId);
+    if (snapshot.zalopay) {
+      this.nextZalopaySeq = snapshot.zalopay.nextSeq;
+      for (const order of snapshot.zalopay.orders) this.zalopayOrders.set(order.appTransId, order);
+      for (const refund of snapshot.zalopay.refunds) {
+        this.zalopayRefunds.set(refund.mRefundId, refund);
+      }
+    }
+  }
+
+  /** ZaloPay's ids (zp_trans_id, refund_id): yymmdd then a 9-digit sequence, as ZaloPay's look. */
+  takeZalopayId(yymmdd: string): string {
+    const id = `${yymmdd}${String(this.nextZalopaySeq++).padStart(9, '0')}`;
+    this.changed();
+    return id;
   }
 
   /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */
@@ -250,6 +331,11 @@ export class SandboxStore {
       momoPayments: [...this.momoPayments.values()],
       momoRefunds: [...this.momoRefunds.values()],
       momoRequestIds: [...this.momoRequestIds],
+      zalopay: {
+        nextSeq: this.nextZalopaySeq,
+        orders: [...this.zalopayOrders.values()],
+        refunds: [...this.zalopayRefunds.values()],
+      },
     };
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -268,6 +354,10 @@ export class SandboxStore {
     momoPayment: (orderId) => copy(this.momoPayments.get(orderId)),
     momoRefunds: () => [...this.momoRefunds.values()].map((r) => structuredClone(r)),
     momoRefund: (orderId) => copy(this.momoRefunds.get(orderId)),
+    zalopayOrders: () => [...this.zalopayOrders.values()].map((r) => structuredClone(r)),
+    zalopayOrder: (appTransId) => copy(this.zalopayOrders.get(appTransId)),
+    zalopayRefunds: () => [...this.zalopayRefunds.values()].map((r) => structuredClone(r)),
+    zalopayRefund: (mRefundId) => copy(this.zalopayRefunds.get(mRefundId)),
   };
 }
 
