@@ -11,6 +11,8 @@ export interface SandboxContext {
   hashSecret: string;
   /** payOS's payout channel, apart from any collection channel. */
   payosPayout: PayosCredentials;
+  /** payOS's payment (collection) channel, when configured, and where its webhooks go. */
+  payosPayment?: PayosCredentials & { webhookUrl: string };
   ipnUrl: string;
   ipnPolicy: IpnRetryPolicy;
   store: SandboxStore;

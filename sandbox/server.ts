@@ -10,7 +10,9 @@ import { defaultIpnRetryPolicy, type IpnRetryPolicy } from './ipn.js';
 import { resumeNotifications } from './notify.js';
 import { paymentRoutes } from './payment-routes.js';
 import type { PayosCredentials } from './payos/envelope.js';
+import { payosPaymentRoutes } from './payos/payment-routes.js';
 import { payosPayoutRoutes } from './payos/payout-routes.js';
+import { resumePayosWebhooks } from './payos/webhooks.js';
 import { type SandboxRecords, SandboxStore } from './store.js';
 import { transactionRoutes } from './transaction-routes.js';
 
@@ -22,6 +24,11 @@ export interface SandboxPspOptions {
   hashSecret: string;
   /** Credentials of payOS's payout channel, which the sandbox's payout API checks. */
   payosPayout: PayosCredentials;
+  /**
+   * payOS's payment (collection) channel, its own keys, and where its webhooks go: our API's
+   * `/v1/psp/payos/callback`. Without it the payOS payment API answers 401.
+   */
+  payosPayment?: PayosCredentials & { webhookUrl: string };
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -40,8 +47,8 @@ export interface SandboxPsp {
 }
 
 /**
- * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection) and payOS's payout API,
- * with faults on request.
+ * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection), payOS's payment-link
+ * API (collection) and payOS's payout API, with faults on request.
  */
 export async function startSandboxPsp(options: SandboxPspOptions): Promise<SandboxPsp> {
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });
@@ -52,6 +59,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     tmnCode: options.tmnCode,
     hashSecret: options.hashSecret,
     payosPayout: options.payosPayout,
+    ...(options.payosPayment ? { payosPayment: options.payosPayment } : {}),
     ipnUrl: options.ipnUrl,
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
     store,
@@ -64,6 +72,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     .route('/', paymentRoutes(context))
     .route('/', transactionRoutes(context))
     .route('/', payosPayoutRoutes(context))
+    .route('/', payosPaymentRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');
@@ -80,6 +89,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   resumeNotifications(context);
+  resumePayosWebhooks(context);
   log.info({ url, ipnUrl: options.ipnUrl, dataFile: options.dataFile }, 'sandbox PSP listening');
 
   return {

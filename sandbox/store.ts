@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Payout } from '@payos/node';
+import type { PaymentLinkStatus, Payout } from '@payos/node';
 
 /** One attempt at delivering an IPN: the merchant's HTTP status and RspCode, or the error. */
 export interface IpnAttempt {
@@ -89,11 +89,44 @@ export interface SandboxPayout {
   createdAt: string;
 }
 
+/** One webhook payOS sends: the whole signed body, and how the merchant answered each try. */
+export interface PayosWebhookDelivery {
+  /** original: the payment; duplicate: the same again; stale: an older, failed transfer. */
+  kind: 'original' | 'duplicate' | 'stale';
+  body: Record<string, unknown>;
+  attempts: IpnAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
+/** A payOS payment link (collection), kept by its orderCode: payOS gives each code one link. */
+export interface SandboxPayosPayment {
+  orderCode: number;
+  paymentLinkId: string;
+  /** VND, a decimal string like every amount the sandbox keeps. */
+  amount: string;
+  description: string;
+  returnUrl: string;
+  cancelUrl: string;
+  /** Unix seconds, as payOS takes it; null when the link never expires. */
+  expiredAt: number | null;
+  status: Extract<PaymentLinkStatus, 'PENDING' | 'PAID' | 'CANCELLED' | 'EXPIRED' | 'FAILED'>;
+  /** The buyer's transfer, once it arrived. */
+  reference: string | null;
+  transactionDateTime: string | null;
+  cancellationReason: string | null;
+  canceledAt: string | null;
+  webhooks: PayosWebhookDelivery[];
+  createdAt: string;
+}
+
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
   refunds: Array<Omit<SandboxRefund, 'status'> & Partial<Pick<SandboxRefund, 'status'>>>;
   payouts: SandboxPayout[];
+  /** Absent in files written before payOS collection. */
+  payosPayments?: SandboxPayosPayment[];
 }
 
 /** Read-only copies of the records, for tests and the /_sandbox API. */
@@ -104,6 +137,8 @@ export interface SandboxRecords {
   refund(requestId: string): SandboxRefund | undefined;
   payouts(): SandboxPayout[];
   payout(idempotencyKey: string): SandboxPayout | undefined;
+  payosPayments(): SandboxPayosPayment[];
+  payosPayment(orderCode: number): SandboxPayosPayment | undefined;
 }
 
 /**
@@ -114,6 +149,8 @@ export class SandboxStore {
   readonly payments = new Map<string, SandboxPayment>();
   readonly refunds = new Map<string, SandboxRefund>();
   readonly payouts = new Map<string, SandboxPayout>();
+  /** By orderCode in decimal. */
+  readonly payosPayments = new Map<string, SandboxPayosPayment>();
   private nextTransactionNo = 14_000_001;
   private writing: Promise<void> = Promise.resolve();
   private writeQueued = false;
@@ -149,6 +186,9 @@ export class SandboxStore {
     for (const payout of snapshot.payouts) {
       if (payout.referenceId) this.payouts.set(payout.idempotencyKey, payout);
     }
+    for (const link of snapshot.payosPayments ?? []) {
+      this.payosPayments.set(String(link.orderCode), link);
+    }
   }
 
   /** VNPay's vnp_TransactionNo: a number unique across payments and refunds. */
@@ -180,6 +220,7 @@ export class SandboxStore {
       payments: [...this.payments.values()],
       refunds: [...this.refunds.values()],
       payouts: [...this.payouts.values()],
+      payosPayments: [...this.payosPayments.values()],
     };
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -194,6 +235,8 @@ export class SandboxStore {
     refund: (requestId) => copy(this.refunds.get(requestId)),
     payouts: () => [...this.payouts.values()].map((r) => structuredClone(r)),
     payout: (idempotencyKey) => copy(this.payouts.get(idempotencyKey)),
+    payosPayments: () => [...this.payosPayments.values()].map((r) => structuredClone(r)),
+    payosPayment: (orderCode) => copy(this.payosPayments.get(String(orderCode))),
   };
 }
 
