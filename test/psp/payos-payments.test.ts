@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createPayosProvider,
@@ -682,5 +685,54 @@ describe('refunds and cancel', () => {
       code: 'declined',
     });
     await expect(payos.cancel(newTxnRef('none'), 'none')).resolves.toEqual({ status: 'not_found' });
+  });
+});
+
+describe('the data file', () => {
+  it('keeps payment links across a restart and finishes their open webhooks', async () => {
+    const dataFile = join(await mkdtemp(join(tmpdir(), 'payos-sandbox-')), 'psp.json');
+    // First run: the merchant is down (nothing listens on port 9), so the webhook stays open.
+    const first = await startPspFixture({
+      dataFile,
+      payosPayment: { ...channel, webhookUrl: 'http://127.0.0.1:9/v1/psp/payos/callback' },
+      ipnRetry: { attempts: 50, initialDelayMs: 20, maxDelayMs: 50, timeoutMs: 200 },
+    });
+    const input = paymentInput();
+    receiver.orders.set(String(orderCodeOf(input.txnRef)), input.amount);
+    const adapter = createPayosProvider({
+      baseUrl: first.sandbox.url,
+      ...channel,
+      timeoutMs: 5_000,
+    });
+    const { url } = await adapter.createPayment(input);
+    const paid = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'success' }),
+    });
+    expect(paid.status).toBe(200);
+    await first.stop();
+
+    const second = await startPspFixture({
+      dataFile,
+      payosPayment: { ...channel, webhookUrl: receiver.url },
+    });
+    try {
+      const again = createPayosProvider({
+        baseUrl: second.sandbox.url,
+        ...channel,
+        timeoutMs: 5_000,
+      });
+      await expect(
+        again.getTransaction({ txnRef: input.txnRef, transactionDate: new Date() }),
+      ).resolves.toMatchObject({
+        status: 'succeeded',
+        amount: input.amount,
+      });
+      const [webhook] = await receiver.waitFor(input.txnRef, 1);
+      expect(webhook).toMatchObject({ status: 200, outcome: 'confirmed' });
+    } finally {
+      await second.stop();
+    }
   });
 });
