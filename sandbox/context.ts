@@ -15,6 +15,8 @@ export interface SandboxContext {
   payosPayout: PayosCredentials;
   /** The MoMo merchant the sandbox's MoMo gateway serves; without it that gateway refuses all. */
   momo?: MomoCredentials;
+  /** payOS's payment (collection) channel, when configured, and where its webhooks go. */
+  payosPayment?: PayosCredentials & { webhookUrl: string };
   ipnUrl: string;
   /** The ZaloPay app the sandbox serves, when it speaks ZaloPay. */
   zalopay?: ZalopayApp;

@@ -12,7 +12,9 @@ import { momoRoutes } from './momo/routes.js';
 import { resumeNotifications } from './notify.js';
 import { paymentRoutes } from './payment-routes.js';
 import type { PayosCredentials } from './payos/envelope.js';
+import { payosPaymentRoutes } from './payos/payment-routes.js';
 import { payosPayoutRoutes } from './payos/payout-routes.js';
+import { resumePayosWebhooks } from './payos/webhooks.js';
 import { type SandboxRecords, SandboxStore } from './store.js';
 import { transactionRoutes } from './transaction-routes.js';
 import type { ZalopayApp } from './zalopay/app.js';
@@ -30,6 +32,11 @@ export interface SandboxPspOptions {
   momo?: MomoCredentials;
   /** ZaloPay's app credentials and registered callback URL (`/v1/psp/zalopay/callback`). */
   zalopay?: ZalopayApp;
+  /**
+   * payOS's payment (collection) channel, its own keys, and where its webhooks go: our API's
+   * `/v1/psp/payos/callback`. Without it the payOS payment API answers 401.
+   */
+  payosPayment?: PayosCredentials & { webhookUrl: string };
   /** Where IPNs go: our API's `/v1/psp/vnpay/callback`. */
   ipnUrl: string;
   /** Keeps the records across restarts; in memory only when omitted. */
@@ -48,8 +55,8 @@ export interface SandboxPsp {
 }
 
 /**
- * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection) and payOS's payout API,
- * with faults on request.
+ * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection), payOS's payment-link
+ * API (collection) and payOS's payout API, with faults on request.
  */
 export async function startSandboxPsp(options: SandboxPspOptions): Promise<SandboxPsp> {
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });
@@ -61,6 +68,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     hashSecret: options.hashSecret,
     payosPayout: options.payosPayout,
     ...(options.momo ? { momo: options.momo } : {}),
+    ...(options.payosPayment ? { payosPayment: options.payosPayment } : {}),
     ipnUrl: options.ipnUrl,
     ...(options.zalopay ? { zalopay: options.zalopay } : {}),
     ipnPolicy: { ...defaultIpnRetryPolicy, ...options.ipnRetry },
@@ -76,6 +84,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
     .route('/', payosPayoutRoutes(context))
     .route('/', momoRoutes(context))
     .route('/', zalopayRoutes(context))
+    .route('/', payosPaymentRoutes(context))
     .route('/', inspectRoutes(context));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'sandbox request failed');
@@ -92,6 +101,7 @@ export async function startSandboxPsp(options: SandboxPspOptions): Promise<Sandb
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   resumeNotifications(context);
+  resumePayosWebhooks(context);
   log.info({ url, ipnUrl: options.ipnUrl, dataFile: options.dataFile }, 'sandbox PSP listening');
 
   return {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Payout } from '@payos/node';
+import type { PaymentLinkStatus, Payout } from '@payos/node';
 
 /** One attempt at delivering an IPN: the merchant's HTTP status and RspCode, or the error. */
 export interface IpnAttempt {
@@ -93,6 +93,16 @@ export interface SandboxPayout {
 export interface MomoIpnDelivery {
   kind: IpnDelivery['kind'];
   body: Record<string, string | number>;
+  attempts: IpnAttempt[];
+  acknowledged: boolean;
+  gaveUp: boolean;
+}
+
+/** One webhook payOS sends: the whole signed body, and how the merchant answered each try. */
+export interface PayosWebhookDelivery {
+  /** original: the payment; duplicate: the same again; stale: an older, failed transfer. */
+  kind: 'original' | 'duplicate' | 'stale';
+  body: Record<string, unknown>;
   attempts: IpnAttempt[];
   acknowledged: boolean;
   gaveUp: boolean;
@@ -198,6 +208,27 @@ export interface SandboxZalopayRefund {
   createdAt: string;
 }
 
+/** A payOS payment link (collection), kept by its orderCode: payOS gives each code one link. */
+export interface SandboxPayosPayment {
+  orderCode: number;
+  paymentLinkId: string;
+  /** VND, a decimal string like every amount the sandbox keeps. */
+  amount: string;
+  description: string;
+  returnUrl: string;
+  cancelUrl: string;
+  /** Unix seconds, as payOS takes it; null when the link never expires. */
+  expiredAt: number | null;
+  status: Extract<PaymentLinkStatus, 'PENDING' | 'PAID' | 'CANCELLED' | 'EXPIRED' | 'FAILED'>;
+  /** The buyer's transfer, once it arrived. */
+  reference: string | null;
+  transactionDateTime: string | null;
+  cancellationReason: string | null;
+  canceledAt: string | null;
+  webhooks: PayosWebhookDelivery[];
+  createdAt: string;
+}
+
 interface Snapshot {
   nextTransactionNo: number;
   payments: SandboxPayment[];
@@ -209,6 +240,8 @@ interface Snapshot {
   momoRequestIds?: string[];
   /** Absent from files written before ZaloPay was spoken. */
   zalopay?: { nextSeq: number; orders: SandboxZalopayOrder[]; refunds: SandboxZalopayRefund[] };
+  /** Absent in files written before payOS collection. */
+  payosPayments?: SandboxPayosPayment[];
 }
 
 /** Read-only copies of the records, for tests and the /_sandbox API. */
@@ -227,6 +260,8 @@ export interface SandboxRecords {
   zalopayOrder(appTransId: string): SandboxZalopayOrder | undefined;
   zalopayRefunds(): SandboxZalopayRefund[];
   zalopayRefund(mRefundId: string): SandboxZalopayRefund | undefined;
+  payosPayments(): SandboxPayosPayment[];
+  payosPayment(orderCode: number): SandboxPayosPayment | undefined;
 }
 
 /**
@@ -243,6 +278,8 @@ export class SandboxStore {
   readonly momoRequestIds = new Set<string>();
   readonly zalopayOrders = new Map<string, SandboxZalopayOrder>();
   readonly zalopayRefunds = new Map<string, SandboxZalopayRefund>();
+  /** By orderCode in decimal. */
+  readonly payosPayments = new Map<string, SandboxPayosPayment>();
   private nextTransactionNo = 14_000_001;
   private nextZalopaySeq = 1;
   private writing: Promise<void> = Promise.resolve();
@@ -290,6 +327,9 @@ export class SandboxStore {
         this.zalopayRefunds.set(refund.mRefundId, refund);
       }
     }
+    for (const link of snapshot.payosPayments ?? []) {
+      this.payosPayments.set(String(link.orderCode), link);
+    }
   }
 
   /** ZaloPay's ids (zp_trans_id, refund_id): yymmdd then a 9-digit sequence, as ZaloPay's look. */
@@ -336,6 +376,7 @@ export class SandboxStore {
         orders: [...this.zalopayOrders.values()],
         refunds: [...this.zalopayRefunds.values()],
       },
+      payosPayments: [...this.payosPayments.values()],
     };
     await mkdir(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
@@ -358,6 +399,8 @@ export class SandboxStore {
     zalopayOrder: (appTransId) => copy(this.zalopayOrders.get(appTransId)),
     zalopayRefunds: () => [...this.zalopayRefunds.values()].map((r) => structuredClone(r)),
     zalopayRefund: (mRefundId) => copy(this.zalopayRefunds.get(mRefundId)),
+    payosPayments: () => [...this.payosPayments.values()].map((r) => structuredClone(r)),
+    payosPayment: (orderCode) => copy(this.payosPayments.get(String(orderCode))),
   };
 }
 

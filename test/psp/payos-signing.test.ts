@@ -1,9 +1,21 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import {
+  bodySignature,
+  canonicalBody,
+  verifyBodySignature,
+} from '../../psp/payos/body-signature.js';
+import { createPayosProvider, orderCodeOf } from '../../psp/payos/collection.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
+import {
+  bodyText,
+  hmacHex,
+  paymentRequestText,
+  sameSignature,
+} from '../../sandbox/payos/body-signing.js';
 import {
   canonicalPayosData,
   payosSignature,
@@ -281,3 +293,420 @@ describe("the sandbox's answers", () => {
     );
   });
 });
+
+// ——— Collection (payment links and webhooks): §4A and §4B ———
+
+/** §4A from the protocol note: the five fields, fixed order, values raw. */
+const independentPaymentRequestText = (body: Record<string, unknown>) =>
+  ['amount', 'cancelUrl', 'description', 'orderCode', 'returnUrl']
+    .map((key) => `${key}=${body[key]}`)
+    .join('&');
+
+/**
+ * §4B from the protocol note by another route than the adapter's and the sandbox's: an
+ * insertion sort on code units and a hand-written JSON writer for arrays (keys sorted one
+ * level deep, deeper values as JSON.stringify leaves them).
+ */
+function independentBodyText(data: Record<string, unknown>): string {
+  const keys: string[] = [];
+  for (const key of Object.keys(data)) {
+    let at = keys.length;
+    while (at > 0 && (keys[at - 1] as string) > key) at -= 1;
+    keys.splice(at, 0, key);
+  }
+  const element = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    const record = value as Record<string, unknown>;
+    const inner = Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${JSON.stringify(record[key])}`);
+    return `{${inner.join(',')}}`;
+  };
+  const text = (value: unknown): string => {
+    if (value === null || value === 'null' || value === 'undefined') return '';
+    if (Array.isArray(value)) return `[${value.map(element).join(',')}]`;
+    return `${value}`;
+  };
+  return keys
+    .filter((key) => data[key] !== undefined)
+    .map((key) => `${key}=${text(data[key])}`)
+    .join('&');
+}
+
+const hmac = (key: string, text: string) => createHmac('sha256', key).update(text).digest('hex');
+
+/**
+ * V0: the webhook sample of payOS's documentation, "Kiểm tra dữ liệu với signature"
+ * (https://payos.vn/docs/tich-hop-webhook/kiem-tra-du-lieu-voi-signature/), with its key.
+ */
+const v0 = {
+  key: '1a54716c8f0efb2744fb28b6e38b25da7f67a925d98bc1c18bd8faaecadd7675',
+  data: {
+    orderCode: 123,
+    amount: 3000,
+    description: 'VQRIO123',
+    accountNumber: '12345678',
+    reference: 'TF230204212323',
+    transactionDateTime: '2023-02-04 18:25:00',
+    currency: 'VND',
+    paymentLinkId: '124c33293c43417ab7879e14c8d9eb18',
+    code: '00',
+    desc: 'Thành công',
+    counterAccountBankId: '',
+    counterAccountBankName: '',
+    counterAccountName: '',
+    counterAccountNumber: '',
+    virtualAccountName: '',
+    virtualAccountNumber: '',
+  },
+  signature: '412e915d2871504ed31be63c8f62a149a4410d34c4c42affc9006ef9917eaa03',
+  canonical:
+    'accountNumber=12345678&amount=3000&code=00&counterAccountBankId=&counterAccountBankName=&counterAccountName=&counterAccountNumber=&currency=VND&desc=Thành công&description=VQRIO123&orderCode=123&paymentLinkId=124c33293c43417ab7879e14c8d9eb18&reference=TF230204212323&transactionDateTime=2023-02-04 18:25:00&virtualAccountName=&virtualAccountNumber=',
+};
+
+/** The `create-payment-link` cases of the Python SDK's tests/_crypto/testCases.json. */
+const paymentRequestVectors = [
+  {
+    name: 'create payment link with Vietnamese description',
+    body: {
+      amount: 2000,
+      description: 'Thanh toán đơn hàng',
+      orderCode: 0,
+      cancelUrl: 'http://localhost',
+      returnUrl: 'http://localhost',
+    },
+    signature: 'd8b7b0e5d19edfe7b1f53dedeb8d1c7c2b62fabd7eb320dbc514c58f13e9e2c5',
+  },
+  {
+    // Only the five fields are signed: buyer*, items and invoice change nothing.
+    name: 'create payment link full fields',
+    body: {
+      amount: 3300,
+      description: 'ABC456',
+      orderCode: 0,
+      cancelUrl: 'http://localhost',
+      returnUrl: 'http://localhost',
+      buyerName: 'buyer name',
+      buyerCompanyName: 'company name',
+      buyerTaxCode: '0316794479',
+      buyerEmail: 'buyer@email.com',
+      buyerPhone: 'buyer not provide phone',
+      buyerAddress: 'buyer address',
+      items: [
+        { name: 'product name', quantity: 1, price: 1000, unit: 'product unit', taxPercentage: 10 },
+        { name: 'product name', quantity: 1, price: 2000, unit: 'product unit', taxPercentage: 10 },
+      ],
+      invoice: { buyerNotGetInvoice: false, taxPercentage: 10 },
+      signature: '',
+    },
+    signature: '189864813370cdf819974dc3f63c3a93a7e7af0a0d10b21344b14e4f7358999b',
+  },
+];
+
+/** The `body` cases of the same file that a payment link or webhook produces, and V0. */
+const paidTransaction = {
+  accountNumber: '0123456789',
+  amount: 2000,
+  counterAccountBankId: '01202001',
+  counterAccountBankName: null,
+  counterAccountName: 'NGUYEN VAN A',
+  counterAccountNumber: '9876543210',
+  description: 'TRANSACTION DESCRIPTION',
+  reference: 'FT-REFERENCE',
+  transactionDateTime: '2025-12-12T09:00:00+07:00',
+  virtualAccountName: null,
+  virtualAccountNumber: null,
+};
+const link = {
+  id: 'payment-link-id',
+  orderCode: 0,
+  amount: 2000,
+  createdAt: '2025-12-12T09:00:00+07:00',
+};
+const bodyVectors: Array<{
+  name: string;
+  key: string;
+  data: Record<string, unknown>;
+  signature: string;
+}> = [
+  { name: 'V0: payOS docs webhook', key: v0.key, data: v0.data, signature: v0.signature },
+  {
+    name: 'webhook',
+    key: vectorKey,
+    data: {
+      accountNumber: '0123456789',
+      amount: 20000,
+      description: 'thanh toan',
+      reference: 'FT-REFERENCE',
+      transactionDateTime: '2025-12-12 09:00:00',
+      virtualAccountNumber: '',
+      counterAccountBankId: '01202001',
+      counterAccountBankName: '',
+      counterAccountName: 'NGUYEN VAN A',
+      counterAccountNumber: '9876543210',
+      virtualAccountName: '',
+      currency: 'VND',
+      orderCode: 0,
+      paymentLinkId: 'payment-link-id',
+      code: '00',
+      desc: 'success',
+    },
+    signature: '302b3becca1672dff99daafae2965f40e48ea3ca39453e4bf37fbcc26807a0e8',
+  },
+  {
+    name: 'pending payment link',
+    key: vectorKey,
+    data: {
+      ...link,
+      amountPaid: 0,
+      amountRemaining: 2000,
+      status: 'PENDING',
+      transactions: [],
+      canceledAt: null,
+      cancellationReason: null,
+    },
+    signature: '33093364158b143baa9ecd2e705d9a2a5a5d391a3cab7cb0a371588b3731368f',
+  },
+  {
+    name: 'paid payment link with 1 transaction',
+    key: vectorKey,
+    data: {
+      ...link,
+      amountPaid: 2000,
+      amountRemaining: 0,
+      status: 'PAID',
+      transactions: [paidTransaction],
+      canceledAt: null,
+      cancellationReason: null,
+    },
+    signature: '6af5e2c9a28256c140169ed624114b43295915d7b6e2fa6278b17a7c43aadefd',
+  },
+  {
+    name: 'paid payment link with many transactions',
+    key: vectorKey,
+    data: {
+      ...link,
+      amountPaid: 2000,
+      amountRemaining: 0,
+      status: 'PAID',
+      transactions: [paidTransaction, paidTransaction],
+      canceledAt: null,
+      cancellationReason: null,
+    },
+    signature: '04ebbe221724d2b848c3f39b2db3311cc554167f55bd2fe2cb7b86b6bfdeadaa',
+  },
+  {
+    name: 'cancelled payment link',
+    key: vectorKey,
+    data: {
+      ...link,
+      amountPaid: 0,
+      amountRemaining: 2000,
+      status: 'CANCELLED',
+      transactions: [],
+      canceledAt: '2025-12-12T09:00:00+07:00',
+      cancellationReason: 'cancel reason',
+    },
+    signature: '10c181c89bda5b855327e3e16494b9e8409e6b85a2a90f20177af99f8b12eaa9',
+  },
+  {
+    name: 'body type empty',
+    key: vectorKey,
+    data: {},
+    signature: 'd9dd60ea06e1ee2dc960267c7a798f0c70307a4783ac0460d015772412c37938',
+  },
+];
+
+describe('payOS payment-link signature (§4A): the published vectors', () => {
+  it.each(paymentRequestVectors)('$name: independent and sandbox agree', ({ body, signature }) => {
+    expect(hmac(vectorKey, independentPaymentRequestText(body))).toBe(signature);
+    expect(hmacHex(vectorKey, paymentRequestText(body))).toBe(signature);
+    expect(sameSignature(signature, signature.toUpperCase())).toBe(true);
+    expect(sameSignature(signature, hmacHex('another key', paymentRequestText(body)))).toBe(false);
+  });
+
+  it('gives the canonical string the protocol note shows', () => {
+    const [, full] = paymentRequestVectors;
+    expect(independentPaymentRequestText(full?.body ?? {})).toBe(
+      'amount=3300&cancelUrl=http://localhost&description=ABC456&orderCode=0&returnUrl=http://localhost',
+    );
+  });
+});
+
+describe('payOS body signature (§4B): the published vectors', () => {
+  it.each(bodyVectors)('$name: the independent implementation', ({ key, data, signature }) => {
+    expect(hmac(key, independentBodyText(data))).toBe(signature);
+  });
+
+  it.each(bodyVectors)('$name: the adapter signs and verifies it', ({ key, data, signature }) => {
+    expect(bodySignature(key, data)).toBe(signature);
+    expect(verifyBodySignature(key, data, signature)).toBe(true);
+    expect(verifyBodySignature(key, data, signature.toUpperCase())).toBe(true);
+    expect(verifyBodySignature('another key', data, signature)).toBe(false);
+    expect(verifyBodySignature(key, { ...data, extra: 1 }, signature)).toBe(false);
+    expect(verifyBodySignature(key, data, signature.slice(0, 63))).toBe(false);
+  });
+
+  it.each(bodyVectors)('$name: the sandbox signs it', ({ key, data, signature }) => {
+    expect(hmacHex(key, bodyText(data))).toBe(signature);
+  });
+
+  it("V0's canonical string is the note's, unencoded", () => {
+    expect(canonicalBody(v0.data)).toBe(v0.canonical);
+    expect(independentBodyText(v0.data)).toBe(v0.canonical);
+    expect(bodyText(v0.data)).toBe(v0.canonical);
+  });
+});
+
+describe('the adapter on the docs webhook (V0)', () => {
+  const adapter = createPayosProvider({
+    baseUrl: 'http://127.0.0.1:9',
+    clientId: 'c',
+    apiKey: 'a',
+    checksumKey: v0.key,
+  });
+  const webhook = (data: Record<string, unknown>, signature = v0.signature) => ({
+    method: 'POST',
+    query: {},
+    body: JSON.stringify({ code: '00', desc: 'success', success: true, data, signature }),
+  });
+
+  it('accepts it and reads the payment from the signed data', () => {
+    const verification = adapter.verifyCallback(webhook(v0.data));
+    expect(verification).toEqual({
+      ok: true,
+      event: {
+        txnRef: '123',
+        providerTransactionId: '124c33293c43417ab7879e14c8d9eb18',
+        amount: 3000n,
+        currency: 'VND',
+        status: 'succeeded',
+        // 18:25 in Vietnam (UTC+7).
+        paidAt: new Date('2023-02-04T11:25:00Z'),
+        raw: expect.objectContaining({ orderCode: '123', reference: 'TF230204212323' }),
+      },
+    });
+  });
+
+  it('refuses it with one field changed, or with the signature of another key', () => {
+    expect(adapter.verifyCallback(webhook({ ...v0.data, amount: 30000 }))).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
+    const other = hmac('another key', independentBodyText(v0.data));
+    expect(adapter.verifyCallback(webhook(v0.data, other))).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
+  });
+
+  it('reads the outcome from the signed data.code, not the unsigned top level', () => {
+    const failed = { ...v0.data, code: '01', desc: 'failed' };
+    const signature = hmac(v0.key, independentBodyText(failed));
+    const verification = adapter.verifyCallback(webhook(failed, signature));
+    expect(verification).toMatchObject({ ok: true, event: { status: 'failed' } });
+  });
+});
+
+describe('what the collection adapter sends', () => {
+  it('signs the create request (§4A) so the independent implementation agrees', async () => {
+    const checksumKey = 'capture-checksum-key';
+    const payos = await capturingBodyPayos(checksumKey, (request) => ({
+      bin: '970422',
+      accountNumber: '0123456789',
+      accountName: 'A',
+      amount: request.amount,
+      description: request.description,
+      orderCode: request.orderCode,
+      currency: 'VND',
+      paymentLinkId: 'link-1',
+      status: 'PENDING',
+      expiredAt: request.expiredAt,
+      checkoutUrl: 'https://pay.example/web/link-1',
+      qrCode: '000201',
+    }));
+    try {
+      const adapter = createPayosProvider({
+        baseUrl: payos.url,
+        clientId: 'capture-client',
+        apiKey: 'capture-api-key',
+        checksumKey,
+      });
+      const txnRef = 'esc_0123456789abcdefabcd';
+      const result = await adapter.createPayment({
+        idempotencyKey: `escrow:${txnRef}:payment`,
+        txnRef,
+        amount: 150_000n,
+        currency: 'VND',
+        description: 'Thanh toán đơn hàng #42 (escrow)',
+        returnUrl: 'https://shop.example/return?x=1',
+        expiresAt: new Date(Date.now() + 900_000),
+        clientIp: '127.0.0.1',
+      });
+      // Accepted, so the adapter checked an answer signed by the independent implementation.
+      expect(result.url).toBe('https://pay.example/web/link-1');
+      const [sent] = payos.captured;
+      expect(sent).toMatchObject({ method: 'POST', url: '/v2/payment-requests' });
+      expect(sent?.headers).toMatchObject({
+        'x-client-id': 'capture-client',
+        'x-api-key': 'capture-api-key',
+      });
+      const body = JSON.parse(sent?.body ?? '') as Record<string, unknown>;
+      expect(body).toMatchObject({
+        orderCode: orderCodeOf(txnRef),
+        amount: 150_000,
+        description: 'Thanh toan don hang 42 es',
+        returnUrl: 'https://shop.example/return?x=1',
+        cancelUrl: 'https://shop.example/return?x=1',
+      });
+      expect(String(body.description).length).toBeLessThanOrEqual(25);
+      expect(body.signature).toBe(hmac(checksumKey, independentPaymentRequestText(body)));
+    } finally {
+      await payos.stop();
+    }
+  });
+
+  it('derives orderCode as the first 53 bits of SHA-256(txnRef), never 0', () => {
+    for (const txnRef of ['esc_0123456789abcdefabcd', 'a', 'x'.repeat(200)]) {
+      const digest = createHash('sha256').update(txnRef).digest('hex');
+      const expected = Number(BigInt(`0x${digest.slice(0, 16)}`) >> 11n);
+      expect(orderCodeOf(txnRef)).toBe(expected);
+      expect(Number.isSafeInteger(expected) && expected > 0).toBe(true);
+    }
+  });
+});
+
+/** A stand-in for payOS's payment API that keeps what it was sent and signs its `data` (§4B). */
+async function capturingBodyPayos(
+  checksumKey: string,
+  answer: (body: Record<string, unknown>) => Record<string, unknown>,
+) {
+  const captured: Captured[] = [];
+  const server = createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    captured.push({
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
+      body,
+    });
+    const data = answer(JSON.parse(body) as Record<string, unknown>);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        code: '00',
+        desc: 'success',
+        data,
+        signature: hmac(checksumKey, independentBodyText(data)),
+      }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    captured,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
