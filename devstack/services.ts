@@ -1,18 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { repoRoot } from './paths.js';
-import { forwardLines } from './watchdog.js';
+import { forwardLines, spawnWatched } from './watchdog.js';
 
-/** Runs a TypeScript entry point in its own Node process (tsx loader), lines to `onLine`. */
+/**
+ * Runs a TypeScript entry point in its own Node process (tsx loader), lines to `onLine`. By
+ * default under the watchdog: it stops (SIGTERM, its clean shutdown) when we are gone, even by
+ * SIGKILL. `watched: false` gives the service's own process, for a test that SIGKILLs it.
+ */
 export function spawnService(
   entry: string,
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void,
+  { watched = true }: { watched?: boolean } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--import', 'tsx', entry];
+  const child = watched
+    ? spawnWatched(process.execPath, args, { stopSignal: 'TERM', env, cwd: repoRoot })
+    : spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   forwardLines(child, onLine);
   return child;
 }

@@ -23,6 +23,7 @@ export interface WatchedOptions {
   /** The signal that stops the server cleanly (Postgres: INT, a fast shutdown). */
   stopSignal: 'TERM' | 'INT';
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
   /** Run as this user (Postgres refuses to run as root). */
   uid?: number;
   gid?: number;
@@ -36,6 +37,7 @@ export function spawnWatched(
 ): ChildProcess {
   return spawn('sh', ['-c', WATCHDOG, 'watchdog', command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: {
       ...(options.env ?? process.env),
       WATCHED_PID: String(process.pid),

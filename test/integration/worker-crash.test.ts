@@ -29,6 +29,8 @@ function startWorkerProcess(): ChildProcess {
       ...ctx.stack.pspEnv,
     },
     () => {},
+    // This very process is SIGKILLed, not a watchdog in front of it.
+    { watched: false },
   );
   workers.push(child);
   return child;

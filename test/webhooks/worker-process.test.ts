@@ -34,6 +34,8 @@ function startWorkerProcess(): ChildProcess {
       WEBHOOK_CONCURRENCY: '4',
     },
     (line) => output.push(line),
+    // This very process is SIGKILLed, not a watchdog in front of it.
+    { watched: false },
   );
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal === null)
