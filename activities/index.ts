@@ -7,7 +7,10 @@ import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
   sql: Sql;
+  /** The rail reconciliation asks (VNPay's: the one whose records it knows how to list). */
   provider: PaymentProvider;
+  /** Every enabled collection rail, picked per escrow by its terms' rail; default `[provider]`. */
+  providers?: PaymentProvider[];
   payouts: PayoutProvider;
   /** The collection rail's own records, when it lists them (the sandbox does). */
   listing?: CollectionListing | undefined;
@@ -18,10 +21,10 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const { sql, provider, payouts } = deps;
+  const { sql, provider, providers = [provider], payouts } = deps;
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(provider, payouts),
+    ...createPspActivities(providers, payouts),
     ...createReconciliationActivities(deps),
   };
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { DEFAULT_RAIL, type Rail } from '../domain/rails.js';
 import {
   type PaymentProvider,
   type PayoutProvider,
@@ -7,6 +8,8 @@ import {
 } from '../psp/types.js';
 
 export interface PaymentLinkInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   idempotencyKey: string;
   escrowId: string;
   amount: number;
@@ -18,12 +21,16 @@ export interface PaymentLinkInput {
 }
 
 export interface CheckPaymentInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   escrowId: string;
   /** When the payment link was created: VNPay's vnp_TransactionDate. */
   transactionDate: string;
 }
 
 export interface RefundPaymentInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   idempotencyKey: string;
   escrowId: string;
   paymentTransactionId: string;
@@ -102,7 +109,14 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 });
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
-export function createPspActivities(provider: PaymentProvider, payouts: PayoutProvider) {
+export function createPspActivities(providers: PaymentProvider[], payouts: PayoutProvider) {
+  /** A rail this worker was not given cannot be asked: retrying would not help, ops must look. */
+  const railOf = (input: { rail?: Rail | undefined }): PaymentProvider => {
+    const name = input.rail ?? DEFAULT_RAIL;
+    const provider = providers.find((p) => p.name === name);
+    if (!provider) throw permanentFailure('misconfigured', `the ${name} rail is not enabled`);
+    return provider;
+  };
   const refundInput = (input: RefundPaymentInput): RefundInput => ({
     idempotencyKey: input.idempotencyKey,
     txnRef: input.escrowId,
@@ -114,6 +128,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
     reason: input.reason,
   });
   const refundStatus = async (input: RefundPaymentInput) => {
+    const provider = railOf(input);
     const status = await callPsp(() => provider.getRefund(refundInput(input)));
     if (status.status === 'failed') {
       throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
@@ -130,6 +145,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
 
   return {
     async createPaymentLink(input: PaymentLinkInput) {
+      const provider = railOf(input);
       const link = await callPsp(() =>
         provider.createPayment({
           idempotencyKey: input.idempotencyKey,
@@ -146,11 +162,13 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
         url: link.url,
         expiresAt: link.expiresAt.toISOString(),
         createdAt: link.createdAt.toISOString(),
+        ...(link.orderRef === undefined ? {} : { orderRef: link.orderRef }),
       };
     },
 
     /** What the rail knows of the escrow's payment: asked before the payment window closes. */
     async checkPayment(input: CheckPaymentInput) {
+      const provider = railOf(input);
       const status = await callPsp(() =>
         provider.getTransaction({
           txnRef: input.escrowId,
@@ -171,6 +189,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
         const known = await refundStatus(input);
         if (known.status !== 'not_found') return refundProgress(known);
       }
+      const provider = railOf(input);
       return refundProgress(await callPsp(() => provider.refund(refundInput(input))));
     },
 

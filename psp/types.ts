@@ -60,6 +60,8 @@ export interface CreatePaymentResult {
   expiresAt: Date;
   /** The provider's transaction date for refund and getTransaction (`transactionDate`). */
   createdAt: Date;
+  /** The rail's own order reference when its callbacks name that instead of our txnRef. */
+  orderRef?: string;
 }
 
 export interface CallbackRequest {
