@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../infra/db.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
+import { keepOrderRef } from '../store/escrow-records.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createTransitionActivities } from './transitions.js';
@@ -24,7 +25,9 @@ export function createActivities(deps: ActivityDeps) {
   const { sql, provider, providers = [provider], payouts } = deps;
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(providers, payouts),
+    ...createPspActivities(providers, payouts, (escrowId, orderRef) =>
+      keepOrderRef(sql, escrowId, orderRef),
+    ),
     ...createReconciliationActivities(deps),
   };
 }

@@ -6,6 +6,7 @@ import {
   PspPermanentError,
   type RefundInput,
 } from '../psp/types.js';
+import { permanentWriteError } from '../store/permanent-errors.js';
 
 export interface PaymentLinkInput {
   /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
@@ -109,7 +110,14 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 });
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
-export function createPspActivities(providers: PaymentProvider[], payouts: PayoutProvider) {
+/** Keeps the rail's order reference on the escrow's row; false when the row is not there yet. */
+export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boolean>;
+
+export function createPspActivities(
+  providers: PaymentProvider[],
+  payouts: PayoutProvider,
+  keepOrderRef: KeepOrderRef,
+) {
   /** A rail this worker was not given cannot be asked: retrying would not help, ops must look. */
   const railOf = (input: { rail?: Rail | undefined }): PaymentProvider => {
     const name = input.rail ?? DEFAULT_RAIL;
@@ -146,6 +154,18 @@ export function createPspActivities(providers: PaymentProvider[], payouts: Payou
   return {
     async createPaymentLink(input: PaymentLinkInput) {
       const provider = railOf(input);
+      const orderRef = provider.orderRefOf?.(input.escrowId);
+      // Kept before the link exists: its callback may come before the workflow's next write,
+      // and an orderRef another escrow holds is refused before a shared link is made.
+      if (orderRef !== undefined) {
+        const kept = await keepOrderRef(input.escrowId, orderRef).catch((error: unknown) => {
+          const why = permanentWriteError(error);
+          if (why)
+            throw permanentFailure('idempotency_conflict', `order reference ${orderRef}: ${why}`);
+          throw error;
+        });
+        if (!kept) throw new Error(`escrow ${input.escrowId} is not recorded yet`);
+      }
       const link = await callPsp(() =>
         provider.createPayment({
           idempotencyKey: input.idempotencyKey,
@@ -162,7 +182,6 @@ export function createPspActivities(providers: PaymentProvider[], payouts: Payou
         url: link.url,
         expiresAt: link.expiresAt.toISOString(),
         createdAt: link.createdAt.toISOString(),
-        ...(link.orderRef === undefined ? {} : { orderRef: link.orderRef }),
       };
     },
 

@@ -28,8 +28,6 @@ export interface PaymentLinkInfo {
   expiresAt: string;
   /** The provider's transaction date (VNPay vnp_CreateDate). */
   createdAt: string;
-  /** The rail's own name for the order when it is not the escrow id (payOS's orderCode). */
-  orderRef?: string;
 }
 
 export interface EscrowTerms {

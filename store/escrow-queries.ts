@@ -26,6 +26,23 @@ export async function getScopedEscrow(
   return row;
 }
 
+/**
+ * The escrow a rail's callback names: by its id, or by the rail's own order reference
+ * (order_ref, payOS's orderCode) for rails that do not echo our txnRef. Across
+ * platforms: the rail is no tenant.
+ */
+export async function findEscrowByOrderRef(
+  sql: Sql,
+  reference: string,
+): Promise<EscrowRecord | undefined> {
+  const [row] = await sql<EscrowRecord[]>`
+    select id, platform_id as "platformId", status, last_seq as "lastSeq", view
+      from escrows
+     where id = ${reference} or order_ref = ${reference}
+     limit 1`;
+  return row;
+}
+
 /** Position in the listing order (newest first): creation time in microseconds, then id. */
 export interface ListPosition {
   createdAtMicros: bigint;

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
+import { DEFAULT_RAIL } from '../../domain/rails.js';
 import type { Sql } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
-import { getScopedEscrow } from '../../store/escrow-queries.js';
+import { findEscrowByOrderRef } from '../../store/escrow-queries.js';
 import { confirmPayment } from '../../workflows/client.js';
 import { ProblemError } from '../problem.js';
 
@@ -56,10 +57,10 @@ export function pspCallbackRoutes({
       return answer(verification.reason === 'invalid_signature' ? 'invalid_signature' : 'error');
     }
     const { event } = verification;
-    // The PSP is no tenant: the escrow is looked up across platforms.
-    const escrow = await getScopedEscrow(sql, { platformId: null }, event.txnRef);
-    if (!escrow) {
-      log.warn({ txnRef: event.txnRef }, 'callback for an unknown escrow');
+    const escrow = await findEscrowByOrderRef(sql, event.txnRef);
+    // Another rail's escrow is none of this rail's business: it cannot have paid it.
+    if (!escrow || (escrow.view.paymentMethod ?? DEFAULT_RAIL) !== provider.name) {
+      log.warn({ txnRef: event.txnRef, provider: provider.name }, 'callback for an unknown escrow');
       return answer('order_not_found');
     }
     const { amount, currency } = escrow.view;
