@@ -43,6 +43,8 @@ export function pspCallbackRoutes({
     }
     const answer = (outcome: CallbackOutcome) => {
       const ack = provider.acknowledge(outcome);
+      // MoMo's acknowledgement is 204 No Content, which may carry no body at all.
+      if (ack.body === null) return c.body(null, ack.status as 204);
       return c.body(JSON.stringify(ack.body), ack.status as 200, {
         'content-type': ack.contentType,
       });
