@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rail } from '../../domain/rails.js';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
-import { expectProblem, useApiHarness } from '../api/harness.js';
+import { useApiHarness } from '../api/harness.js';
 import { eventually } from '../support/eventually.js';
 
 // One deployment, four rails: each escrow is paid, refunded and called back on its own rail,
