@@ -1,4 +1,5 @@
 import type { EscrowStatus } from '../domain/lifecycle.js';
+import { DEFAULT_RAIL, type Rail } from '../domain/rails.js';
 import type { TenantScope } from '../domain/tenant.js';
 import type { EscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
@@ -117,18 +118,24 @@ export async function listEscrowEvents(
 }
 
 /**
- * When each escrow's payment link was created (the rail's transaction date: VNPay finds the
- * payment by it), by id; escrows recorded before the link was kept have none.
+ * Each escrow's payment link date (the rail's transaction date: VNPay finds the payment by it)
+ * and the rail it was made on, by id; escrows recorded before the link was kept have none, and
+ * terms without a rail (or rows without terms) were VNPay's.
  */
-export async function paymentLinkDates(
+export async function paymentLinks(
   sql: Sql,
   escrowIds: readonly string[],
-): Promise<Map<string, Date>> {
+): Promise<Map<string, { createdAt: Date; rail: Rail }>> {
   if (escrowIds.length === 0) return new Map();
-  const rows = await sql<{ id: string; createdAt: string }[]>`
-    select id, payment_link->>'createdAt' as "createdAt"
+  const rows = await sql<{ id: string; createdAt: string; rail: Rail | null }[]>`
+    select id, payment_link->>'createdAt' as "createdAt", terms->>'rail' as rail
       from escrows where id in ${sql([...escrowIds])} and payment_link ? 'createdAt'`;
-  return new Map(rows.map((row) => [row.id, new Date(row.createdAt)]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { createdAt: new Date(row.createdAt), rail: row.rail ?? DEFAULT_RAIL },
+    ]),
+  );
 }
 
 /** The currency of each of these escrows that exists, by id (whatever its platform). */
