@@ -1,13 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../infra/db.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
+import { keepOrderRef } from '../store/escrow-records.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
   sql: Sql;
+  /** The rail reconciliation asks (VNPay's: the one whose records it knows how to list). */
   provider: PaymentProvider;
+  /** Every enabled collection rail, picked per escrow by its terms' rail; default `[provider]`. */
+  providers?: PaymentProvider[];
   payouts: PayoutProvider;
   /** The collection rail's own records, when it lists them (the sandbox does). */
   listing?: CollectionListing | undefined;
@@ -18,10 +22,12 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const { sql, provider, payouts } = deps;
+  const { sql, provider, providers = [provider], payouts } = deps;
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(provider, payouts),
+    ...createPspActivities(providers, payouts, (escrowId, orderRef) =>
+      keepOrderRef(sql, escrowId, orderRef),
+    ),
     ...createReconciliationActivities(deps),
   };
 }

@@ -1,12 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { DEFAULT_RAIL, type Rail } from '../domain/rails.js';
 import {
   type PaymentProvider,
   type PayoutProvider,
   PspPermanentError,
   type RefundInput,
 } from '../psp/types.js';
+import { permanentWriteError } from '../store/permanent-errors.js';
 
 export interface PaymentLinkInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   idempotencyKey: string;
   escrowId: string;
   amount: number;
@@ -18,12 +22,16 @@ export interface PaymentLinkInput {
 }
 
 export interface CheckPaymentInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   escrowId: string;
   /** When the payment link was created: VNPay's vnp_TransactionDate. */
   transactionDate: string;
 }
 
 export interface RefundPaymentInput {
+  /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
+  rail?: Rail;
   idempotencyKey: string;
   escrowId: string;
   paymentTransactionId: string;
@@ -102,7 +110,21 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 });
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
-export function createPspActivities(provider: PaymentProvider, payouts: PayoutProvider) {
+/** Keeps the rail's order reference on the escrow's row; false when the row is not there yet. */
+export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boolean>;
+
+export function createPspActivities(
+  providers: PaymentProvider[],
+  payouts: PayoutProvider,
+  keepOrderRef: KeepOrderRef,
+) {
+  /** A rail this worker was not given cannot be asked: retrying would not help, ops must look. */
+  const railOf = (input: { rail?: Rail | undefined }): PaymentProvider => {
+    const name = input.rail ?? DEFAULT_RAIL;
+    const provider = providers.find((p) => p.name === name);
+    if (!provider) throw permanentFailure('misconfigured', `the ${name} rail is not enabled`);
+    return provider;
+  };
   const refundInput = (input: RefundPaymentInput): RefundInput => ({
     idempotencyKey: input.idempotencyKey,
     txnRef: input.escrowId,
@@ -114,6 +136,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
     reason: input.reason,
   });
   const refundStatus = async (input: RefundPaymentInput) => {
+    const provider = railOf(input);
     const status = await callPsp(() => provider.getRefund(refundInput(input)));
     if (status.status === 'failed') {
       throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
@@ -130,6 +153,19 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
 
   return {
     async createPaymentLink(input: PaymentLinkInput) {
+      const provider = railOf(input);
+      const orderRef = provider.orderRefOf?.(input.escrowId);
+      // Kept before the link exists: its callback may come before the workflow's next write,
+      // and an orderRef another escrow holds is refused before a shared link is made.
+      if (orderRef !== undefined) {
+        const kept = await keepOrderRef(input.escrowId, orderRef).catch((error: unknown) => {
+          const why = permanentWriteError(error);
+          if (why)
+            throw permanentFailure('idempotency_conflict', `order reference ${orderRef}: ${why}`);
+          throw error;
+        });
+        if (!kept) throw new Error(`escrow ${input.escrowId} is not recorded yet`);
+      }
       const link = await callPsp(() =>
         provider.createPayment({
           idempotencyKey: input.idempotencyKey,
@@ -151,6 +187,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
 
     /** What the rail knows of the escrow's payment: asked before the payment window closes. */
     async checkPayment(input: CheckPaymentInput) {
+      const provider = railOf(input);
       const status = await callPsp(() =>
         provider.getTransaction({
           txnRef: input.escrowId,
@@ -171,6 +208,7 @@ export function createPspActivities(provider: PaymentProvider, payouts: PayoutPr
         const known = await refundStatus(input);
         if (known.status !== 'not_found') return refundProgress(known);
       }
+      const provider = railOf(input);
       return refundProgress(await callPsp(() => provider.refund(refundInput(input))));
     },
 

@@ -17,7 +17,7 @@ import {
   PspPermanentError,
   type TransactionStatus,
 } from '../psp/types.js';
-import { escrowCurrencies, paymentLinkDates } from '../store/escrow-queries.js';
+import { escrowCurrencies, paymentLinks } from '../store/escrow-queries.js';
 import {
   finishRun,
   lastReconciledUntil,
@@ -31,7 +31,10 @@ import { confirmPayment, flagAttention } from '../workflows/client.js';
 
 export interface ReconciliationDeps {
   sql: Sql;
+  /** The rail whose listing `listing` is (VNPay's sandbox). */
   provider: PaymentProvider;
+  /** Every enabled collection rail: each escrow's entries are asked of its own; default `[provider]`. */
+  providers?: PaymentProvider[] | undefined;
   payouts: PayoutProvider;
   /** The collection rail's own records; without one, that rail's rail → ledger side is skipped. */
   listing?: CollectionListing | undefined;
@@ -63,7 +66,7 @@ export async function reconcilePass(
   input: ReconcileInput,
   progress: () => void = () => {},
 ): Promise<ReconcileSummary> {
-  const { sql, provider, payouts, listing } = deps;
+  const { sql, provider, providers = [provider], payouts, listing } = deps;
   const to = wholeSecond(new Date(input.to));
   const from = input.from
     ? wholeSecond(new Date(input.from))
@@ -147,7 +150,7 @@ export async function reconcilePass(
 
   // Ledger → rail: what no listing showed is asked for by its key.
   const unlisted = ledger.filter((l) => !rail.has(l.reference));
-  const linkDates = await paymentLinkDates(sql, [...new Set(unlisted.map((l) => l.escrowId))]);
+  const links = await paymentLinks(sql, [...new Set(unlisted.map((l) => l.escrowId))]);
   await ledgerOf(unlisted.filter((l) => l.movement === 'refund').map((l) => l.escrowId));
   const transactions = new Map<string, TransactionStatus>();
   for (const l of unlisted) {
@@ -159,16 +162,22 @@ export async function reconcilePass(
         add({ ...keyed(l), status: status.status, railId: status.payoutId });
         continue;
       }
-      const transactionDate = linkDates.get(l.escrowId);
-      if (!transactionDate) {
+      const link = links.get(l.escrowId);
+      if (!link) {
         note(l.reference, `no payment link date is kept for escrow ${l.escrowId}`);
+        continue;
+      }
+      const transactionDate = link.createdAt;
+      const escrowRail = providers.find((p) => p.name === link.rail);
+      if (!escrowRail) {
+        note(l.reference, `escrow ${l.escrowId} was paid through ${link.rail}, not enabled here`);
         continue;
       }
       if (l.movement === 'payment') {
         // VNPay holds one payment per TxnRef: one query answers for every funding of the escrow.
         let tx = transactions.get(l.escrowId);
         if (!tx) {
-          tx = await provider.getTransaction({ txnRef: l.escrowId, transactionDate });
+          tx = await escrowRail.getTransaction({ txnRef: l.escrowId, transactionDate });
           transactions.set(l.escrowId, tx);
         }
         if (tx.status === 'not_found') continue;
@@ -190,7 +199,7 @@ export async function reconcilePass(
       }
       // VNPay holds one payment per TxnRef: the escrow's funding is the payment refunded.
       const funding = (lookedUp.get(l.escrowId) ?? []).find((m) => m.movement === 'payment');
-      const status = await provider.getRefund({
+      const status = await escrowRail.getRefund({
         idempotencyKey: l.reference,
         txnRef: l.escrowId,
         providerTransactionId: funding ? transactionOf(funding.reference) : '',

@@ -1,15 +1,28 @@
+import { RAILS, type Rail } from '../domain/rails.js';
 import { isKnownCurrency } from '../ledger/currencies.js';
+import { RAIL_REGISTRY } from '../psp/registry.js';
 import type { PaymentProvider } from '../psp/types.js';
 import { validationFailed } from './errors.js';
 
 export interface Currencies {
   /** 422 unless the ledger knows the currency and a payment provider takes it. */
   assertUsable(code: string, field: string): void;
+  /**
+   * The rail a new escrow is paid through: the one asked for, else the first enabled. 422 when
+   * it is not enabled here, or the amount or currency is outside what that rail takes.
+   */
+  railFor(requested: Rail | undefined, amount: number, currency: string): Rail;
 }
+
+const invalid = (field: string, message: string) => validationFailed([{ field, message }]);
 
 /** The ledger's currencies (a test keeps this list equal to its table) and the providers' ones. */
 export function createCurrencies(providers: PaymentProvider[]): Currencies {
-  const invalid = (field: string, message: string) => validationFailed([{ field, message }]);
+  const enabled = RAILS.filter((rail) => providers.some((p) => p.name === rail));
+  // The app's providers are in preference order (PAYMENT_RAILS), so the first is the default.
+  const preferred = providers
+    .map((p) => p.name)
+    .find((name): name is Rail => enabled.includes(name as Rail));
   return {
     assertUsable(code, field) {
       if (!isKnownCurrency(code)) {
@@ -27,6 +40,30 @@ export function createCurrencies(providers: PaymentProvider[]): Currencies {
             .join(', ')} takes ${offered || 'nothing'})`,
         );
       }
+    },
+    railFor(requested, amount, currency) {
+      const rail = requested ?? preferred;
+      if (rail === undefined) {
+        throw invalid('body.paymentMethod', 'no payment rail is enabled on this deployment');
+      }
+      if (!enabled.includes(rail)) {
+        throw invalid(
+          'body.paymentMethod',
+          `${rail} is not enabled on this deployment (enabled: ${enabled.join(', ') || 'none'})`,
+        );
+      }
+      const { limits } = RAIL_REGISTRY[rail];
+      if (currency !== limits.currency) {
+        throw invalid('body.currency', `${rail} takes ${limits.currency} only, not ${currency}`);
+      }
+      const value = BigInt(amount);
+      if (value < limits.min || value > limits.max) {
+        throw invalid(
+          'body.amount',
+          `${rail} takes ${limits.min} to ${limits.max} ${limits.currency} per payment, not ${amount} (its ${value < limits.min ? 'minimum' : 'maximum'} is ${value < limits.min ? limits.min : limits.max})`,
+        );
+      }
+      return rail;
     },
   };
 }

@@ -3,7 +3,7 @@ import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
-import { createProvider } from '../psp/from-config.js';
+import { createProviders } from '../psp/from-config.js';
 import { createApp } from './app.js';
 import { apiSettingsFrom } from './settings.js';
 
@@ -25,7 +25,7 @@ const app = createApp({
   sql,
   temporal,
   logger,
-  providers: [createProvider(config)],
+  providers: createProviders(config),
   settings: apiSettingsFrom(config),
 });
 

@@ -1,4 +1,5 @@
 import type { Role } from '../domain/lifecycle.js';
+import { DEFAULT_RAIL } from '../domain/rails.js';
 import type { EscrowView } from '../domain/view.js';
 import type { EscrowEventRecord } from '../store/escrow-queries.js';
 import { allowedActionNames } from './schemas/actions.js';
@@ -11,7 +12,12 @@ import type { Escrow } from './schemas/escrows.js';
  */
 export function presentEscrow(view: EscrowView & { timeline?: unknown }, role: Role): Escrow {
   const { timeline: _timeline, allowedActions: _all, ...rest } = view;
-  return { ...rest, allowedActions: allowedActionNames(view.status, role) };
+  // Rows written before rails were chosen per escrow have no paymentMethod: they were VNPay's.
+  return {
+    ...rest,
+    paymentMethod: rest.paymentMethod ?? DEFAULT_RAIL,
+    allowedActions: allowedActionNames(view.status, role),
+  };
 }
 
 export const presentEvent = (event: EscrowEventRecord) => ({

@@ -14,6 +14,7 @@ import {
   type Timer,
   timersIn,
 } from './lifecycle.js';
+import type { Rail } from './rails.js';
 
 export interface PayoutDestination {
   bankCode: string;
@@ -44,6 +45,8 @@ export interface EscrowTerms {
   windows: Record<Timer, number>;
   /** How long a payment may still arrive after an unpaid escrow ends; default LATE_PAYMENT_GRACE_MS. */
   latePaymentGrace?: number;
+  /** The collection rail the buyer pays through; absent (older histories): VNPay. */
+  rail?: Rail;
 }
 
 export type RefundStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed';

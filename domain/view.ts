@@ -4,6 +4,7 @@
 import type { EscrowState } from './escrow.js';
 import { held } from './escrow.js';
 import { actionsAllowedIn } from './lifecycle.js';
+import { railOf } from './rails.js';
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
@@ -22,6 +23,7 @@ export function escrowView(s: EscrowState) {
     amount: terms.amount,
     currency: terms.currency,
     fee: terms.fee,
+    paymentMethod: railOf(terms),
     money: { ...s.money, held: held(s) },
     deadlines: Object.fromEntries(
       Object.entries(s.deadlines).map(([timer, at]) => [timer, iso(at)]),

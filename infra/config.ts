@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
+import { RAILS, type Rail } from '../domain/rails.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -38,10 +39,45 @@ export const configSchema = z.object({
   PSP_SANDBOX_PORT: port.default(3100),
   /** Where the sandbox PSP keeps its records; default .data/psp-sandbox.json. */
   PSP_SANDBOX_DATA_FILE: z.string().min(1).optional(),
+  /** The collection rails buyers may pay through, in order of preference (the first is the default). */
+  PAYMENT_RAILS: z
+    .string()
+    .default(RAILS.join(','))
+    .transform((text, ctx) => {
+      const names = text
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '');
+      const unknown = names.filter((name) => !(RAILS as readonly string[]).includes(name));
+      if (unknown.length > 0 || names.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a comma list of ${RAILS.join(', ')}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(names)] as Rail[];
+    }),
   /** VNPay merchant endpoint; unset: the sandbox PSP on PSP_SANDBOX_PORT. */
   VNPAY_URL: z.url().optional(),
   VNPAY_TMN_CODE: z.string().min(1).default('ESCROWSB'),
   VNPAY_HASH_SECRET: z.string().min(16).default('sandbox-hash-secret-not-for-production'),
+  /** MoMo v2 gateway (`https://payment.momo.vn`); unset: the sandbox PSP on PSP_SANDBOX_PORT. */
+  MOMO_URL: z.url().optional(),
+  MOMO_PARTNER_CODE: z.string().min(1).default('MOMOSANDBOX'),
+  MOMO_ACCESS_KEY: z.string().min(1).default('sandbox-momo-access-key'),
+  MOMO_SECRET_KEY: z.string().min(16).default('sandbox-momo-secret-key-not-for-production'),
+  /** ZaloPay v2 (`https://openapi.zalopay.vn`); unset: the sandbox PSP on PSP_SANDBOX_PORT. */
+  ZALOPAY_URL: z.url().optional(),
+  ZALOPAY_APP_ID: z.string().regex(/^\d+$/, 'a number').default('2553'),
+  ZALOPAY_KEY1: z.string().min(16).default('sandbox-zalopay-key1-not-for-production'),
+  ZALOPAY_KEY2: z.string().min(16).default('sandbox-zalopay-key2-not-for-production'),
+  /** payOS payment links (`https://api-merchant.payos.vn`); unset: the sandbox PSP on PSP_SANDBOX_PORT. */
+  PAYOS_URL: z.url().optional(),
+  /** The collection channel's credentials: payOS issues them apart from the payout channel's. */
+  PAYOS_CLIENT_ID: z.string().min(1).default('sandbox-payment-client-id'),
+  PAYOS_API_KEY: z.string().min(16).default('sandbox-payment-api-key-not-for-production'),
+  PAYOS_CHECKSUM_KEY: z.string().min(16).default('sandbox-payment-checksum-key-not-for-production'),
   /** Which rail pays sellers out; payOS is the one Vietnamese rail with a public payout API. */
   PAYOUT_PROVIDER: z.enum(['payos']).default('payos'),
   /** payOS payout endpoint (`https://api-merchant.payos.vn`); unset: the sandbox PSP on PSP_SANDBOX_PORT. */
@@ -102,7 +138,8 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
   if (result.success) {
-    if (result.data.NODE_ENV === 'production') assertProductionSecrets(env);
+    if (result.data.NODE_ENV === 'production')
+      assertProductionSecrets(env, result.data.PAYMENT_RAILS);
     return result.data;
   }
   throw new ConfigError(
@@ -113,14 +150,22 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
 }
 
-/** Dev defaults for secrets are public; production must set its own. */
-function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
+/** Each rail's credentials: their dev defaults are public, so production names its own. */
+const RAIL_SECRETS: Record<Rail, string[]> = {
+  vnpay: ['VNPAY_TMN_CODE', 'VNPAY_HASH_SECRET'],
+  momo: ['MOMO_PARTNER_CODE', 'MOMO_ACCESS_KEY', 'MOMO_SECRET_KEY'],
+  zalopay: ['ZALOPAY_APP_ID', 'ZALOPAY_KEY1', 'ZALOPAY_KEY2'],
+  payos: ['PAYOS_CLIENT_ID', 'PAYOS_API_KEY', 'PAYOS_CHECKSUM_KEY'],
+};
+
+/** Dev defaults for secrets are public; production must set its own, for every enabled rail. */
+function assertProductionSecrets(env: NodeJS.ProcessEnv, rails: readonly Rail[]): void {
   const missing = [
     'DATABASE_URL',
     'TEMPORAL_ADDRESS',
     'OPS_API_KEY',
     'TOKEN_SECRET',
-    'VNPAY_HASH_SECRET',
+    ...rails.flatMap((rail) => RAIL_SECRETS[rail]),
     'PAYOS_PAYOUT_CLIENT_ID',
     'PAYOS_PAYOUT_API_KEY',
     'PAYOS_PAYOUT_CHECKSUM_KEY',

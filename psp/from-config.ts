@@ -1,19 +1,19 @@
 import type { Config } from '../infra/config.js';
 import { createPayosPayoutProvider } from './payos/payouts.js';
+import { RAIL_REGISTRY } from './registry.js';
 import { createSandboxListing } from './sandbox-listing.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from './types.js';
-import { createVnpayProvider } from './vnpay/adapter.js';
 
 const sandboxUrl = (config: Config) => `http://127.0.0.1:${config.PSP_SANDBOX_PORT}`;
 
-/** The payment provider from configuration: the VNPay adapter, aimed at the sandbox by default. */
+/** The enabled collection rails (PAYMENT_RAILS, in its order), each aimed at the sandbox by default. */
+export function createProviders(config: Config): PaymentProvider[] {
+  return config.PAYMENT_RAILS.map((rail) => RAIL_REGISTRY[rail].create(config));
+}
+
+/** VNPay's adapter, which reconciliation asks: its queries and listing cover VNPay payments. */
 export function createProvider(config: Config): PaymentProvider {
-  return createVnpayProvider({
-    baseUrl: config.VNPAY_URL ?? sandboxUrl(config),
-    tmnCode: config.VNPAY_TMN_CODE,
-    hashSecret: config.VNPAY_HASH_SECRET,
-    timeoutMs: 15_000,
-  });
+  return RAIL_REGISTRY.vnpay.create(config);
 }
 
 /** The collection rail's own records, when it lists them: only the sandbox does (VNPAY_URL unset). */

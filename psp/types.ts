@@ -22,6 +22,11 @@ export interface PaymentProvider {
   /** What the rail knows of the refund sent with `input.idempotencyKey`. */
   getRefund(input: RefundInput): Promise<RefundStatus>;
   getTransaction(input: GetTransactionInput): Promise<TransactionStatus>;
+  /**
+   * For a rail whose callbacks name its own order reference instead of our txnRef (payOS's
+   * orderCode): that reference, which the engine keeps so a callback finds its escrow.
+   */
+  orderRefOf?(txnRef: string): string;
 }
 
 /** Disbursement to a seller's bank account. */

@@ -55,8 +55,9 @@ export interface SandboxPsp {
 }
 
 /**
- * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0 (collection), payOS's payment-link
- * API (collection) and payOS's payout API, with faults on request.
+ * The sandbox PSP: a local HTTP server speaking VNPay 2.1.0, MoMo v2, ZaloPay v2 and payOS's
+ * payment-link API (collection) and payOS's payout API, with faults on request. A rail whose
+ * credentials are not given answers as to a stranger.
  */
 export async function startSandboxPsp(options: SandboxPspOptions): Promise<SandboxPsp> {
   const log = options.log ?? createLogger({ level: 'silent', pretty: false });

@@ -1,11 +1,23 @@
-// npm run demo: drives a running `npm run dev` through the public API, printing every step.
-//   1. an escrow paid at the sandbox PSP, shipped, delivered, accepted and paid out;
-//   2. an escrow disputed by the buyer (party token) and resolved by ops as a split.
+// npm run demo [-- --rail vnpay|momo|zalopay|payos]: drives a running `npm run dev` through the
+// public API, printing every step, with the buyer paying on that rail (default: the API's first
+// enabled rail).
+//   1. an escrow paid at the rail's sandbox page, shipped, delivered, accepted and paid out;
+//   2. an escrow disputed by the buyer (party token) and resolved by ops as a split (payOS
+//      cannot refund: there the buyer's part fails for good and waits for ops).
 // API_URL (default http://HOST:PORT) and OPS_API_KEY come from the same configuration as dev.
 import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { RAILS, type Rail } from '../domain/rails.js';
 import { loadConfig } from '../infra/config.js';
+import { RAIL_REGISTRY } from '../psp/registry.js';
 
 const config = loadConfig();
+const { values: args } = parseArgs({ options: { rail: { type: 'string' } } });
+if (args.rail !== undefined && !(RAILS as readonly string[]).includes(args.rail)) {
+  process.stderr.write(`--rail must be one of ${RAILS.join(', ')}, not ${args.rail}\n`);
+  process.exit(2);
+}
+const requestedRail = args.rail as Rail | undefined;
 const apiUrl = (process.env.API_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
 const started = Date.now();
 
@@ -57,8 +69,7 @@ async function payAtSandbox(url: string): Promise<void> {
     body: JSON.stringify({ outcome: 'success' }),
   });
   if (!response.ok) throw new Error(`sandbox payment: ${response.status} ${await response.text()}`);
-  const paid = (await response.json()) as { transactionNo?: string };
-  say(`  buyer paid at the sandbox PSP (transaction ${paid.transactionNo ?? '?'})`);
+  say(`  buyer paid at the sandbox PSP's page (${new URL(url).pathname})`);
 }
 
 const newEscrow = (reference: string, description: string) => ({
@@ -70,6 +81,7 @@ const newEscrow = (reference: string, description: string) => ({
   description,
   fee: 30_000,
   payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'TRAN THI LAN' },
+  ...(requestedRail === undefined ? {} : { paymentMethod: requestedRail }),
 });
 
 async function printLedger(id: string, apiKey: string) {
@@ -106,8 +118,9 @@ async function main() {
   say('— 1. The happy path —');
   const first = await api('POST', '/v1/escrows', key, newEscrow('order-1001', 'Vintage camera'));
   say(
-    `created escrow ${first.id}: ${first.status}, ${money(first.amount, first.currency)}, fee ${money(first.fee, first.currency)}`,
+    `created escrow ${first.id}: ${first.status}, ${money(first.amount, first.currency)}, fee ${money(first.fee, first.currency)}, paid through ${first.paymentMethod}`,
   );
+  const refunds = RAIL_REGISTRY[first.paymentMethod as Rail].refunds;
   say(`  payment link: ${first.payment.url.slice(0, 90)}…`);
   await payAtSandbox(first.payment.url);
   await until(
@@ -173,10 +186,14 @@ async function main() {
   e = await until(
     'payout and refund',
     () => escrowOf(second.id, key),
-    (x) => x.payout.status === 'paid' && x.refunds.every((f: Json) => f.status === 'succeeded'),
+    (x) =>
+      x.payout.status === 'paid' &&
+      x.refunds.every((f: Json) => f.status === (refunds ? 'succeeded' : 'failed')),
   );
   say(
-    `refunded ${money(e.money.refunded, e.currency)} to the buyer, paid out ${money(e.payout.amount, e.currency)} to the seller`,
+    refunds
+      ? `refunded ${money(e.money.refunded, e.currency)} to the buyer, paid out ${money(e.payout.amount, e.currency)} to the seller`
+      : `paid out ${money(e.payout.amount, e.currency)} to the seller; ${e.paymentMethod} cannot refund, so the buyer's part failed and waits for ops (${e.attentionReasons.join(', ')})`,
   );
   await printLedger(second.id, key);
 

@@ -126,13 +126,22 @@ try {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
     VNPAY_URL: config.VNPAY_URL ?? sandboxUrl,
+    MOMO_URL: config.MOMO_URL ?? sandboxUrl,
+    ZALOPAY_URL: config.ZALOPAY_URL ?? sandboxUrl,
+    PAYOS_URL: config.PAYOS_URL ?? sandboxUrl,
     PAYOS_PAYOUT_URL: config.PAYOS_PAYOUT_URL ?? sandboxUrl,
     PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? apiUrl,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
   };
   // The sandbox serves every rail not aimed elsewhere, with the credentials the engine uses.
+  const railUrls = {
+    vnpay: config.VNPAY_URL,
+    momo: config.MOMO_URL,
+    zalopay: config.ZALOPAY_URL,
+    payos: config.PAYOS_URL,
+  };
   const sandboxRails = [
-    ...(config.VNPAY_URL ? [] : ['VNPay']),
+    ...config.PAYMENT_RAILS.filter((rail) => !railUrls[rail]),
     ...(config.PAYOS_PAYOUT_URL ? [] : ['payOS payouts']),
   ];
   if (sandboxRails.length > 0) {

@@ -13,6 +13,7 @@ import {
   createCollectionListing,
   createPayoutProvider,
   createProvider,
+  createProviders,
 } from '../psp/from-config.js';
 import { commandDatabase } from './lib/database-arg.js';
 
@@ -34,6 +35,7 @@ try {
     {
       sql,
       provider: createProvider(config),
+      providers: createProviders(config),
       payouts: createPayoutProvider(config),
       listing: createCollectionListing(config),
       temporal,

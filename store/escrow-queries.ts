@@ -1,4 +1,5 @@
 import type { EscrowStatus } from '../domain/lifecycle.js';
+import { DEFAULT_RAIL, type Rail } from '../domain/rails.js';
 import type { TenantScope } from '../domain/tenant.js';
 import type { EscrowView } from '../domain/view.js';
 import type { Sql } from '../infra/db.js';
@@ -23,6 +24,23 @@ export async function getScopedEscrow(
       from escrows
      where id = ${escrowId}
        ${scope.platformId === null ? sql`` : sql`and platform_id = ${scope.platformId}`}`;
+  return row;
+}
+
+/**
+ * The escrow a rail's callback names: by its id, or by the rail's own order reference
+ * (order_ref, payOS's orderCode) for rails that do not echo our txnRef. Across
+ * platforms: the rail is no tenant.
+ */
+export async function findEscrowByOrderRef(
+  sql: Sql,
+  reference: string,
+): Promise<EscrowRecord | undefined> {
+  const [row] = await sql<EscrowRecord[]>`
+    select id, platform_id as "platformId", status, last_seq as "lastSeq", view
+      from escrows
+     where id = ${reference} or order_ref = ${reference}
+     limit 1`;
   return row;
 }
 
@@ -100,18 +118,24 @@ export async function listEscrowEvents(
 }
 
 /**
- * When each escrow's payment link was created (the rail's transaction date: VNPay finds the
- * payment by it), by id; escrows recorded before the link was kept have none.
+ * Each escrow's payment link date (the rail's transaction date: VNPay finds the payment by it)
+ * and the rail it was made on, by id; escrows recorded before the link was kept have none, and
+ * terms without a rail (or rows without terms) were VNPay's.
  */
-export async function paymentLinkDates(
+export async function paymentLinks(
   sql: Sql,
   escrowIds: readonly string[],
-): Promise<Map<string, Date>> {
+): Promise<Map<string, { createdAt: Date; rail: Rail }>> {
   if (escrowIds.length === 0) return new Map();
-  const rows = await sql<{ id: string; createdAt: string }[]>`
-    select id, payment_link->>'createdAt' as "createdAt"
+  const rows = await sql<{ id: string; createdAt: string; rail: Rail | null }[]>`
+    select id, payment_link->>'createdAt' as "createdAt", terms->>'rail' as rail
       from escrows where id in ${sql([...escrowIds])} and payment_link ? 'createdAt'`;
-  return new Map(rows.map((row) => [row.id, new Date(row.createdAt)]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { createdAt: new Date(row.createdAt), rail: row.rail ?? DEFAULT_RAIL },
+    ]),
+  );
 }
 
 /** The currency of each of these escrows that exists, by id (whatever its platform). */

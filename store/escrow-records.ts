@@ -77,3 +77,14 @@ async function writeEvent(
     select count(*)::int as inserted from recorded`;
   return (row?.inserted ?? 0) > 0;
 }
+
+/**
+ * Keeps a rail's order reference (payOS's orderCode) on the escrow's row, so its callbacks find
+ * the escrow; false while the row does not exist yet. The same reference again is a no-op;
+ * one another escrow holds violates the unique column.
+ */
+export async function keepOrderRef(sql: Sql, escrowId: string, orderRef: string): Promise<boolean> {
+  const rows =
+    await sql`update escrows set order_ref = ${orderRef} where id = ${escrowId} returning id`;
+  return rows.length > 0;
+}

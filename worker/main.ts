@@ -11,6 +11,7 @@ import {
   createCollectionListing,
   createPayoutProvider,
   createProvider,
+  createProviders,
 } from '../psp/from-config.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
@@ -47,6 +48,7 @@ const worker = await Worker.create({
   activities: createActivities({
     sql,
     provider: createProvider(config),
+    providers: createProviders(config),
     payouts: createPayoutProvider(config),
     listing: createCollectionListing(config),
     temporal: client,

@@ -126,6 +126,8 @@ export async function escrowWorkflow(
     : initialState((input as EscrowWorkflowInput).terms, Date.now());
   const { terms } = state;
   const escrowId = terms.escrowId;
+  // The rail the PSP activities ask; omitted for VNPay escrows from before rails were chosen.
+  const rail = terms.rail === undefined ? {} : { rail: terms.rail };
   // The timeline of a resumed run starts after the events already in Postgres.
   const firstSeq = state.seq - state.timeline.length;
   let recordedSeq = firstSeq;
@@ -240,6 +242,7 @@ export async function escrowWorkflow(
     const job = state.refunds.find((r) => r.id === refundId);
     if (!job || ledgerBehind(state)) return;
     const request = {
+      ...rail,
       idempotencyKey: refundKey(escrowId, job),
       escrowId,
       paymentTransactionId: job.paymentTransactionId,
@@ -297,9 +300,11 @@ export async function escrowWorkflow(
    */
   const askRailForPayment = async (): Promise<'paid' | 'unknown' | 'unpaid'> => {
     if (!paymentLink) return 'unpaid';
-    const found = await quickCheck({ escrowId, transactionDate: paymentLink.createdAt }).catch(
-      () => undefined,
-    );
+    const found = await quickCheck({
+      ...rail,
+      escrowId,
+      transactionDate: paymentLink.createdAt,
+    }).catch(() => undefined);
     if (found === undefined) return 'unknown';
     if (found.status !== 'succeeded' || !found.providerTransactionId) return 'unpaid';
     applyFoundPayment(found.providerTransactionId, found.amount);
@@ -318,6 +323,7 @@ export async function escrowWorkflow(
   const keepAskingRail = async () => {
     if (!paymentLink) return;
     const found = await patientCheck((state.closeAfter ?? Date.now()) - Date.now())({
+      ...rail,
       escrowId,
       transactionDate: paymentLink.createdAt,
     }).catch(() => undefined);
@@ -337,6 +343,7 @@ export async function escrowWorkflow(
     ]);
     await flush();
     paymentLink = await psp.createPaymentLink({
+      ...rail,
       idempotencyKey: `escrow:${escrowId}:payment`,
       escrowId,
       amount: terms.amount,

@@ -103,6 +103,7 @@ export function escrowRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
+      const rail = currencies.railFor(body.paymentMethod, body.amount, body.currency);
       const platform = await findPlatform(sql, platformId);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
@@ -122,6 +123,7 @@ export function escrowRoutes(deps: RouteDeps) {
             ...windowsToMs(body.windows),
           },
           latePaymentGrace: settings.latePaymentGraceMs,
+          rail,
         };
         const { paymentLink, ...view } = await withinDeadline(deps, () =>
           startEscrow(temporal, settings.taskQueue, {

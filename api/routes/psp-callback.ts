@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
+import { DEFAULT_RAIL } from '../../domain/rails.js';
 import type { Sql } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
 import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
-import { getScopedEscrow } from '../../store/escrow-queries.js';
+import { findEscrowByOrderRef } from '../../store/escrow-queries.js';
 import { confirmPayment } from '../../workflows/client.js';
 import { ProblemError } from '../problem.js';
 
@@ -42,6 +43,8 @@ export function pspCallbackRoutes({
     }
     const answer = (outcome: CallbackOutcome) => {
       const ack = provider.acknowledge(outcome);
+      // MoMo's acknowledgement is 204 No Content, which may carry no body at all.
+      if (ack.body === null) return c.body(null, ack.status as 204);
       return c.body(JSON.stringify(ack.body), ack.status as 200, {
         'content-type': ack.contentType,
       });
@@ -56,10 +59,10 @@ export function pspCallbackRoutes({
       return answer(verification.reason === 'invalid_signature' ? 'invalid_signature' : 'error');
     }
     const { event } = verification;
-    // The PSP is no tenant: the escrow is looked up across platforms.
-    const escrow = await getScopedEscrow(sql, { platformId: null }, event.txnRef);
-    if (!escrow) {
-      log.warn({ txnRef: event.txnRef }, 'callback for an unknown escrow');
+    const escrow = await findEscrowByOrderRef(sql, event.txnRef);
+    // Another rail's escrow is none of this rail's business: it cannot have paid it.
+    if (!escrow || (escrow.view.paymentMethod ?? DEFAULT_RAIL) !== provider.name) {
+      log.warn({ txnRef: event.txnRef, provider: provider.name }, 'callback for an unknown escrow');
       return answer('order_not_found');
     }
     const { amount, currency } = escrow.view;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { STATUSES, TIMERS } from '../../domain/lifecycle.js';
+import { RAILS } from '../../domain/rails.js';
 import {
   MinorUnits,
   PageInfo,
@@ -28,6 +29,11 @@ export const CreateEscrowBody = z
       description: 'Platform fee kept on release, in minor units, 0 ≤ fee ≤ amount (default 0).',
     }),
     payoutDestination: PayoutDestinationSchema,
+    paymentMethod: z.enum(RAILS).optional().openapi({
+      description:
+        "The rail the buyer pays through; default the deployment's first enabled rail. A rail not enabled here, or an amount outside its limits, is a 422.",
+      example: 'momo',
+    }),
     windows: WindowsSchema.optional(),
     returnUrl: withoutControlChars(z.url({ protocol: /^https?$/ }).max(1000))
       .optional()
@@ -80,6 +86,7 @@ const escrowShape = {
   amount: MinorUnits,
   currency: z.string(),
   fee: MinorUnits,
+  paymentMethod: z.enum(RAILS).openapi({ description: 'The rail the buyer pays through.' }),
   money: z
     .object({
       funded: MinorUnits,

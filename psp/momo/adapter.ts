@@ -6,6 +6,8 @@ import { MOMO_LIMITS } from './protocol.js';
 import { queryTransaction, refundStatus } from './query.js';
 import { refundPayment } from './refund.js';
 
+export { MOMO_LIMITS };
+
 export interface MomoConfig {
   /** MoMo's host (`https://payment.momo.vn`, `https://test-payment.momo.vn`); default the sandbox PSP. */
   baseUrl?: string;

@@ -4,6 +4,7 @@ import {
   collectionClient,
   type PayosCollectionConfig,
 } from './collection-client.js';
+import { orderCodeOf } from './order-code.js';
 import { cancelPaymentLink, createPaymentLink, linkTransaction } from './payment-link.js';
 import { payosAcknowledgement, verifyPayosWebhook } from './webhook.js';
 
@@ -45,5 +46,6 @@ export function createPayosProvider(config: PayosCollectionConfig): PayosPayment
     getRefund: async () => noRefunds(),
     getTransaction: (input) => linkTransaction(payos, input.txnRef),
     cancel: (txnRef, reason) => cancelPaymentLink(payos, txnRef, reason),
+    orderRefOf: (txnRef) => String(orderCodeOf(txnRef)),
   };
 }

@@ -65,7 +65,8 @@ export async function createPaymentLink(
   }
   const orderCode = orderCodeOf(input.txnRef);
   const what = `payment link ${orderCode} (${input.txnRef})`;
-  const result = { expiresAt: new Date(expiredAt * 1000), createdAt };
+  // Webhooks name the orderCode, not the txnRef: the engine keeps it to find the escrow by.
+  const result = { expiresAt: new Date(expiredAt * 1000), createdAt, orderRef: String(orderCode) };
   try {
     const link = await payos.paymentRequests.create({
       orderCode,

@@ -1,9 +1,12 @@
 import type { PaymentProvider } from '../types.js';
 import { verifyVnpayCallback, vnpayAcknowledgement } from './callback.js';
 import { buildPaymentUrl } from './payment-url.js';
+import { VNPAY_LIMITS } from './protocol.js';
 import { queryTransaction } from './query.js';
 import { refundPayment } from './refund.js';
 import { refundStatus } from './refund-status.js';
+
+export { VNPAY_LIMITS };
 
 export interface VnpayConfig {
   /** VNPay's host, or the sandbox PSP's URL. */

@@ -1,6 +1,13 @@
 /** VNPay 2.1.0 constants: field orders of the merchant_webapi checksums and the codes we use. */
 
 export const vnpVersion = '2.1.0';
+
+/**
+ * What one VNPay payment may be: VND, from 5,000 to under 1,000,000,000 (the bounds VNPay's
+ * payment page states when it refuses an amount; the 2.1.0 spec publishes none). The API's 422
+ * reads them; the adapter leaves the refusal to VNPay.
+ */
+export const VNPAY_LIMITS = { currency: 'VND', min: 5_000n, max: 999_999_999n } as const;
 export const paymentPath = '/paymentv2/vpcpay.html';
 export const transactionApiPath = '/merchant_webapi/api/transaction';
 

@@ -72,6 +72,41 @@ describe('configuration', () => {
     }
   });
 
+  it('enables every rail by default, VNPay first; PAYMENT_RAILS picks and orders them', () => {
+    expect(parseConfig({}).PAYMENT_RAILS).toEqual(['vnpay', 'momo', 'zalopay', 'payos']);
+    expect(parseConfig({ PAYMENT_RAILS: ' payos, momo,payos' }).PAYMENT_RAILS).toEqual([
+      'payos',
+      'momo',
+    ]);
+    expect(() => parseConfig({ PAYMENT_RAILS: 'momo,keypay' })).toThrow(/unknown: keypay/);
+    expect(() => parseConfig({ PAYMENT_RAILS: ',' })).toThrow(/PAYMENT_RAILS/);
+  });
+
+  it('production refuses the dev credentials of every enabled rail, and only of those', () => {
+    const railSecrets = {
+      momo: ['MOMO_PARTNER_CODE', 'MOMO_ACCESS_KEY', 'MOMO_SECRET_KEY'],
+      zalopay: ['ZALOPAY_APP_ID', 'ZALOPAY_KEY1', 'ZALOPAY_KEY2'],
+      payos: ['PAYOS_CLIENT_ID', 'PAYOS_API_KEY', 'PAYOS_CHECKSUM_KEY'],
+    };
+    const production = (rails: string) => {
+      try {
+        parseConfig({ NODE_ENV: 'production', PAYMENT_RAILS: rails });
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    const all = production('vnpay,momo,zalopay,payos');
+    for (const name of ['VNPAY_HASH_SECRET', ...Object.values(railSecrets).flat()]) {
+      expect(all).toContain(`${name}: required`);
+    }
+    const momoOnly = production('momo');
+    for (const name of railSecrets.momo) expect(momoOnly).toContain(`${name}: required`);
+    for (const name of ['VNPAY_HASH_SECRET', ...railSecrets.zalopay, ...railSecrets.payos]) {
+      expect(momoOnly).not.toContain(name);
+    }
+  });
+
   it('a process started with PORT=abc exits non-zero and names the variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: repoRoot,

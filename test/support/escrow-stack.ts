@@ -11,9 +11,13 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
+import { createMomoProvider } from '../../psp/momo/adapter.js';
+import { createPayosProvider } from '../../psp/payos/collection.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
 import { createSandboxListing } from '../../psp/sandbox-listing.js';
+import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
+import { createZalopayProvider } from '../../psp/zalopay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
 import { startEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -25,6 +29,21 @@ const PAYOS_PAYOUT = {
   clientId: 'test-payout-client',
   apiKey: 'test-payout-api-key-0123456789',
   checksumKey: 'test-payout-checksum-key-0123456789abcdef',
+};
+const MOMO = {
+  partnerCode: 'TESTMOMO',
+  accessKey: 'test-momo-access-key',
+  secretKey: 'test-momo-secret-key-0123456789abcdef',
+};
+const ZALOPAY = {
+  appId: '2554',
+  key1: 'test-zalopay-key1-0123456789abcdef',
+  key2: 'test-zalopay-key2-0123456789abcdef',
+};
+const PAYOS_PAYMENT = {
+  clientId: 'test-payment-client',
+  apiKey: 'test-payment-api-key-0123456789',
+  checksumKey: 'test-payment-checksum-key-0123456789abcdef',
 };
 
 export interface EscrowStackOptions {
@@ -64,12 +83,16 @@ export async function startEscrowStack({
   });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const apiPort = (server.address() as AddressInfo).port;
+  const callbackUrl = (rail: string) => `http://127.0.0.1:${apiPort}/v1/psp/${rail}/callback`;
   const sandbox = await startSandboxPsp({
     port: 0,
     tmnCode: TMN_CODE,
     hashSecret: HASH_SECRET,
     payosPayout: PAYOS_PAYOUT,
-    ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
+    momo: MOMO,
+    zalopay: { ...ZALOPAY, callbackUrl: callbackUrl('zalopay') },
+    payosPayment: { ...PAYOS_PAYMENT, webhookUrl: callbackUrl('payos') },
+    ipnUrl: callbackUrl('vnpay'),
     ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
   });
   const provider = createVnpayProvider({
@@ -78,6 +101,23 @@ export async function startEscrowStack({
     hashSecret: HASH_SECRET,
     timeoutMs: 5_000,
   });
+  // Every rail, VNPay first (the default): as a deployment with PAYMENT_RAILS unset.
+  const providers: PaymentProvider[] = [
+    provider,
+    createMomoProvider({
+      baseUrl: sandbox.url,
+      ...MOMO,
+      ipnUrl: callbackUrl('momo'),
+      timeoutMs: 5_000,
+    }),
+    createZalopayProvider({
+      baseUrl: sandbox.url,
+      ...ZALOPAY,
+      callbackUrl: callbackUrl('zalopay'),
+      timeoutMs: 5_000,
+    }),
+    createPayosProvider({ baseUrl: sandbox.url, ...PAYOS_PAYMENT, timeoutMs: 5_000 }),
+  ];
   const payouts = createPayosPayoutProvider({
     baseUrl: sandbox.url,
     ...PAYOS_PAYOUT,
@@ -89,7 +129,7 @@ export async function startEscrowStack({
     sql,
     temporal: client,
     logger,
-    providers: [provider],
+    providers,
     settings: apiSettings,
   });
   handler.fetch = app.fetch;
@@ -101,6 +141,7 @@ export async function startEscrowStack({
         activities: createActivities({
           sql,
           provider,
+          providers,
           payouts,
           listing,
           temporal: client,
@@ -114,6 +155,8 @@ export async function startEscrowStack({
   return {
     /** Signs VNPay parameters as the sandbox does, for hand-made callbacks. */
     vnpayCredentials: { tmnCode: TMN_CODE, hashSecret: HASH_SECRET },
+    /** Each collection rail's credentials as the sandbox knows them, for hand-made callbacks. */
+    railCredentials: { momo: MOMO, zalopay: ZALOPAY, payos: PAYOS_PAYMENT },
     /** The payOS payout channel the sandbox checks, for hand-made payout calls. */
     payosPayoutCredentials: PAYOS_PAYOUT,
     /** The PSP settings a worker process needs to reach this sandbox. */
@@ -126,6 +169,18 @@ export async function startEscrowStack({
       PAYOS_PAYOUT_CLIENT_ID: PAYOS_PAYOUT.clientId,
       PAYOS_PAYOUT_API_KEY: PAYOS_PAYOUT.apiKey,
       PAYOS_PAYOUT_CHECKSUM_KEY: PAYOS_PAYOUT.checksumKey,
+      MOMO_URL: sandbox.url,
+      MOMO_PARTNER_CODE: MOMO.partnerCode,
+      MOMO_ACCESS_KEY: MOMO.accessKey,
+      MOMO_SECRET_KEY: MOMO.secretKey,
+      ZALOPAY_URL: sandbox.url,
+      ZALOPAY_APP_ID: ZALOPAY.appId,
+      ZALOPAY_KEY1: ZALOPAY.key1,
+      ZALOPAY_KEY2: ZALOPAY.key2,
+      PAYOS_URL: sandbox.url,
+      PAYOS_CLIENT_ID: PAYOS_PAYMENT.clientId,
+      PAYOS_API_KEY: PAYOS_PAYMENT.apiKey,
+      PAYOS_CHECKSUM_KEY: PAYOS_PAYMENT.checksumKey,
     },
     /** Every escrow this stack created, oldest first. */
     createdIds,
@@ -133,6 +188,7 @@ export async function startEscrowStack({
     apiSettings,
     sandbox,
     provider,
+    providers,
     payouts,
     /** The sandbox's own records as reconciliation lists them. */
     listing,

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { Rail } from '../../domain/rails.js';
+import { signedQueryString } from '../../psp/vnpay/signing.js';
+import { useApiHarness } from '../api/harness.js';
+import { eventually } from '../support/eventually.js';
+
+// One deployment, four rails: each escrow is paid, refunded and called back on its own rail,
+// through the real API, workflow, adapters and the sandbox's page for that rail.
+const api = useApiHarness();
+
+const post = (path: string, token: string, body?: unknown) =>
+  api.h.call('POST', path, { token, ...(body === undefined ? {} : { body }) });
+const get = (path: string) => api.h.call('GET', path, { token: api.platform.apiKey });
+
+const create = async (rail: Rail) => {
+  const escrow = await api.h.createEscrow(api.platform.apiKey, { paymentMethod: rail });
+  expect(escrow).toMatchObject({ paymentMethod: rail });
+  return escrow;
+};
+
+/** A VNPay IPN paying the escrow in full, signed with `secret`. */
+const vnpayIpn = (escrowId: string, secret: string) =>
+  `?${signedQueryString(
+    {
+      vnp_TmnCode: api.h.stack.vnpayCredentials.tmnCode,
+      vnp_TxnRef: escrowId,
+      vnp_Amount: String(1_500_000 * 100),
+      vnp_TransactionNo: '77777777',
+      vnp_ResponseCode: '00',
+      vnp_TransactionStatus: '00',
+      vnp_BankCode: 'NCB',
+      vnp_PayDate: '20261125120000',
+      vnp_OrderInfo: 'Escrow payment',
+    },
+    secret,
+  )}`;
+
+/** Sends a callback to the rail's route: a query (VNPay's GET) or a JSON body (the others). */
+const callback = (rail: Rail, payload: string) =>
+  fetch(
+    `${api.h.stack.apiUrl}/v1/psp/${rail}/callback${rail === 'vnpay' ? payload : ''}`,
+    rail === 'vnpay'
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload },
+  );
+
+/** A well-formed callback of the rail's shape whose signature is wrong. */
+const forgedCallback = (rail: Rail, escrowId: string): string => {
+  switch (rail) {
+    case 'vnpay':
+      return vnpayIpn(escrowId, 'not-the-merchant-hash-secret-0123456789');
+    case 'momo':
+      return JSON.stringify({
+        partnerCode: api.h.stack.railCredentials.momo.partnerCode,
+        orderId: escrowId,
+        requestId: escrowId,
+        amount: 1_500_000,
+        orderInfo: 'forged',
+        orderType: 'momo_wallet',
+        transId: 9_999_999,
+        resultCode: 0,
+        message: 'Successful.',
+        payType: 'qr',
+        responseTime: Date.now(),
+        extraData: '',
+        signature: 'f'.repeat(64),
+      });
+    case 'zalopay':
+      return JSON.stringify({
+        data: JSON.stringify({ app_trans_id: escrowId, amount: 1_500_000, zp_trans_id: 1 }),
+        mac: 'f'.repeat(64),
+        type: 1,
+      });
+    case 'payos':
+      return JSON.stringify({
+        code: '00',
+        desc: 'success',
+        success: true,
+        data: { orderCode: 123, amount: 1_500_000, code: '00', paymentLinkId: 'x' },
+        signature: 'f'.repeat(64),
+      });
+  }
+};
+
+describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (rail) => {
+  it('create, pay on its page, its signed callback funds; ship, deliver, accept, paid out', async () => {
+    const escrow = await create(rail);
+    await api.h.fund(escrow);
+    const key = api.platform.apiKey;
+    expect(
+      (await post(`/v1/escrows/${escrow.id}/ship`, key, { carrier: 'GHN', trackingNumber: 'T1' }))
+        .status,
+    ).toBe(200);
+    expect((await post(`/v1/escrows/${escrow.id}/deliver`, key)).status).toBe(200);
+    expect((await post(`/v1/escrows/${escrow.id}/accept`, key)).body).toMatchObject({
+      status: 'released',
+    });
+    await eventually(async () =>
+      expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
+        paymentMethod: rail,
+        payout: { status: 'paid' },
+      }),
+    );
+  });
+
+  it('cancelled after funding: refunded on the rail, or (payOS) failed for good and flagged', async () => {
+    const escrow = await create(rail);
+    await api.h.fund(escrow);
+    await post(`/v1/escrows/${escrow.id}/cancel`, api.h.opsKey, { reason: 'fraud check' });
+    if (rail === 'payos') {
+      await eventually(async () =>
+        expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
+          refunds: [{ status: 'failed' }],
+          needsAttention: true,
+          attentionReasons: expect.arrayContaining(['refund_failed']),
+        }),
+      );
+      return;
+    }
+    await eventually(async () =>
+      expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
+        status: 'refunded',
+        money: { refunded: 1_500_000, held: 0 },
+        refunds: [{ status: 'succeeded' }],
+      }),
+    );
+  });
+
+  it('a forged callback changes nothing and gets the rail’s answer', async () => {
+    const escrow = await create(rail);
+    const before = await api.h.snapshot(escrow.id);
+    const expected = api.h.stack.providers
+      .find((p) => p.name === rail)
+      ?.acknowledge('invalid_signature');
+    const response = await callback(rail, forgedCallback(rail, escrow.id));
+    expect(response.status).toBe(expected?.status);
+    expect(await response.json()).toEqual(expected?.body);
+    expect(await api.h.snapshot(escrow.id)).toEqual(before);
+  });
+});
+
+describe('choosing a rail', () => {
+  it('a genuine VNPay callback for a MoMo escrow does not fund it: VNPay hears order not found', async () => {
+    const escrow = await create('momo');
+    const before = await api.h.snapshot(escrow.id);
+    const response = await callback(
+      'vnpay',
+      vnpayIpn(escrow.id, api.h.stack.vnpayCredentials.hashSecret),
+    );
+    expect(await response.json()).toEqual({ RspCode: '01', Message: 'Order not found' });
+    expect(await api.h.snapshot(escrow.id)).toEqual(before);
+  });
+
+  it('without paymentMethod: the first enabled rail (VNPay here)', async () => {
+    const escrow = await api.h.createEscrow(api.platform.apiKey);
+    expect(escrow).toMatchObject({ paymentMethod: 'vnpay' });
+    expect(escrow.payment.url).toContain('/paymentv2/vpcpay.html');
+  });
+});

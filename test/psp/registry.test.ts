@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { RAILS } from '../../domain/rails.js';
+import { parseConfig } from '../../infra/config.js';
+import { createProviders } from '../../psp/from-config.js';
+import { callbackUrl, RAIL_REGISTRY } from '../../psp/registry.js';
+
+describe('the rail registry', () => {
+  it('has one entry per rail, whose adapter is named after it and takes its limits’ currency', () => {
+    const config = parseConfig({});
+    expect(Object.keys(RAIL_REGISTRY).sort()).toEqual([...RAILS].sort());
+    for (const rail of RAILS) {
+      const { limits, create } = RAIL_REGISTRY[rail];
+      const provider = create(config);
+      expect(provider.name).toBe(rail);
+      expect(provider.currencies).toEqual([limits.currency]);
+      expect(limits.min).toBeLessThan(limits.max);
+    }
+  });
+
+  it('only payOS cannot refund', () => {
+    expect(RAILS.filter((rail) => !RAIL_REGISTRY[rail].refunds)).toEqual(['payos']);
+  });
+
+  it('createProviders gives the enabled rails in PAYMENT_RAILS order', () => {
+    const providers = createProviders(parseConfig({ PAYMENT_RAILS: 'zalopay,vnpay' }));
+    expect(providers.map((p) => p.name)).toEqual(['zalopay', 'vnpay']);
+  });
+
+  it('callbacks are /v1/psp/{rail}/callback on the public base URL', () => {
+    const config = parseConfig({ PUBLIC_BASE_URL: 'https://escrow.example.vn/' });
+    expect(callbackUrl(config, 'momo')).toBe('https://escrow.example.vn/v1/psp/momo/callback');
+  });
+});
