@@ -109,10 +109,10 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
   payoutId: p.payoutId,
 });
 
-/** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 /** Keeps the rail's order reference on the escrow's row; false when the row is not there yet. */
 export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boolean>;
 
+/** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 export function createPspActivities(
   providers: PaymentProvider[],
   payouts: PayoutProvider,
