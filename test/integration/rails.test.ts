@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Rail } from '../../domain/rails.js';
+import { orderCodeOf } from '../../psp/payos/order-code.js';
+import type { PaymentProvider } from '../../psp/types.js';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
+import type { FaultSpec } from '../../sandbox/faults.js';
 import { useApiHarness } from '../api/harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -82,6 +85,62 @@ const forgedCallback = (rail: Rail, escrowId: string): string => {
   }
 };
 
+async function arm(fault: FaultSpec) {
+  const response = await fetch(`${api.h.stack.sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  expect(response.status).toBe(201);
+}
+
+/** The callback the rail's sandbox delivered for the escrow, as it was sent. */
+function deliveredCallback(rail: Rail, escrowId: string): string {
+  const { records } = api.h.stack.sandbox;
+  switch (rail) {
+    case 'vnpay':
+      return `?${new URLSearchParams(records.payment(escrowId)?.ipn[0]?.params).toString()}`;
+    case 'momo':
+      return JSON.stringify(records.momoPayment(escrowId)?.ipn[0]?.body);
+    case 'zalopay': {
+      const order = records.zalopayOrders().find((o) => o.embedData.includes(escrowId));
+      return order?.callbacks[0]?.body ?? '';
+    }
+    case 'payos':
+      return JSON.stringify(records.payosPayment(orderCodeOf(escrowId))?.webhooks[0]?.body);
+  }
+}
+
+/** The genuine callback with its amount raised by 1,000 VND, the signature left as it was. */
+function tampered(rail: Rail, callback: string): string {
+  switch (rail) {
+    case 'vnpay': {
+      const params = new URLSearchParams(callback.slice(1));
+      params.set('vnp_Amount', String(Number(params.get('vnp_Amount')) + 100_000));
+      return `?${params.toString()}`;
+    }
+    case 'momo': {
+      const body = JSON.parse(callback);
+      return JSON.stringify({ ...body, amount: body.amount + 1_000 });
+    }
+    case 'zalopay': {
+      const body = JSON.parse(callback);
+      const data = JSON.parse(body.data);
+      return JSON.stringify({
+        ...body,
+        data: JSON.stringify({ ...data, amount: data.amount + 1_000 }),
+      });
+    }
+    case 'payos': {
+      const body = JSON.parse(callback);
+      return JSON.stringify({ ...body, data: { ...body.data, amount: body.data.amount + 1_000 } });
+    }
+  }
+}
+
+const ack = (rail: Rail, outcome: Parameters<PaymentProvider['acknowledge']>[0]) =>
+  api.h.stack.providers.find((p) => p.name === rail)?.acknowledge(outcome);
+
 describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (rail) => {
   it('create, pay on its page, its signed callback funds; ship, deliver, accept, paid out', async () => {
     const escrow = await create(rail);
@@ -136,6 +195,69 @@ describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (ra
     expect(response.status).toBe(expected?.status);
     expect(await response.json()).toEqual(expected?.body);
     expect(await api.h.snapshot(escrow.id)).toEqual(before);
+  });
+
+  it('a split dispute refunds the buyer part on the rail (payOS: failed for good, flagged)', async () => {
+    const escrow = await create(rail);
+    await api.h.fund(escrow);
+    const key = api.platform.apiKey;
+    await post(`/v1/escrows/${escrow.id}/ship`, key, { carrier: 'GHN', trackingNumber: 'T2' });
+    await post(`/v1/escrows/${escrow.id}/disputes`, key, { reason: 'damaged', details: '' });
+    const resolved = await post(`/v1/escrows/${escrow.id}/disputes/resolve`, api.h.opsKey, {
+      outcome: 'split',
+      sellerAmount: 1_000_000,
+    });
+    expect(resolved.status).toBe(200);
+    await eventually(async () =>
+      expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
+        status: 'split',
+        payout: { status: 'paid' },
+        refunds: [{ amount: 500_000, status: rail === 'payos' ? 'failed' : 'succeeded' }],
+      }),
+    );
+  });
+
+  it('a duplicate callback funds once; the genuine one tampered, and one for an unknown order, change nothing', async () => {
+    await arm({ operation: 'ipn', kind: 'duplicate_callback' });
+    const escrow = await create(rail);
+    await api.h.fund(escrow);
+    const genuine = deliveredCallback(rail, escrow.id);
+    expect(genuine.length).toBeGreaterThan(2);
+    const funded = await api.h.snapshot(escrow.id);
+    const again = await callback(rail, genuine);
+    expect({ status: again.status, body: await again.text() }).toMatchObject({
+      status: ack(rail, 'already_confirmed')?.status,
+    });
+    const forged = await callback(rail, tampered(rail, genuine));
+    expect(forged.status).toBe(ack(rail, 'invalid_signature')?.status);
+    expect(await api.h.snapshot(escrow.id)).toEqual(funded);
+    expect((await get(`/v1/escrows/${escrow.id}`)).body.money).toMatchObject({
+      funded: 1_500_000,
+      refunded: 0,
+    });
+
+    // A genuine, signed callback for an order this engine never made: the rail pays a link
+    // made straight through the adapter, and its sandbox calls our API back.
+    const provider = api.h.stack.providers.find((p) => p.name === rail) as PaymentProvider;
+    const unknown = `esc_unknown${Date.now().toString(36)}${rail}`.slice(0, 30);
+    const link = await provider.createPayment({
+      idempotencyKey: `test:${unknown}`,
+      txnRef: unknown,
+      amount: 1_500_000n,
+      currency: 'VND',
+      description: 'Unknown order',
+      returnUrl: 'http://127.0.0.1/return',
+      expiresAt: new Date(Date.now() + 15 * 60_000),
+      clientIp: '127.0.0.1',
+    });
+    await api.h.stack.pay(link.url);
+    await eventually(async () =>
+      expect(deliveredCallback(rail, unknown).length).toBeGreaterThan(2),
+    );
+    const reply = await callback(rail, deliveredCallback(rail, unknown));
+    expect(reply.status).toBe(ack(rail, 'order_not_found')?.status);
+    const [row] = await api.h.db.sql`select 1 from escrows where id = ${unknown}`;
+    expect(row).toBeUndefined();
   });
 });
 
