@@ -1,10 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DEFAULT_RAIL, type Rail } from '../domain/rails.js';
+import { RAIL_REGISTRY } from '../psp/registry.js';
 import {
   type PaymentProvider,
   type PayoutProvider,
   PspPermanentError,
   type RefundInput,
+  type RefundResult,
+  type RefundStatus,
 } from '../psp/types.js';
 import { permanentWriteError } from '../store/permanent-errors.js';
 
@@ -41,6 +44,8 @@ export interface RefundPaymentInput {
   currency: string;
   full: boolean;
   reason: string;
+  /** The buyer's account (terms.refundDestination), for a rail that cannot refund (payOS). */
+  refundDestination?: SendPayoutInput['destination'];
 }
 
 export interface SendPayoutInput {
@@ -135,9 +140,54 @@ export function createPspActivities(
     full: input.full,
     reason: input.reason,
   });
+  /**
+   * Where a refund goes: back through the collection rail, or, for a rail that cannot pay the
+   * payer back (payOS), out through the payout rail to the buyer's account, under the refund's
+   * own idempotency key (so reconciliation and a retry find it the same way).
+   */
+  const refundRoute = (
+    input: RefundPaymentInput,
+  ): { send(): Promise<RefundResult>; status(): Promise<RefundStatus> } => {
+    const rail = input.rail ?? DEFAULT_RAIL;
+    if (RAIL_REGISTRY[rail].refunds) {
+      const provider = railOf(input);
+      return {
+        send: () => provider.refund(refundInput(input)),
+        status: () => provider.getRefund(refundInput(input)),
+      };
+    }
+    const destination = input.refundDestination;
+    if (!destination) {
+      throw permanentFailure(
+        'invalid_destination',
+        `${rail} cannot refund to the payer, and the escrow has no refundDestination`,
+      );
+    }
+    const payout = {
+      idempotencyKey: input.idempotencyKey,
+      amount: BigInt(input.amount),
+      currency: input.currency,
+      destination,
+      description: `Refund ${input.escrowId}`,
+    };
+    return {
+      send: async () => {
+        const sent = await payouts.payout(payout);
+        return { status: sent.status, refundId: sent.payoutId };
+      },
+      status: async () => {
+        const known = await payouts.getPayout(payout);
+        if (known.status === 'not_found') return known;
+        if (known.status === 'failed') {
+          return { status: 'failed', refundId: known.payoutId, reason: known.reason };
+        }
+        return { status: known.status, refundId: known.payoutId };
+      },
+    };
+  };
   const refundStatus = async (input: RefundPaymentInput) => {
-    const provider = railOf(input);
-    const status = await callPsp(() => provider.getRefund(refundInput(input)));
+    const route = refundRoute(input);
+    const status = await callPsp(() => route.status());
     if (status.status === 'failed') {
       throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
     }
@@ -208,8 +258,8 @@ export function createPspActivities(
         const known = await refundStatus(input);
         if (known.status !== 'not_found') return refundProgress(known);
       }
-      const provider = railOf(input);
-      return refundProgress(await callPsp(() => provider.refund(refundInput(input))));
+      const route = refundRoute(input);
+      return refundProgress(await callPsp(() => route.send()));
     },
 
     /** Polls a refund the rail accepted until it is final. */

@@ -42,6 +42,8 @@ export interface EscrowTerms {
   fee: number;
   description: string;
   payoutDestination: PayoutDestination;
+  /** The buyer's account, where a rail that cannot refund (payOS) pays refunds out to. */
+  refundDestination?: PayoutDestination;
   windows: Record<Timer, number>;
   /** How long a payment may still arrive after an unpaid escrow ends; default LATE_PAYMENT_GRACE_MS. */
   latePaymentGrace?: number;

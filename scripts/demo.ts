@@ -81,6 +81,8 @@ const newEscrow = (reference: string, description: string) => ({
   description,
   fee: 30_000,
   payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'TRAN THI LAN' },
+  // Where a rail that cannot refund (payOS) pays the buyer back; the other rails ignore it.
+  refundDestination: { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'LE VAN MINH' },
   ...(requestedRail === undefined ? {} : { paymentMethod: requestedRail }),
 });
 
@@ -120,7 +122,7 @@ async function main() {
   say(
     `created escrow ${first.id}: ${first.status}, ${money(first.amount, first.currency)}, fee ${money(first.fee, first.currency)}, paid through ${first.paymentMethod}`,
   );
-  const refunds = RAIL_REGISTRY[first.paymentMethod as Rail].refunds;
+  const refundsByPayout = !RAIL_REGISTRY[first.paymentMethod as Rail].refunds;
   say(`  payment link: ${first.payment.url.slice(0, 90)}…`);
   await payAtSandbox(first.payment.url);
   await until(
@@ -186,14 +188,10 @@ async function main() {
   e = await until(
     'payout and refund',
     () => escrowOf(second.id, key),
-    (x) =>
-      x.payout.status === 'paid' &&
-      x.refunds.every((f: Json) => f.status === (refunds ? 'succeeded' : 'failed')),
+    (x) => x.payout.status === 'paid' && x.refunds.every((f: Json) => f.status === 'succeeded'),
   );
   say(
-    refunds
-      ? `refunded ${money(e.money.refunded, e.currency)} to the buyer, paid out ${money(e.payout.amount, e.currency)} to the seller`
-      : `paid out ${money(e.payout.amount, e.currency)} to the seller; ${e.paymentMethod} cannot refund, so the buyer's part failed and waits for ops (${e.attentionReasons.join(', ')})`,
+    `refunded ${money(e.money.refunded, e.currency)} to the buyer${refundsByPayout ? ` (${e.paymentMethod} cannot refund: paid out to the buyer's account)` : ''}, paid out ${money(e.payout.amount, e.currency)} to the seller`,
   );
   await printLedger(second.id, key);
 

@@ -128,6 +128,9 @@ export async function escrowWorkflow(
   const escrowId = terms.escrowId;
   // The rail the PSP activities ask; omitted for VNPay escrows from before rails were chosen.
   const rail = terms.rail === undefined ? {} : { rail: terms.rail };
+  // Where a rail that cannot refund pays the buyer back; only escrows that have one carry it.
+  const refundTo =
+    terms.refundDestination === undefined ? {} : { refundDestination: terms.refundDestination };
   // The timeline of a resumed run starts after the events already in Postgres.
   const firstSeq = state.seq - state.timeline.length;
   let recordedSeq = firstSeq;
@@ -243,6 +246,7 @@ export async function escrowWorkflow(
     if (!job || ledgerBehind(state)) return;
     const request = {
       ...rail,
+      ...refundTo,
       idempotencyKey: refundKey(escrowId, job),
       escrowId,
       paymentTransactionId: job.paymentTransactionId,

@@ -3,13 +3,14 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
+import { RAIL_REGISTRY } from '../../psp/registry.js';
 import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
 import { findPlatform } from '../../store/platforms.js';
 import { startEscrow } from '../../workflows/client.js';
 import { allow, callingPlatform, scopeOf, visibleEscrow } from '../access.js';
 import { newEscrowId } from '../credentials.js';
 import { type RouteDeps, withinDeadline } from '../deps.js';
-import { validationHook } from '../errors.js';
+import { validationFailed, validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import { encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
 import { roleOf } from '../principal.js';
@@ -104,6 +105,14 @@ export function escrowRoutes(deps: RouteDeps) {
       const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
       const rail = currencies.railFor(body.paymentMethod, body.amount, body.currency);
+      if (!RAIL_REGISTRY[rail].refunds && body.refundDestination === undefined) {
+        throw validationFailed([
+          {
+            field: 'body.refundDestination',
+            message: `${rail} cannot refund to the payer: refunds go out as payouts, so the buyer's bank account (refundDestination) is required`,
+          },
+        ]);
+      }
       const platform = await findPlatform(sql, platformId);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
@@ -117,6 +126,9 @@ export function escrowRoutes(deps: RouteDeps) {
           fee: body.fee ?? 0,
           description: body.description,
           payoutDestination: body.payoutDestination,
+          ...(body.refundDestination === undefined
+            ? {}
+            : { refundDestination: body.refundDestination }),
           windows: {
             ...DEFAULT_WINDOWS,
             ...platform?.defaultWindows,

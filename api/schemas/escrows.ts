@@ -29,6 +29,10 @@ export const CreateEscrowBody = z
       description: 'Platform fee kept on release, in minor units, 0 ≤ fee ≤ amount (default 0).',
     }),
     payoutDestination: PayoutDestinationSchema,
+    refundDestination: PayoutDestinationSchema.optional().openapi({
+      description:
+        "The buyer's bank account, for a rail that cannot pay the buyer back itself (payOS): a refund then goes out as a payout to it. Required with `paymentMethod: payos`; unused otherwise.",
+    }),
     paymentMethod: z.enum(RAILS).optional().openapi({
       description:
         "The rail the buyer pays through; default the deployment's first enabled rail. A rail not enabled here, or an amount outside its limits, is a 422.",

@@ -15,8 +15,14 @@ const post = (path: string, token: string, body?: unknown) =>
   api.h.call('POST', path, { token, ...(body === undefined ? {} : { body }) });
 const get = (path: string) => api.h.call('GET', path, { token: api.platform.apiKey });
 
+/** The buyer's own account: payOS cannot refund, so its refunds are paid out here. */
+const buyerAccount = { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'TRAN THI B' };
+
 const create = async (rail: Rail) => {
-  const escrow = await api.h.createEscrow(api.platform.apiKey, { paymentMethod: rail });
+  const escrow = await api.h.createEscrow(api.platform.apiKey, {
+    paymentMethod: rail,
+    ...(rail === 'payos' ? { refundDestination: buyerAccount } : {}),
+  });
   expect(escrow).toMatchObject({ paymentMethod: rail });
   return escrow;
 };
@@ -162,26 +168,22 @@ describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (ra
     );
   });
 
-  it('cancelled after funding: refunded on the rail, or (payOS) failed for good and flagged', async () => {
+  it('cancelled after funding: refunded in full (payOS: paid out to the buyer’s account)', async () => {
     const escrow = await create(rail);
     await api.h.fund(escrow);
     await post(`/v1/escrows/${escrow.id}/cancel`, api.h.opsKey, { reason: 'fraud check' });
-    if (rail === 'payos') {
-      await eventually(async () =>
-        expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
-          refunds: [{ status: 'failed' }],
-          needsAttention: true,
-          attentionReasons: expect.arrayContaining(['refund_failed']),
-        }),
-      );
-      return;
-    }
     await eventually(async () =>
       expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
         status: 'refunded',
         money: { refunded: 1_500_000, held: 0 },
         refunds: [{ status: 'succeeded' }],
       }),
+    );
+    const paidOut = api.h.stack.sandbox.records
+      .payouts()
+      .filter((p) => p.idempotencyKey.startsWith(`escrow:${escrow.id}:refund:`));
+    expect(paidOut.map((p) => [p.status, p.amount, p.toAccountNumber])).toEqual(
+      rail === 'payos' ? [['succeeded', '1500000', buyerAccount.accountNumber]] : [],
     );
   });
 
@@ -197,7 +199,7 @@ describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (ra
     expect(await api.h.snapshot(escrow.id)).toEqual(before);
   });
 
-  it('a split dispute refunds the buyer part on the rail (payOS: failed for good, flagged)', async () => {
+  it('a split dispute refunds the buyer part on the rail (payOS: as a payout)', async () => {
     const escrow = await create(rail);
     await api.h.fund(escrow);
     const key = api.platform.apiKey;
@@ -212,7 +214,7 @@ describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (ra
       expect((await get(`/v1/escrows/${escrow.id}`)).body).toMatchObject({
         status: 'split',
         payout: { status: 'paid' },
-        refunds: [{ amount: 500_000, status: rail === 'payos' ? 'failed' : 'succeeded' }],
+        refunds: [{ amount: 500_000, status: 'succeeded' }],
       }),
     );
   });
@@ -262,6 +264,26 @@ describe.each(['vnpay', 'momo', 'zalopay', 'payos'] as const)('the %s rail', (ra
 });
 
 describe('choosing a rail', () => {
+  it('payOS cannot refund to the payer: an escrow on it needs the buyer’s account (422 without)', async () => {
+    const reply = await post('/v1/escrows', api.platform.apiKey, {
+      reference: 'payos-no-account',
+      buyerId: 'b1',
+      sellerId: 's1',
+      amount: 1_500_000,
+      currency: 'VND',
+      description: 'No refund account',
+      payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'A' },
+      paymentMethod: 'payos',
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.body.errors).toEqual([
+      expect.objectContaining({
+        field: 'body.refundDestination',
+        message: expect.stringContaining('payos cannot refund to the payer'),
+      }),
+    ]);
+  });
+
   it('a genuine VNPay callback for a MoMo escrow does not fund it: VNPay hears order not found', async () => {
     const escrow = await create('momo');
     const before = await api.h.snapshot(escrow.id);
