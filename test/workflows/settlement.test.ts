@@ -243,3 +243,26 @@ describe('payouts', () => {
     await expectLedgerBalanced();
   });
 });
+
+describe('rails', () => {
+  it('a MoMo escrow is funded and refunded on MoMo', async () => {
+    const id = await fundedEscrow({ rail: 'momo' });
+    await act(id, 'cancel', { role: 'platform', reason: 'out of stock' });
+    await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
+    expect(stack.sandbox.records.momoRefunds().filter((r) => r.paymentOrderId === id)).toHaveLength(
+      1,
+    );
+    await expectLedgerBalanced();
+  });
+
+  it('a payOS escrow is refunded by a payout to the buyer’s account', async () => {
+    const refundDestination = { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'B' };
+    const id = await fundedEscrow({ rail: 'payos', refundDestination });
+    await act(id, 'cancel', { role: 'platform', reason: 'out of stock' });
+    await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
+    expect(
+      payoutsOf(id).map((p) => [p.idempotencyKey.split(':').slice(2).join(':'), p.toAccountNumber]),
+    ).toEqual([['refund:1', '1903456789']]);
+    await expectLedgerBalanced();
+  });
+});
