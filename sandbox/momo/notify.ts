@@ -1,4 +1,10 @@
 import { resultCode } from '../../psp/momo/protocol.js';
+import {
+  type CallbackChannel,
+  postJson,
+  sendInBackground,
+  takeCallbackFaults,
+} from '../callback-delivery.js';
 import type { SandboxContext } from '../context.js';
 import type { IpnAttempt, MomoIpnDelivery, SandboxMomoPayment } from '../store.js';
 import type { MomoCredentials } from './credentials.js';
@@ -19,14 +25,11 @@ export function notifyMomoMerchant(
   credentials: MomoCredentials,
   payment: SandboxMomoPayment,
 ): void {
-  const { faults } = context;
-  if (faults.take('ipn', ['drop'])) {
+  const faults = takeCallbackFaults(context);
+  if (faults.dropped) {
     context.log.info({ orderId: payment.orderId }, 'MoMo IPN dropped');
     return;
   }
-  const delay = faults.take('ipn', ['delay']);
-  const duplicate = faults.take('ipn', ['duplicate_callback']);
-  const outOfOrder = faults.take('ipn', ['out_of_order_callback']);
   const original = newDelivery('original', resultBody(credentials, payment));
   const stale = resultBody(credentials, payment, {
     resultCode: resultCode.userDeclined,
@@ -34,101 +37,36 @@ export function notifyMomoMerchant(
   });
   const deliveries = [
     original,
-    ...(duplicate ? [newDelivery('duplicate', original.body)] : []),
-    ...(outOfOrder ? [newDelivery('stale', stale)] : []),
+    ...(faults.duplicate ? [newDelivery('duplicate', original.body)] : []),
+    ...(faults.outOfOrder ? [newDelivery('stale', stale)] : []),
   ];
   payment.ipn.push(...deliveries);
   context.store.changed();
-  runDeliveries(context, payment, deliveries, delay?.delayMs ?? 0);
+  sendInBackground(context, deliveries, faults.delayMs, channelOf(payment));
 }
 
 /** After a restart from the data file: finishes the deliveries the last run left open. */
 export function resumeMomoNotifications(context: SandboxContext): void {
   for (const payment of context.store.momoPayments.values()) {
     const open = payment.ipn.filter((delivery) => !delivery.acknowledged && !delivery.gaveUp);
-    if (open.length > 0) runDeliveries(context, payment, open, 0);
+    if (open.length > 0) sendInBackground(context, open, 0, channelOf(payment));
   }
 }
 
-function runDeliveries(
-  context: SandboxContext,
+/** POSTed to the order's ipnUrl until it answers 204, as MoMo requires. */
+const channelOf = (
   payment: SandboxMomoPayment,
-  deliveries: MomoIpnDelivery[],
-  delayMs: number,
-): void {
-  const { background } = context;
-  background.run(
-    async () => {
-      if (delayMs > 0 && !(await background.sleep(delayMs))) return;
-      for (const delivery of deliveries) await deliver(context, payment, delivery);
-    },
-    (error) => context.log.error({ err: error, orderId: payment.orderId }, 'MoMo IPN failed'),
-  );
-}
-
-/**
- * POSTs the signed JSON to the order's ipnUrl until it answers 204, with the sandbox's retry
- * policy; attempts already recorded count, so a restarted sandbox resumes where it was.
- */
-async function deliver(
-  context: SandboxContext,
-  payment: SandboxMomoPayment,
-  delivery: MomoIpnDelivery,
-): Promise<void> {
-  const { ipnPolicy: policy, background } = context;
-  while (!delivery.acknowledged && delivery.attempts.length < policy.attempts) {
-    if (delivery.attempts.length > 0) {
-      const wait = Math.min(
-        policy.initialDelayMs * 2 ** (delivery.attempts.length - 1),
-        policy.maxDelayMs,
-      );
-      if (!(await background.sleep(wait))) return;
-    }
-    if (background.stopped) return;
-    const attempt = await attemptOnce(
+): CallbackChannel<IpnAttempt, MomoIpnDelivery['body']> => ({
+  rail: 'MoMo',
+  order: { orderId: payment.orderId },
+  send: async (body, timeoutMs, stop) => {
+    const { text: _text, ...attempt } = await postJson(
       payment.ipnUrl,
-      delivery.body,
-      policy.timeoutMs,
-      background.signal,
+      JSON.stringify(body),
+      timeoutMs,
+      stop,
     );
-    if (background.stopped) return;
-    delivery.attempts.push(attempt);
-    delivery.acknowledged = attempt.httpStatus === 204;
-    context.store.changed();
-    context.log.info(
-      {
-        orderId: payment.orderId,
-        kind: delivery.kind,
-        attempt: delivery.attempts.length,
-        ...attempt,
-      },
-      delivery.acknowledged ? 'MoMo IPN acknowledged' : 'MoMo IPN not acknowledged',
-    );
-  }
-  if (!delivery.acknowledged && !background.stopped) {
-    delivery.gaveUp = true;
-    context.store.changed();
-    context.log.warn({ orderId: payment.orderId, kind: delivery.kind }, 'MoMo IPN: giving up');
-  }
-}
-
-async function attemptOnce(
-  url: string,
-  body: Record<string, string | number>,
-  timeoutMs: number,
-  stop: AbortSignal,
-): Promise<IpnAttempt> {
-  const at = new Date().toISOString();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]),
-    });
-    await response.arrayBuffer();
-    return { at, httpStatus: response.status };
-  } catch (error) {
-    return { at, error: error instanceof Error ? error.message : String(error) };
-  }
-}
+    return attempt;
+  },
+  acknowledges: (attempt) => attempt.httpStatus === 204,
+});

@@ -1,3 +1,9 @@
+import {
+  type CallbackChannel,
+  postJson,
+  sendInBackground,
+  takeCallbackFaults,
+} from '../callback-delivery.js';
 import type { SandboxContext } from '../context.js';
 import type { IpnAttempt, PayosWebhookDelivery, SandboxPayosPayment } from '../store.js';
 import { bodyText, hmacHex } from './body-signing.js';
@@ -27,111 +33,44 @@ const newDelivery = (
 export function notifyPayment(context: SandboxContext, link: SandboxPayosPayment): void {
   const channel = context.payosPayment;
   if (!channel) return;
-  const { faults } = context;
-  if (faults.take('ipn', ['drop'])) {
+  const faults = takeCallbackFaults(context);
+  if (faults.dropped) {
     context.log.info({ orderCode: link.orderCode }, 'payOS webhook dropped');
     return;
   }
-  const delay = faults.take('ipn', ['delay']);
-  const duplicate = faults.take('ipn', ['duplicate_callback']);
-  const outOfOrder = faults.take('ipn', ['out_of_order_callback']);
   const original = newDelivery('original', webhookBody(channel.checksumKey, link, false));
   const deliveries = [
     original,
-    ...(duplicate ? [newDelivery('duplicate', original.body)] : []),
-    ...(outOfOrder ? [newDelivery('stale', webhookBody(channel.checksumKey, link, true))] : []),
+    ...(faults.duplicate ? [newDelivery('duplicate', original.body)] : []),
+    ...(faults.outOfOrder
+      ? [newDelivery('stale', webhookBody(channel.checksumKey, link, true))]
+      : []),
   ];
   link.webhooks.push(...deliveries);
   context.store.changed();
-  runDeliveries(context, link, deliveries, delay?.delayMs ?? 0);
+  sendInBackground(context, deliveries, faults.delayMs, channelOf(context, link));
 }
 
 /** After a restart from the data file: finishes the webhooks the last run left open. */
 export function resumePayosWebhooks(context: SandboxContext): void {
   for (const link of context.store.payosPayments.values()) {
     const open = link.webhooks.filter((d) => !d.acknowledged && !d.gaveUp);
-    if (open.length > 0) runDeliveries(context, link, open, 0);
+    if (open.length > 0) sendInBackground(context, open, 0, channelOf(context, link));
   }
 }
 
-function runDeliveries(
+/** POSTed to the registered webhook URL until it answers 2xx: payOS reads nothing else. */
+const channelOf = (
   context: SandboxContext,
   link: SandboxPayosPayment,
-  deliveries: PayosWebhookDelivery[],
-  delayMs: number,
-): void {
-  const { background } = context;
-  background.run(
-    async () => {
-      if (delayMs > 0 && !(await background.sleep(delayMs))) return;
-      for (const delivery of deliveries) await deliver(context, link, delivery);
-    },
-    (error) => context.log.error({ err: error, orderCode: link.orderCode }, 'webhook failed'),
-  );
-}
-
-/**
- * POSTs one webhook until the merchant answers 2xx (payOS reads nothing else), with the IPN
- * retry policy's backoff and attempt cap; attempts already recorded count after a restart.
- */
-async function deliver(
-  context: SandboxContext,
-  link: SandboxPayosPayment,
-  delivery: PayosWebhookDelivery,
-): Promise<void> {
-  const { background, ipnPolicy: policy } = context;
-  const url = context.payosPayment?.webhookUrl;
-  if (!url) return;
-  while (!delivery.acknowledged && delivery.attempts.length < policy.attempts) {
-    const failures = delivery.attempts.length;
-    if (failures > 0) {
-      const wait = Math.min(policy.initialDelayMs * 2 ** (failures - 1), policy.maxDelayMs);
-      if (!(await background.sleep(wait))) return;
-    }
-    if (background.stopped) return;
-    const attempt = await post(url, delivery.body, policy.timeoutMs, background.signal);
-    if (background.stopped) return;
-    delivery.attempts.push(attempt);
-    delivery.acknowledged =
-      attempt.httpStatus !== undefined && attempt.httpStatus >= 200 && attempt.httpStatus < 300;
-    context.store.changed();
-    context.log.info(
-      {
-        orderCode: link.orderCode,
-        kind: delivery.kind,
-        attempt: delivery.attempts.length,
-        ...attempt,
-      },
-      delivery.acknowledged ? 'payOS webhook acknowledged' : 'payOS webhook not acknowledged',
-    );
-  }
-  if (!delivery.acknowledged && !background.stopped) {
-    delivery.gaveUp = true;
-    context.store.changed();
-    context.log.warn(
-      { orderCode: link.orderCode, kind: delivery.kind },
-      'payOS webhook: giving up',
-    );
-  }
-}
-
-async function post(
-  url: string,
-  body: Record<string, unknown>,
-  timeoutMs: number,
-  stop: AbortSignal,
-): Promise<IpnAttempt> {
-  const at = new Date().toISOString();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]),
-    });
-    await response.arrayBuffer();
-    return { at, httpStatus: response.status };
-  } catch (error) {
-    return { at, error: error instanceof Error ? error.message : String(error) };
-  }
-}
+): CallbackChannel<IpnAttempt, PayosWebhookDelivery['body']> => ({
+  rail: 'payOS',
+  order: { orderCode: link.orderCode },
+  send: async (body, timeoutMs, stop) => {
+    const url = context.payosPayment?.webhookUrl ?? '';
+    const { text: _text, ...attempt } = await postJson(url, JSON.stringify(body), timeoutMs, stop);
+    return attempt;
+  },
+  acknowledges: (attempt) =>
+    attempt.httpStatus !== undefined && attempt.httpStatus >= 200 && attempt.httpStatus < 300,
+});

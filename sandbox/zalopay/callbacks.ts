@@ -1,5 +1,11 @@
 import { callbackAck } from '../../psp/zalopay/protocol.js';
 import { callbackMac } from '../../psp/zalopay/signing.js';
+import {
+  type CallbackChannel,
+  postJson,
+  sendInBackground,
+  takeCallbackFaults,
+} from '../callback-delivery.js';
 import type { SandboxContext } from '../context.js';
 import type {
   SandboxZalopayOrder,
@@ -47,107 +53,50 @@ const newDelivery = (kind: ZalopayCallbackDelivery['kind'], body: string) => ({
  * again, or an earlier copy (server_time a minute before) after it.
  */
 export function notifyPaid(context: SandboxContext, app: ZalopayApp, order: SandboxZalopayOrder) {
-  const { faults } = context;
-  if (faults.take('ipn', ['drop'])) {
+  const faults = takeCallbackFaults(context);
+  if (faults.dropped) {
     context.log.info({ appTransId: order.appTransId }, 'ZaloPay callback dropped');
     return;
   }
-  const delay = faults.take('ipn', ['delay']);
-  const duplicate = faults.take('ipn', ['duplicate_callback']);
-  const outOfOrder = faults.take('ipn', ['out_of_order_callback']);
   const serverTime = order.serverTime ?? 0;
   const original = newDelivery('original', callbackBody(app, order, serverTime));
   const deliveries: ZalopayCallbackDelivery[] = [
     original,
-    ...(duplicate ? [newDelivery('duplicate', original.body)] : []),
-    ...(outOfOrder ? [newDelivery('stale', callbackBody(app, order, serverTime - 60_000))] : []),
+    ...(faults.duplicate ? [newDelivery('duplicate', original.body)] : []),
+    ...(faults.outOfOrder
+      ? [newDelivery('stale', callbackBody(app, order, serverTime - 60_000))]
+      : []),
   ];
   order.callbacks.push(...deliveries);
   context.store.changed();
-  run(context, order, deliveries, delay?.delayMs ?? 0);
+  sendInBackground(context, deliveries, faults.delayMs, channelOf(order));
 }
 
 /** After a restart from the data file: finishes the callbacks the last run left open. */
 export function resumeZalopayCallbacks(context: SandboxContext): void {
   for (const order of context.store.zalopayOrders.values()) {
     const open = order.callbacks.filter((d) => !d.acknowledged && !d.gaveUp);
-    if (open.length > 0) run(context, order, open, 0);
+    if (open.length > 0) sendInBackground(context, open, 0, channelOf(order));
   }
 }
 
-function run(
-  context: SandboxContext,
+/** POSTed to the order's callback URL until it answers return_code 1 (done) or 2 (seen). */
+const channelOf = (
   order: SandboxZalopayOrder,
-  deliveries: ZalopayCallbackDelivery[],
-  delayMs: number,
-): void {
-  const { background } = context;
-  background.run(
-    async () => {
-      if (delayMs > 0 && !(await background.sleep(delayMs))) return;
-      for (const delivery of deliveries) await deliver(context, order, delivery);
-    },
-    (error) =>
-      context.log.error({ err: error, appTransId: order.appTransId }, 'callback delivery failed'),
-  );
-}
-
-async function deliver(
-  context: SandboxContext,
-  order: SandboxZalopayOrder,
-  delivery: ZalopayCallbackDelivery,
-): Promise<void> {
-  const { background, ipnPolicy: policy } = context;
-  const attempts = Math.min(policy.attempts, maxAttempts);
-  while (!delivery.acknowledged && delivery.attempts.length < attempts) {
-    if (delivery.attempts.length > 0) {
-      const wait = Math.min(
-        policy.initialDelayMs * 2 ** (delivery.attempts.length - 1),
-        policy.maxDelayMs,
-      );
-      if (!(await background.sleep(wait))) return;
-    }
-    if (background.stopped) return;
-    const attempt = await attemptOnce(order.callbackUrl, delivery.body, policy.timeoutMs, context);
-    if (background.stopped) return;
-    delivery.attempts.push(attempt);
-    delivery.acknowledged =
-      attempt.httpStatus === 200 &&
-      (attempt.returnCode === callbackAck.confirmed ||
-        attempt.returnCode === callbackAck.alreadyProcessed);
-    context.store.changed();
-    context.log.info(
-      { appTransId: order.appTransId, kind: delivery.kind, ...attempt },
-      delivery.acknowledged ? 'ZaloPay callback acknowledged' : 'ZaloPay callback not acknowledged',
-    );
-  }
-  if (!delivery.acknowledged && !background.stopped) {
-    delivery.gaveUp = true;
-    context.store.changed();
-  }
-}
-
-async function attemptOnce(
-  url: string,
-  body: string,
-  timeoutMs: number,
-  context: SandboxContext,
-): Promise<ZalopayCallbackAttempt> {
-  const at = new Date().toISOString();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body,
-      signal: AbortSignal.any([context.background.signal, AbortSignal.timeout(timeoutMs)]),
-    });
-    const text = await response.text();
-    const code = returnCodeOf(text);
-    return { at, httpStatus: response.status, ...(code === undefined ? {} : { returnCode: code }) };
-  } catch (error) {
-    return { at, error: error instanceof Error ? error.message : String(error) };
-  }
-}
+): CallbackChannel<ZalopayCallbackAttempt, string> => ({
+  rail: 'ZaloPay',
+  order: { appTransId: order.appTransId },
+  maxAttempts,
+  send: async (body, timeoutMs, stop) => {
+    const { text, ...attempt } = await postJson(order.callbackUrl, body, timeoutMs, stop);
+    const code = text === undefined ? undefined : returnCodeOf(text);
+    return { ...attempt, ...(code === undefined ? {} : { returnCode: code }) };
+  },
+  acknowledges: (attempt) =>
+    attempt.httpStatus === 200 &&
+    (attempt.returnCode === callbackAck.confirmed ||
+      attempt.returnCode === callbackAck.alreadyProcessed),
+});
 
 function returnCodeOf(text: string): number | undefined {
   try {
