@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type CallOptions, escrowBody, expectProblem, useApiHarness } from './harness.js';
 
 const api = useApiHarness();

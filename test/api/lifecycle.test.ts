@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { escrowWorkflowId } from '../../workflows/client.js';
 import { eventually } from '../support/eventually.js';
 import { expectProblem, useApiHarness } from './harness.js';

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowMetadataQuery } from '@temporalio/workflow';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
 import {
@@ -12,75 +10,42 @@ import {
 } from '../../workflows/client.js';
 import type { ActionArgs } from '../../workflows/messages.js';
 import { NeedsAttention } from '../../workflows/search-attributes.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
-import { recordingHistories, saveHistory } from '../support/histories.js';
-import { createTimeSkippingEnv } from '../support/time-skipping.js';
+import { useTimeSkippingStack } from '../support/time-skipping-stack.js';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let stack: EscrowStack;
+const ctx = useTimeSkippingStack('escrow-ts');
 
-beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-  stack = await startEscrowStack({
-    client: env.client,
-    nativeConnection: env.nativeConnection,
-    taskQueue: `escrow-ts-${randomUUID()}`,
-    sql: db.sql,
-  });
-});
-// With RECORD_HISTORIES=1 each test's escrows become replay fixtures (npm run fixtures:histories).
-let recordedUpTo = 0;
-afterEach(async (context) => {
-  const ids = stack.createdIds.slice(recordedUpTo);
-  recordedUpTo = stack.createdIds.length;
-  if (!recordingHistories()) return;
-  for (const [index, id] of ids.entries()) {
-    await saveHistory(
-      env.client,
-      escrowWorkflowId(id),
-      `${context.task.name}${ids.length > 1 ? ` ${index + 1}` : ''}`,
-    );
-  }
-});
-afterAll(async () => {
-  await stack?.stop();
-  await env?.teardown();
-  await db?.drop();
-});
-
-const view = (id: string) => queryEscrow(env.client, id);
+const view = (id: string) => queryEscrow(ctx.env.client, id);
 const act = <A extends Action>(id: string, action: A, args: ActionArgs<A>) =>
-  performAction(env.client, id, action, args);
+  performAction(ctx.env.client, id, action, args);
 
 async function fundedEscrow(overrides: Partial<EscrowTerms> = {}) {
-  const created = await stack.create(overrides);
-  await stack.pay(created.paymentLink.url);
+  const created = await ctx.stack.create(overrides);
+  await ctx.stack.pay(created.paymentLink.url);
   await eventually(async () => expect((await view(created.id)).status).toBe('funded'));
   return created.id;
 }
 
-const refundsOf = (id: string) => stack.sandbox.records.refunds().filter((r) => r.txnRef === id);
+const refundsOf = (id: string) =>
+  ctx.stack.sandbox.records.refunds().filter((r) => r.txnRef === id);
 const payoutsOf = (id: string) =>
-  stack.sandbox.records.payouts().filter((p) => p.idempotencyKey.startsWith(`escrow:${id}:`));
+  ctx.stack.sandbox.records.payouts().filter((p) => p.idempotencyKey.startsWith(`escrow:${id}:`));
 
 describe('payment window', () => {
   it('expires an unpaid escrow; nothing moves', async () => {
-    const { id } = await stack.create();
-    await env.sleep('31 minutes');
+    const { id } = await ctx.stack.create();
+    await ctx.env.sleep('31 minutes');
     await eventually(async () => expect((await view(id)).status).toBe('expired'));
     expect((await view(id)).money.funded).toBe(0);
     expect(refundsOf(id)).toHaveLength(0);
   });
 
   it('refunds a payment that arrives after expiry, automatically', async () => {
-    const created = await stack.create();
-    await env.sleep('31 minutes');
+    const created = await ctx.stack.create();
+    await ctx.env.sleep('31 minutes');
     await eventually(async () => expect((await view(created.id)).status).toBe('expired'));
-    await stack.pay(created.paymentLink.url);
+    await ctx.stack.pay(created.paymentLink.url);
     await eventually(async () =>
       expect((await view(created.id)).refunds[0]?.status).toBe('succeeded'),
     );
@@ -94,7 +59,7 @@ describe('payment window', () => {
 describe('shipping window', () => {
   it('refunds the buyer in full when the seller does not ship in time', async () => {
     const id = await fundedEscrow();
-    await env.sleep('3 days');
+    await ctx.env.sleep('3 days');
     await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
     expect((await view(id)).status).toBe('refunded');
     expect(refundsOf(id).map((r) => r.amount)).toEqual(['1500000']);
@@ -106,14 +71,14 @@ describe('delivery and inspection windows', () => {
   it('treats a silent delivery window as delivered, then releases when inspection lapses', async () => {
     const id = await fundedEscrow();
     await act(id, 'markShipped', { role: 'seller', carrier: 'GHN', trackingNumber: 'T1' });
-    await env.sleep('14 days');
+    await ctx.env.sleep('14 days');
     await eventually(async () => expect((await view(id)).status).toBe('delivered'));
     await eventually(async () =>
-      expect((await eventLog(db.sql, id)).find((e) => e.type === 'delivered')?.data).toEqual({
+      expect((await eventLog(ctx.db.sql, id)).find((e) => e.type === 'delivered')?.data).toEqual({
         by: 'timer',
       }),
     );
-    await env.sleep('3 days');
+    await ctx.env.sleep('3 days');
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
     expect((await view(id)).status).toBe('released');
     expect(payoutsOf(id).map((p) => p.amount)).toEqual(['1470000']);
@@ -131,9 +96,9 @@ describe('delivery and inspection windows', () => {
     await expect(act(id, 'extendInspection', { role: 'buyer' })).rejects.toThrow(
       ActionRejectedError,
     );
-    await env.sleep('4 days');
+    await ctx.env.sleep('4 days');
     expect((await view(id)).status).toBe('delivered');
-    await env.sleep('2 days');
+    await ctx.env.sleep('2 days');
     await eventually(async () => expect((await view(id)).status).toBe('released'));
   });
 
@@ -156,7 +121,7 @@ describe('disputes', () => {
       reason: 'not_as_described',
       details: 'Lens is cracked',
     });
-    await env.sleep('2 days');
+    await ctx.env.sleep('2 days');
     await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
     const final = await view(id);
     expect(final.status).toBe('refunded');
@@ -172,13 +137,13 @@ describe('disputes', () => {
     await act(id, 'markShipped', { role: 'seller', carrier: 'GHN', trackingNumber: 'T5' });
     await act(id, 'openDispute', { role: 'buyer', reason: 'damaged', details: 'Box crushed' });
     await act(id, 'respondToDispute', { role: 'seller', message: 'It left intact' });
-    await env.sleep('5 days');
+    await ctx.env.sleep('5 days');
     await eventually(async () => expect((await view(id)).needsAttention).toBe(true));
     const flagged = await view(id);
     expect(flagged.status).toBe('disputed');
     expect(flagged.attentionReasons).toEqual(['dispute_overdue']);
     await eventually(async () =>
-      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('dispute_escalated'),
+      expect((await eventLog(ctx.db.sql, id)).map((e) => e.type)).toContain('dispute_escalated'),
     );
     const resolved = await act(id, 'resolveDispute', { role: 'ops', outcome: 'release' });
     expect(resolved.needsAttention).toBe(false);
@@ -231,7 +196,7 @@ describe('the event log', () => {
     });
     await act(id, 'resolveDispute', { role: 'ops', actorId: 'ops', outcome: 'release' });
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
-    const events = await eventLog(db.sql, id);
+    const events = await eventLog(ctx.db.sql, id);
     const byType = (type: string) => events.find((e) => e.type === type)?.data;
     expect(byType('shipped')).toEqual({
       by: 'seller',
@@ -256,7 +221,7 @@ describe('the event log', () => {
 
 describe('cancel', () => {
   it('cancels an unpaid escrow: nothing moves', async () => {
-    const { id } = await stack.create();
+    const { id } = await ctx.stack.create();
     const cancelled = await act(id, 'cancel', {
       role: 'platform',
       reason: 'buyer changed their mind',
@@ -318,7 +283,7 @@ describe('a fact Postgres refuses for good', () => {
   it('ops are flagged, the rest is recorded, timers and actions go on, the seller is paid', async () => {
     const id = await fundedEscrow();
     // A rule of the database that this one event breaks (SQLSTATE 23514), however often retried.
-    await db.sql`
+    await ctx.db.sql`
       alter table escrow_events add constraint refuses_one_carrier
         check (coalesce(data->>'carrier', '') <> 'REFUSED') not valid`;
     try {
@@ -329,25 +294,25 @@ describe('a fact Postgres refuses for good', () => {
       });
       expect(shipped.status).toBe('shipped');
       expect(shipped.attentionReasons).toEqual(['record_failed']);
-      const handle = env.client.workflow.getHandle(escrowWorkflowId(id));
+      const handle = ctx.env.client.workflow.getHandle(escrowWorkflowId(id));
       await eventually(async () =>
         expect((await handle.describe()).typedSearchAttributes.get(NeedsAttention)).toBe(true),
       );
       const details = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
       expect(details).toMatch(/event \d+ \(shipped\): PermanentDataError: 23514/);
 
-      await env.sleep('14 days');
+      await ctx.env.sleep('14 days');
       await eventually(async () => expect((await view(id)).status).toBe('delivered'));
       const accepted = await act(id, 'accept', { role: 'buyer' });
       expect(accepted.status).toBe('released');
       await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
       expect(payoutsOf(id)).toHaveLength(1);
-      const events = await db.sql<{ type: string }[]>`
+      const events = await ctx.db.sql<{ type: string }[]>`
         select type from escrow_events where escrow_id = ${id} order by seq`;
       expect(events.map((e) => e.type)).not.toContain('shipped');
       expect(events.map((e) => e.type)).toContain('funds_released');
     } finally {
-      await db.sql`alter table escrow_events drop constraint refuses_one_carrier`;
+      await ctx.db.sql`alter table escrow_events drop constraint refuses_one_carrier`;
     }
   });
 
@@ -360,7 +325,7 @@ describe('a fact Postgres refuses for good', () => {
     });
     expect(shipped.attentionReasons).toEqual([]);
     await eventually(async () => {
-      const [row] = await db.sql<{ carrier: string }[]>`
+      const [row] = await ctx.db.sql<{ carrier: string }[]>`
         select data->>'carrier' as carrier from escrow_events
          where escrow_id = ${id} and type = 'shipped'`;
       expect(row?.carrier).toBe('GHN\uFFFD');

@@ -1,8 +1,4 @@
-// Settlement at the edges, on the time-skipping server with the real sandbox PSP: nothing is
-// final until the rail says so, and no payment is lost when its callback is.
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import type { Action } from '../../domain/lifecycle.js';
 import { checkLedger } from '../../ledger/invariants.js';
@@ -14,56 +10,24 @@ import {
   queryEscrow,
 } from '../../workflows/client.js';
 import type { ActionArgs } from '../../workflows/messages.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventLog } from '../support/event-log.js';
 import { eventually } from '../support/eventually.js';
-import { recordingHistories, saveHistory } from '../support/histories.js';
-import { createTimeSkippingEnv } from '../support/time-skipping.js';
+import { useTimeSkippingStack } from '../support/time-skipping-stack.js';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let stack: EscrowStack;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-  stack = await startEscrowStack({
-    client: env.client,
-    nativeConnection: env.nativeConnection,
-    taskQueue: `escrow-settle-${randomUUID()}`,
-    sql: db.sql,
-  });
-});
-// With RECORD_HISTORIES=1 each test's escrows become replay fixtures.
-let recordedUpTo = 0;
-afterEach(async (context) => {
-  const ids = stack.createdIds.slice(recordedUpTo);
-  recordedUpTo = stack.createdIds.length;
+const ctx = useTimeSkippingStack('escrow-settle', async (stack) => {
   await fetch(`${stack.sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
-  if (!recordingHistories()) return;
-  for (const [index, id] of ids.entries()) {
-    await saveHistory(
-      env.client,
-      escrowWorkflowId(id),
-      `${context.task.name}${ids.length > 1 ? ` ${index + 1}` : ''}`,
-    );
-  }
-});
-afterAll(async () => {
-  await stack?.stop();
-  await env?.teardown();
-  await db?.drop();
 });
 
-const view = (id: string) => queryEscrow(env.client, id);
+const view = (id: string) => queryEscrow(ctx.env.client, id);
 const act = <A extends Action>(id: string, action: A, args: ActionArgs<A>) =>
-  performAction(env.client, id, action, args);
+  performAction(ctx.env.client, id, action, args);
 const payoutsOf = (id: string) =>
-  stack.sandbox.records.payouts().filter((p) => p.idempotencyKey.startsWith(`escrow:${id}:`));
-const refundsOf = (id: string) => stack.sandbox.records.refunds().filter((r) => r.txnRef === id);
+  ctx.stack.sandbox.records.payouts().filter((p) => p.idempotencyKey.startsWith(`escrow:${id}:`));
+const refundsOf = (id: string) =>
+  ctx.stack.sandbox.records.refunds().filter((r) => r.txnRef === id);
 
 async function arm(fault: FaultSpec): Promise<void> {
-  const response = await fetch(`${stack.sandbox.url}/_sandbox/faults`, {
+  const response = await fetch(`${ctx.stack.sandbox.url}/_sandbox/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(fault),
@@ -72,27 +36,27 @@ async function arm(fault: FaultSpec): Promise<void> {
 }
 
 async function fundedEscrow(overrides: Partial<EscrowTerms> = {}) {
-  const created = await stack.create(overrides);
-  await stack.pay(created.paymentLink.url);
+  const created = await ctx.stack.create(overrides);
+  await ctx.stack.pay(created.paymentLink.url);
   await eventually(async () => expect((await view(created.id)).status).toBe('funded'));
   return created.id;
 }
 
 async function expectLedgerBalanced() {
-  const report = await checkLedger(db.sql);
+  const report = await checkLedger(ctx.db.sql);
   expect(report.violations).toEqual([]);
 }
 
 describe('a payment whose IPN never comes', () => {
   it('is found by asking the rail before the payment window closes: funded, nothing refunded', async () => {
-    const created = await stack.create();
+    const created = await ctx.stack.create();
     await arm({ operation: 'ipn', kind: 'drop' });
-    await stack.pay(created.paymentLink.url);
-    expect(stack.sandbox.records.payment(created.id)?.status).toBe('paid');
+    await ctx.stack.pay(created.paymentLink.url);
+    expect(ctx.stack.sandbox.records.payment(created.id)?.status).toBe('paid');
     expect((await view(created.id)).status).toBe('awaiting_payment');
-    await env.sleep('31 minutes');
+    await ctx.env.sleep('31 minutes');
     await eventually(async () => expect((await view(created.id)).status).toBe('funded'));
-    const confirmed = (await eventLog(db.sql, created.id)).find(
+    const confirmed = (await eventLog(ctx.db.sql, created.id)).find(
       (e) => e.type === 'payment_confirmed',
     );
     expect(confirmed?.data).toMatchObject({ amount: 1_500_000, foundBy: 'query' });
@@ -102,14 +66,14 @@ describe('a payment whose IPN never comes', () => {
   });
 
   it('when the rail cannot answer until after expiry, the late-found payment is refunded in full', async () => {
-    const created = await stack.create();
+    const created = await ctx.stack.create();
     await arm({ operation: 'ipn', kind: 'drop' });
-    await stack.pay(created.paymentLink.url);
+    await ctx.stack.pay(created.paymentLink.url);
     // Every quick check before expiry fails; the patient one after it gets through.
     await arm({ operation: 'query', kind: 'http500', times: 3 });
-    await env.sleep('31 minutes');
+    await ctx.env.sleep('31 minutes');
     await eventually(async () => expect((await view(created.id)).status).toBe('expired'));
-    await env.sleep('5 minutes');
+    await ctx.env.sleep('5 minutes');
     await eventually(async () =>
       expect((await view(created.id)).refunds[0]?.status).toBe('succeeded'),
     );
@@ -117,7 +81,7 @@ describe('a payment whose IPN never comes', () => {
     expect(final.status).toBe('expired');
     expect(final.money).toMatchObject({ funded: 1_500_000, refunded: 1_500_000, held: 0 });
     expect(refundsOf(created.id).map((r) => r.amount)).toEqual(['1500000']);
-    const rejected = (await eventLog(db.sql, created.id)).find(
+    const rejected = (await eventLog(ctx.db.sql, created.id)).find(
       (e) => e.type === 'payment_rejected',
     );
     expect(rejected?.data).toMatchObject({ reason: 'late_or_duplicate_payment', foundBy: 'query' });
@@ -127,23 +91,25 @@ describe('a payment whose IPN never comes', () => {
 
 describe('a payment after the workflow has closed', () => {
   it('is booked and refunded by a resumed run, and the PSP is answered success', async () => {
-    const created = await stack.create();
-    await env.sleep('31 minutes');
+    const created = await ctx.stack.create();
+    await ctx.env.sleep('31 minutes');
     await eventually(async () => expect((await view(created.id)).status).toBe('expired'));
-    await env.sleep('25 hours');
-    const handle = env.client.workflow.getHandle(escrowWorkflowId(created.id));
+    await ctx.env.sleep('25 hours');
+    const handle = ctx.env.client.workflow.getHandle(escrowWorkflowId(created.id));
     await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
 
-    await stack.pay(created.paymentLink.url);
+    await ctx.stack.pay(created.paymentLink.url);
     await eventually(async () =>
-      expect(stack.sandbox.records.payment(created.id)?.ipn[0]?.acknowledged).toBe(true),
+      expect(ctx.stack.sandbox.records.payment(created.id)?.ipn[0]?.acknowledged).toBe(true),
     );
-    expect(stack.sandbox.records.payment(created.id)?.ipn[0]?.attempts.at(-1)?.rspCode).toBe('00');
+    expect(ctx.stack.sandbox.records.payment(created.id)?.ipn[0]?.attempts.at(-1)?.rspCode).toBe(
+      '00',
+    );
     await eventually(async () =>
       expect(refundsOf(created.id).map((r) => r.amount)).toEqual(['1500000']),
     );
     await eventually(async () => {
-      const types = (await eventLog(db.sql, created.id)).map((e) => e.type);
+      const types = (await eventLog(ctx.db.sql, created.id)).map((e) => e.type);
       expect(types).toEqual(
         expect.arrayContaining([
           'expired',
@@ -153,7 +119,7 @@ describe('a payment after the workflow has closed', () => {
         ]),
       );
     });
-    const [row] = await db.sql<{ view: { money: Record<string, number> } }[]>`
+    const [row] = await ctx.db.sql<{ view: { money: Record<string, number> } }[]>`
       select view from escrows where id = ${created.id}`;
     expect(row?.view.money).toMatchObject({ funded: 1_500_000, refunded: 1_500_000, held: 0 });
     // The resumed run closes again once the refund is final; a repeated IPN books nothing.
@@ -192,9 +158,9 @@ describe('refunds', () => {
     await arm({ operation: 'refund', kind: 'pending', pendingQueries: 2 });
     await act(id, 'cancel', { role: 'platform', reason: 'buyer asked' });
     await eventually(async () =>
-      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('refund_pending'),
+      expect((await eventLog(ctx.db.sql, id)).map((e) => e.type)).toContain('refund_pending'),
     );
-    await env.sleep('5 minutes');
+    await ctx.env.sleep('5 minutes');
     await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
     expect(refundsOf(id)).toHaveLength(1);
     await expectLedgerBalanced();
@@ -213,10 +179,10 @@ describe('payouts', () => {
     await arm({ operation: 'payout', kind: 'pending', pendingQueries: 2 });
     const id = await released();
     await eventually(async () =>
-      expect((await eventLog(db.sql, id)).map((e) => e.type)).toContain('payout_pending'),
+      expect((await eventLog(ctx.db.sql, id)).map((e) => e.type)).toContain('payout_pending'),
     );
     expect((await view(id)).payout.status).toBe('in_flight');
-    await env.sleep('5 minutes');
+    await ctx.env.sleep('5 minutes');
     await eventually(async () => expect((await view(id)).payout.status).toBe('paid'));
     expect(payoutsOf(id).map((p) => [p.status, p.amount])).toEqual([['succeeded', '1470000']]);
     await expectLedgerBalanced();
@@ -225,7 +191,7 @@ describe('payouts', () => {
   it('pending then failed: flagged for ops, and retryPayout pays the seller once', async () => {
     await arm({ operation: 'payout', kind: 'pending', pendingQueries: 1, outcome: 'failed' });
     const id = await released();
-    await env.sleep('5 minutes');
+    await ctx.env.sleep('5 minutes');
     await eventually(async () => expect((await view(id)).payout.status).toBe('failed'));
     expect((await view(id)).attentionReasons).toContain('payout_failed');
     await act(id, 'retryPayout', { role: 'ops' });
@@ -249,9 +215,9 @@ describe('rails', () => {
     const id = await fundedEscrow({ rail: 'momo' });
     await act(id, 'cancel', { role: 'platform', reason: 'out of stock' });
     await eventually(async () => expect((await view(id)).refunds[0]?.status).toBe('succeeded'));
-    expect(stack.sandbox.records.momoRefunds().filter((r) => r.paymentOrderId === id)).toHaveLength(
-      1,
-    );
+    expect(
+      ctx.stack.sandbox.records.momoRefunds().filter((r) => r.paymentOrderId === id),
+    ).toHaveLength(1);
     await expectLedgerBalanced();
   });
 
