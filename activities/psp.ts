@@ -112,16 +112,29 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 /** Keeps the rail's order reference on the escrow's row; false when the row is not there yet. */
 export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boolean>;
 
+/**
+ * The adapter for an escrow's rail: its platform's own credentials, else the deployment's;
+ * undefined when neither has the rail. Looked up by escrow id, so workflow inputs stay as they
+ * were.
+ */
+export type ProviderForEscrow = (
+  escrowId: string,
+  rail: Rail,
+) => Promise<PaymentProvider | undefined>;
+
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 export function createPspActivities(
-  providers: PaymentProvider[],
+  providerForEscrow: ProviderForEscrow,
   payouts: PayoutProvider,
   keepOrderRef: KeepOrderRef,
 ) {
-  /** A rail this worker was not given cannot be asked: retrying would not help, ops must look. */
-  const railOf = (input: { rail?: Rail | undefined }): PaymentProvider => {
+  /** A rail neither the platform nor this worker has cannot be asked: ops must look. */
+  const railOf = async (input: {
+    rail?: Rail | undefined;
+    escrowId: string;
+  }): Promise<PaymentProvider> => {
     const name = input.rail ?? DEFAULT_RAIL;
-    const provider = providers.find((p) => p.name === name);
+    const provider = await providerForEscrow(input.escrowId, name);
     if (!provider) throw permanentFailure('misconfigured', `the ${name} rail is not enabled`);
     return provider;
   };
@@ -136,7 +149,7 @@ export function createPspActivities(
     reason: input.reason,
   });
   const refundStatus = async (input: RefundPaymentInput) => {
-    const provider = railOf(input);
+    const provider = await railOf(input);
     const status = await callPsp(() => provider.getRefund(refundInput(input)));
     if (status.status === 'failed') {
       throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
@@ -153,7 +166,7 @@ export function createPspActivities(
 
   return {
     async createPaymentLink(input: PaymentLinkInput) {
-      const provider = railOf(input);
+      const provider = await railOf(input);
       const orderRef = provider.orderRefOf?.(input.escrowId);
       // Kept before the link exists: its callback may come before the workflow's next write,
       // and an orderRef another escrow holds is refused before a shared link is made.
@@ -187,7 +200,7 @@ export function createPspActivities(
 
     /** What the rail knows of the escrow's payment: asked before the payment window closes. */
     async checkPayment(input: CheckPaymentInput) {
-      const provider = railOf(input);
+      const provider = await railOf(input);
       const status = await callPsp(() =>
         provider.getTransaction({
           txnRef: input.escrowId,
@@ -208,7 +221,7 @@ export function createPspActivities(
         const known = await refundStatus(input);
         if (known.status !== 'not_found') return refundProgress(known);
       }
-      const provider = railOf(input);
+      const provider = await railOf(input);
       return refundProgress(await callPsp(() => provider.refund(refundInput(input))));
     },
 

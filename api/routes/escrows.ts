@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
+import { listPlatformRails } from '../../store/platform-rails.js';
 import { findPlatform } from '../../store/platforms.js';
 import { startEscrow } from '../../workflows/client.js';
 import { allow, callingPlatform, scopeOf, visibleEscrow } from '../access.js';
@@ -103,8 +104,16 @@ export function escrowRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
-      const rail = currencies.railFor(body.paymentMethod, body.amount, body.currency);
-      const platform = await findPlatform(sql, platformId);
+      const [platform, ownRails] = await Promise.all([
+        findPlatform(sql, platformId),
+        listPlatformRails(sql, platformId),
+      ]);
+      const rail = currencies.railFor(
+        body.paymentMethod,
+        body.amount,
+        body.currency,
+        ownRails.map((r) => r.rail),
+      );
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
           escrowId: seed,
