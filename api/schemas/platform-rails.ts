@@ -25,7 +25,9 @@ export const RAIL_CREDENTIAL_BODIES = {
       hashSecret: secret('vnp_HashSecret'),
       position,
     })
-    .openapi('VnpayRailCredentials'),
+    .openapi('VnpayRailCredentials', {
+      example: { tmnCode: 'SHOP0001', hashSecret: 'vnpay-hash-secret-from-the-portal' },
+    }),
   momo: z
     .strictObject({
       partnerCode: field().openapi({ example: 'MOMOSHOP0001' }),
@@ -33,7 +35,14 @@ export const RAIL_CREDENTIAL_BODIES = {
       secretKey: secret('secretKey'),
       position,
     })
-    .openapi('MomoRailCredentials'),
+    .openapi('MomoRailCredentials', {
+      example: {
+        partnerCode: 'MOMOSHOP0001',
+        accessKey: 'momo-access-key',
+        secretKey: 'momo-secret-key-from-the-portal',
+        position: 0,
+      },
+    }),
   zalopay: z
     .strictObject({
       appId: z
@@ -44,7 +53,13 @@ export const RAIL_CREDENTIAL_BODIES = {
       key2: secret('key2, which signs callbacks'),
       position,
     })
-    .openapi('ZalopayRailCredentials'),
+    .openapi('ZalopayRailCredentials', {
+      example: {
+        appId: '2553',
+        key1: 'zalopay-key1-from-the-portal',
+        key2: 'zalopay-key2-from-the-portal',
+      },
+    }),
   payos: z
     .strictObject({
       clientId: field().openapi({ description: "The payment channel's x-client-id" }),
@@ -52,7 +67,13 @@ export const RAIL_CREDENTIAL_BODIES = {
       checksumKey: secret('The checksum key'),
       position,
     })
-    .openapi('PayosRailCredentials'),
+    .openapi('PayosRailCredentials', {
+      example: {
+        clientId: 'payos-client-id',
+        apiKey: 'payos-api-key-from-the-portal',
+        checksumKey: 'payos-checksum-key-from-the-portal',
+      },
+    }),
 } satisfies { [R in Rail]: z.ZodType<RailCredentials[R] & { position?: number | undefined }> };
 
 export const PlatformIdParams = z.object({
