@@ -143,7 +143,6 @@ export async function startEscrowStack({
       case 'payos':
         return createPayosProvider({ ...on, ...(credentials as RailCredentials['payos']) });
     }
-    throw new Error(`no adapter for ${rail}`);
   };
   const payouts = createPayosPayoutProvider({
     baseUrl: sandbox.url,
