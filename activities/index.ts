@@ -1,12 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { Rail } from '../domain/rails.js';
 import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
-import { createSecretBox } from '../infra/secret-box.js';
-import { createPlatformProviders } from '../psp/platform-providers.js';
 import { type BuildProvider, providerBuilder } from '../psp/registry.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
 import { keepOrderRef } from '../store/escrow-records.js';
+import { providerForEscrow } from './escrow-providers.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createTransitionActivities } from './transitions.js';
@@ -33,25 +31,18 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { sql, provider, providers = [provider], payouts } = deps;
   const development = () => configSchema.parse({});
-  const platformProviders = createPlatformProviders({
+  const forEscrow = providerForEscrow({
     sql,
-    box: createSecretBox(deps.credentialsKey ?? development().CREDENTIALS_KEY),
-    deployment: providers,
-    build: deps.buildProvider ?? providerBuilder(development()),
+    credentialsKey: deps.credentialsKey ?? development().CREDENTIALS_KEY,
+    buildProvider: deps.buildProvider ?? providerBuilder(development()),
+    providers,
   });
-  const providerForEscrow = async (escrowId: string, rail: Rail) => {
-    const [row] = await sql<{ platformId: string }[]>`
-      select platform_id as "platformId" from escrows where id = ${escrowId}`;
-    // The workflow records the escrow before its first PSP call: a missing row is retried.
-    if (!row) throw new Error(`escrow ${escrowId} is not recorded yet`);
-    return platformProviders.providerFor(row.platformId, rail);
-  };
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(providerForEscrow, payouts, (escrowId, orderRef) =>
+    ...createPspActivities(forEscrow, payouts, (escrowId, orderRef) =>
       keepOrderRef(sql, escrowId, orderRef),
     ),
-    ...createReconciliationActivities(deps),
+    ...createReconciliationActivities({ ...deps, providerForEscrow: forEscrow }),
   };
 }
 

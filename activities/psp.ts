@@ -7,6 +7,7 @@ import {
   type RefundInput,
 } from '../psp/types.js';
 import { permanentWriteError } from '../store/permanent-errors.js';
+import type { ProviderForEscrow } from './escrow-providers.js';
 
 export interface PaymentLinkInput {
   /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
@@ -111,16 +112,6 @@ const payoutProgress = (p: { status: 'succeeded' | 'pending'; payoutId: string }
 
 /** Keeps the rail's order reference on the escrow's row; false when the row is not there yet. */
 export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boolean>;
-
-/**
- * The adapter for an escrow's rail: its platform's own credentials, else the deployment's;
- * undefined when neither has the rail. Looked up by escrow id, so workflow inputs stay as they
- * were.
- */
-export type ProviderForEscrow = (
-  escrowId: string,
-  rail: Rail,
-) => Promise<PaymentProvider | undefined>;
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 export function createPspActivities(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { providerForEscrow } from '../../activities/escrow-providers.js';
 import { createSecretBox } from '../../infra/secret-box.js';
 import { signedFields } from '../../psp/momo/protocol.js';
 import { momoSignature } from '../../psp/momo/signing.js';
 import { openPlatformRail } from '../../store/platform-rails.js';
+import { passSince } from '../reconciliation/helpers.js';
 import { eventually } from '../support/eventually.js';
 import { escrowBody, expectProblem, useApiHarness } from './harness.js';
 
@@ -177,7 +179,8 @@ describe('a platform’s rails', () => {
 });
 
 describe('an escrow of a platform with its own MoMo account', () => {
-  it('is paid through the sandbox with those credentials and refunded on cancel', async () => {
+  it('is paid through the sandbox with those credentials, refunded on cancel, and reconciled there', async () => {
+    const since = new Date(Date.now() - 1_000);
     const { platform } = api;
     await put(platform.apiKey, platform.id, 'momo', PLATFORM_MOMO);
     const escrow = await api.h.createEscrow(platform.apiKey);
@@ -192,6 +195,24 @@ describe('an escrow of a platform with its own MoMo account', () => {
         (await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: platform.apiKey })).body,
       ).toMatchObject({ status: 'refunded', refunds: [{ status: 'succeeded' }] }),
     );
+    const { stack, db } = api.h;
+    // The payment and the refund are found at the platform's merchant account, not the deployment's.
+    const summary = await passSince(since, {
+      sql: db.sql,
+      provider: stack.provider,
+      providers: stack.providers,
+      providerForEscrow: providerForEscrow({
+        sql: db.sql,
+        credentialsKey: stack.apiSettings.credentialsKey,
+        buildProvider: stack.buildProvider,
+        providers: stack.providers,
+      }),
+      payouts: stack.payouts,
+      listing: stack.listing,
+      temporal: api.h.temporal.client,
+      taskQueue: stack.apiSettings.taskQueue,
+    });
+    expect(summary).toMatchObject({ checked: 2, mismatches: 0 });
   });
 
   it('a callback signed with the deployment’s MoMo key is refused; the platform’s is taken', async () => {

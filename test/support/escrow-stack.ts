@@ -217,6 +217,8 @@ export async function startEscrowStack({
     sandbox,
     provider,
     providers,
+    /** Adapters for a platform's own credentials, on this sandbox. */
+    buildProvider,
     payouts,
     /** The sandbox's own records as reconciliation lists them. */
     listing,
