@@ -13,7 +13,7 @@ import type { RouteDeps } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
 import { ProblemError } from '../problem.js';
-import { json, problems } from '../schemas/common.js';
+import { json, problem, problems } from '../schemas/common.js';
 import {
   PlatformIdParams,
   PlatformRailListSchema,
@@ -25,6 +25,8 @@ import {
 // Who: ops for any platform (onboarding a merchant account), a platform for itself only. Another
 // platform's rails answer 404, as its escrows do: ids of other tenants are not confirmed.
 const WHO = allow(['platform', 'ops']);
+
+const notFound = problem(404, 'No such platform (or not yours)');
 
 const ACCESS =
   "Ops for any platform; a platform API key for its own id only (another platform's answers 404).";
@@ -47,7 +49,8 @@ const putRoute = (rail: Rail) =>
     },
     responses: {
       200: json(PlatformRailSchema, 'Set; the credentials are not echoed'),
-      ...problems(400, 401, 403, 404, 413, 415, 422, 503),
+      ...problems(400, 401, 403, 413, 415, 422, 503),
+      404: notFound,
     },
   });
 
@@ -62,7 +65,8 @@ const list = createRoute({
   request: { params: PlatformIdParams },
   responses: {
     200: json(PlatformRailListSchema, 'Its rails'),
-    ...problems(401, 403, 404, 422, 503),
+    ...problems(401, 403, 422, 503),
+    404: notFound,
   },
 });
 
@@ -75,7 +79,11 @@ const remove = createRoute({
   security: bearer,
   middleware: [WHO] as const,
   request: { params: PlatformRailParams },
-  responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404, 422, 503) },
+  responses: {
+    204: { description: 'Removed' },
+    ...problems(401, 403, 422, 503),
+    404: notFound,
+  },
 });
 
 const present = (r: PlatformRail) => ({
