@@ -1,7 +1,10 @@
 import type { Client } from '@temporalio/client';
+import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
+import { type BuildProvider, providerBuilder } from '../psp/registry.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
 import { keepOrderRef } from '../store/escrow-records.js';
+import { providerForEscrow } from './escrow-providers.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import { createTransitionActivities } from './transitions.js';
@@ -13,6 +16,10 @@ export interface ActivityDeps {
   /** Every enabled collection rail, picked per escrow by its terms' rail; default `[provider]`. */
   providers?: PaymentProvider[];
   payouts: PayoutProvider;
+  /** Opens platforms' rail credentials (CREDENTIALS_KEY); default: the development key. */
+  credentialsKey?: Buffer;
+  /** Adapters for platforms' own credentials; default: the development configuration's. */
+  buildProvider?: BuildProvider;
   /** The collection rail's own records, when it lists them (the sandbox does). */
   listing?: CollectionListing | undefined;
   /** Reconciliation flags escrows and delivers lost payments through it, on this task queue. */
@@ -23,12 +30,19 @@ export interface ActivityDeps {
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const { sql, provider, providers = [provider], payouts } = deps;
+  const development = () => configSchema.parse({});
+  const forEscrow = providerForEscrow({
+    sql,
+    credentialsKey: deps.credentialsKey ?? development().CREDENTIALS_KEY,
+    buildProvider: deps.buildProvider ?? providerBuilder(development()),
+    providers,
+  });
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(providers, payouts, (escrowId, orderRef) =>
+    ...createPspActivities(forEscrow, payouts, (escrowId, orderRef) =>
       keepOrderRef(sql, escrowId, orderRef),
     ),
-    ...createReconciliationActivities(deps),
+    ...createReconciliationActivities({ ...deps, providerForEscrow: forEscrow }),
   };
 }
 

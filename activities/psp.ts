@@ -10,6 +10,7 @@ import {
   type RefundStatus,
 } from '../psp/types.js';
 import { permanentWriteError } from '../store/permanent-errors.js';
+import type { ProviderForEscrow } from './escrow-providers.js';
 
 export interface PaymentLinkInput {
   /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
@@ -119,14 +120,17 @@ export type KeepOrderRef = (escrowId: string, orderRef: string) => Promise<boole
 
 /** PSP calls, each carrying the idempotency key the workflow derived from its id and step. */
 export function createPspActivities(
-  providers: PaymentProvider[],
+  providerForEscrow: ProviderForEscrow,
   payouts: PayoutProvider,
   keepOrderRef: KeepOrderRef,
 ) {
-  /** A rail this worker was not given cannot be asked: retrying would not help, ops must look. */
-  const railOf = (input: { rail?: Rail | undefined }): PaymentProvider => {
+  /** A rail neither the platform nor this worker has cannot be asked: ops must look. */
+  const railOf = async (input: {
+    rail?: Rail | undefined;
+    escrowId: string;
+  }): Promise<PaymentProvider> => {
     const name = input.rail ?? DEFAULT_RAIL;
-    const provider = providers.find((p) => p.name === name);
+    const provider = await providerForEscrow(input.escrowId, name);
     if (!provider) throw permanentFailure('misconfigured', `the ${name} rail is not enabled`);
     return provider;
   };
@@ -145,12 +149,12 @@ export function createPspActivities(
    * payer back (payOS), out through the payout rail to the buyer's account, under the refund's
    * own idempotency key (so reconciliation and a retry find it the same way).
    */
-  const refundRoute = (
+  const refundRoute = async (
     input: RefundPaymentInput,
-  ): { send(): Promise<RefundResult>; status(): Promise<RefundStatus> } => {
+  ): Promise<{ send(): Promise<RefundResult>; status(): Promise<RefundStatus> }> => {
     const rail = input.rail ?? DEFAULT_RAIL;
     if (RAIL_REGISTRY[rail].refunds) {
-      const provider = railOf(input);
+      const provider = await railOf(input);
       return {
         send: () => provider.refund(refundInput(input)),
         status: () => provider.getRefund(refundInput(input)),
@@ -186,7 +190,7 @@ export function createPspActivities(
     };
   };
   const refundStatus = async (input: RefundPaymentInput) => {
-    const route = refundRoute(input);
+    const route = await refundRoute(input);
     const status = await callPsp(() => route.status());
     if (status.status === 'failed') {
       throw permanentFailure('declined', `refund ${input.idempotencyKey}: ${status.reason}`);
@@ -203,7 +207,7 @@ export function createPspActivities(
 
   return {
     async createPaymentLink(input: PaymentLinkInput) {
-      const provider = railOf(input);
+      const provider = await railOf(input);
       const orderRef = provider.orderRefOf?.(input.escrowId);
       // Kept before the link exists: its callback may come before the workflow's next write,
       // and an orderRef another escrow holds is refused before a shared link is made.
@@ -237,7 +241,7 @@ export function createPspActivities(
 
     /** What the rail knows of the escrow's payment: asked before the payment window closes. */
     async checkPayment(input: CheckPaymentInput) {
-      const provider = railOf(input);
+      const provider = await railOf(input);
       const status = await callPsp(() =>
         provider.getTransaction({
           txnRef: input.escrowId,
@@ -258,7 +262,7 @@ export function createPspActivities(
         const known = await refundStatus(input);
         if (known.status !== 'not_found') return refundProgress(known);
       }
-      const route = refundRoute(input);
+      const route = await refundRoute(input);
       return refundProgress(await callPsp(() => route.send()));
     },
 

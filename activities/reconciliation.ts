@@ -28,6 +28,7 @@ import {
   unhandledMismatches,
 } from '../store/reconciliation.js';
 import { confirmPayment, flagAttention } from '../workflows/client.js';
+import type { ProviderForEscrow } from './escrow-providers.js';
 
 export interface ReconciliationDeps {
   sql: Sql;
@@ -35,6 +36,8 @@ export interface ReconciliationDeps {
   provider: PaymentProvider;
   /** Every enabled collection rail: each escrow's entries are asked of its own; default `[provider]`. */
   providers?: PaymentProvider[] | undefined;
+  /** Each escrow's adapter, with its platform's own credentials; default: `providers`' one. */
+  providerForEscrow?: ProviderForEscrow | undefined;
   payouts: PayoutProvider;
   /** The collection rail's own records; without one, that rail's rail → ledger side is skipped. */
   listing?: CollectionListing | undefined;
@@ -168,7 +171,9 @@ export async function reconcilePass(
         continue;
       }
       const transactionDate = link.createdAt;
-      const escrowRail = providers.find((p) => p.name === link.rail);
+      const escrowRail = deps.providerForEscrow
+        ? await deps.providerForEscrow(l.escrowId, link.rail)
+        : providers.find((p) => p.name === link.rail);
       if (!escrowRail) {
         note(l.reference, `escrow ${l.escrowId} was paid through ${link.rail}, not enabled here`);
         continue;

@@ -3,8 +3,12 @@ import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import { createSecretBox } from '../infra/secret-box.js';
+import { createPlatformProviders } from '../psp/platform-providers.js';
+import { type BuildProvider, providerBuilder } from '../psp/registry.js';
 import type { PaymentProvider } from '../psp/types.js';
 import { authenticate } from './auth.js';
 import { createCurrencies } from './currencies.js';
@@ -21,6 +25,7 @@ import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { metaRoutes } from './routes/meta.js';
 import { partyTokenRoutes } from './routes/party-tokens.js';
+import { platformRailRoutes } from './routes/platform-rails.js';
 import { platformRoutes } from './routes/platforms.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
@@ -33,6 +38,8 @@ export interface AppDeps {
   temporal: Client;
   logger: Logger;
   providers: PaymentProvider[];
+  /** Adapters for platforms' own credentials; default: the development configuration's. */
+  buildProvider?: BuildProvider;
   /** From configuration (`apiSettingsFrom(config)`); the development defaults fill the rest. */
   settings?: Partial<ApiSettings>;
 }
@@ -43,11 +50,20 @@ const isPspCallback = (path: string) => path.startsWith('/v1/psp/');
 /** The HTTP API. Built from its dependencies so tests run the very same app. */
 export function createApp(deps: AppDeps): OpenAPIHono {
   const settings: ApiSettings = { ...defaultApiSettings(), ...deps.settings };
+  const secretBox = createSecretBox(settings.credentialsKey);
+  const platformProviders = createPlatformProviders({
+    sql: deps.sql,
+    box: secretBox,
+    deployment: deps.providers,
+    build: deps.buildProvider ?? providerBuilder(configSchema.parse({})),
+  });
   const routeDeps: RouteDeps = {
     ...deps,
     settings,
     idempotent: createIdempotency({ sql: deps.sql, settings, logger: deps.logger }),
     currencies: createCurrencies(deps.providers),
+    secretBox,
+    platformProviders,
   };
   const metrics = new HttpMetrics();
   const app = new OpenAPIHono({ defaultHook: validationHook });
@@ -87,8 +103,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   app.route('/', healthRoutes(deps));
   app.route('/', metaRoutes(metrics));
-  app.route('/', pspCallbackRoutes({ ...deps, taskQueue: settings.taskQueue }));
+  app.route('/', pspCallbackRoutes({ ...deps, platformProviders, taskQueue: settings.taskQueue }));
   app.route('/', platformRoutes(routeDeps));
+  app.route('/', platformRailRoutes(routeDeps));
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));

@@ -9,9 +9,16 @@ export interface Currencies {
   assertUsable(code: string, field: string): void;
   /**
    * The rail a new escrow is paid through: the one asked for, else the first enabled. 422 when
-   * it is not enabled here, or the amount or currency is outside what that rail takes.
+   * it is not enabled, or the amount or currency is outside what that rail takes. A platform
+   * with rails of its own (`platformRails`, in its order) may use those only; one without, the
+   * deployment's.
    */
-  railFor(requested: Rail | undefined, amount: number, currency: string): Rail;
+  railFor(
+    requested: Rail | undefined,
+    amount: number,
+    currency: string,
+    platformRails?: readonly Rail[],
+  ): Rail;
 }
 
 const invalid = (field: string, message: string) => validationFailed([{ field, message }]);
@@ -41,15 +48,18 @@ export function createCurrencies(providers: PaymentProvider[]): Currencies {
         );
       }
     },
-    railFor(requested, amount, currency) {
-      const rail = requested ?? preferred;
+    railFor(requested, amount, currency, platformRails = []) {
+      const own = platformRails.length > 0;
+      const usable = own ? platformRails : enabled;
+      const where = own ? 'for this platform' : 'on this deployment';
+      const rail = requested ?? (own ? platformRails[0] : preferred);
       if (rail === undefined) {
-        throw invalid('body.paymentMethod', 'no payment rail is enabled on this deployment');
+        throw invalid('body.paymentMethod', `no payment rail is enabled ${where}`);
       }
-      if (!enabled.includes(rail)) {
+      if (!usable.includes(rail)) {
         throw invalid(
           'body.paymentMethod',
-          `${rail} is not enabled on this deployment (enabled: ${enabled.join(', ') || 'none'})`,
+          `${rail} is not enabled ${where} (enabled: ${usable.join(', ') || 'none'})`,
         );
       }
       const { limits } = RAIL_REGISTRY[rail];

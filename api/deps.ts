@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
+import type { SecretBox } from '../infra/secret-box.js';
+import type { PlatformProviders } from '../psp/platform-providers.js';
 import type { PaymentProvider } from '../psp/types.js';
 import type { Currencies } from './currencies.js';
 import type { Idempotent } from './idempotency.js';
@@ -15,6 +17,10 @@ export interface RouteDeps {
   settings: ApiSettings;
   idempotent: Idempotent;
   currencies: Currencies;
+  /** Seals and opens platforms' rail credentials. */
+  secretBox: SecretBox;
+  /** Each platform's adapter per rail: its own credentials, else the deployment's. */
+  platformProviders: PlatformProviders;
 }
 
 /** Runs a Temporal call under the API's deadline (past it: 503, safe to retry). */

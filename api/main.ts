@@ -4,6 +4,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import { createProviders } from '../psp/from-config.js';
+import { providerBuilder } from '../psp/registry.js';
 import { createApp } from './app.js';
 import { apiSettingsFrom } from './settings.js';
 
@@ -26,6 +27,7 @@ const app = createApp({
   temporal,
   logger,
   providers: createProviders(config),
+  buildProvider: providerBuilder(config),
   settings: apiSettingsFrom(config),
 });
 

@@ -19,6 +19,8 @@ export interface ApiSettings {
   partyTokenMaxTtlSeconds: number;
   /** Written into each new escrow's terms: how long a late payment is still booked and refunded. */
   latePaymentGraceMs: number;
+  /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
+  credentialsKey: Buffer;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -37,6 +39,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     temporalTimeoutMs: 20_000,
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
+    credentialsKey: config.CREDENTIALS_KEY,
   };
 }
 

@@ -91,6 +91,19 @@ export const configSchema = z.object({
     .default('sandbox-payout-checksum-key-not-for-production'),
   OPS_API_KEY: z.string().min(16).default('ops_dev_key_change_me_in_production'),
   TOKEN_SECRET: z.string().min(32).default('dev-token-secret-change-me-in-production-0000'),
+  /** Encrypts platforms' rail credentials at rest (AES-256-GCM): 32 bytes, base64. */
+  CREDENTIALS_KEY: z
+    .string()
+    .default('ZGV2LWNyZWRlbnRpYWxzLWtleS1ub3QtZm9yLXByb2Q=')
+    .transform((text, ctx) => {
+      const key = Buffer.from(text, 'base64');
+      if (key.length === 32 && key.toString('base64') === text) return key;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected 32 bytes in base64 (openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }),
   /** Where the PSP sends the buyer's browser after paying; defaults to the API's own page. */
   PAYMENT_RETURN_URL: z.url().optional(),
   /** Largest request body the API reads, in bytes; larger ones get 413. */
@@ -165,6 +178,7 @@ function assertProductionSecrets(env: NodeJS.ProcessEnv, rails: readonly Rail[])
     'TEMPORAL_ADDRESS',
     'OPS_API_KEY',
     'TOKEN_SECRET',
+    'CREDENTIALS_KEY',
     ...rails.flatMap((rail) => RAIL_SECRETS[rail]),
     'PAYOS_PAYOUT_CLIENT_ID',
     'PAYOS_PAYOUT_API_KEY',

@@ -6,6 +6,7 @@
 // finished pass ended to RECONCILE_SETTLE_LAG ago, as the schedule does.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { providerForEscrow } from '../activities/escrow-providers.js';
 import { reconcilePass } from '../activities/reconciliation.js';
 import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
@@ -15,6 +16,7 @@ import {
   createProvider,
   createProviders,
 } from '../psp/from-config.js';
+import { providerBuilder } from '../psp/registry.js';
 import { commandDatabase } from './lib/database-arg.js';
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
@@ -30,12 +32,19 @@ const temporal = createTemporalClient({
   address: temporalAddress(config),
   namespace: config.TEMPORAL_NAMESPACE,
 });
+const providers = createProviders(config);
 try {
   const summary = await reconcilePass(
     {
       sql,
       provider: createProvider(config),
-      providers: createProviders(config),
+      providers,
+      providerForEscrow: providerForEscrow({
+        sql,
+        credentialsKey: config.CREDENTIALS_KEY,
+        buildProvider: providerBuilder(config),
+        providers,
+      }),
       payouts: createPayoutProvider(config),
       listing: createCollectionListing(config),
       temporal,

@@ -13,6 +13,7 @@ import {
   createProvider,
   createProviders,
 } from '../psp/from-config.js';
+import { providerBuilder } from '../psp/registry.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
 
@@ -50,6 +51,8 @@ const worker = await Worker.create({
     provider: createProvider(config),
     providers: createProviders(config),
     payouts: createPayoutProvider(config),
+    credentialsKey: config.CREDENTIALS_KEY,
+    buildProvider: providerBuilder(config),
     listing: createCollectionListing(config),
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

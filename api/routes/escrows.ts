@@ -5,6 +5,7 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import { RAIL_REGISTRY } from '../../psp/registry.js';
 import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
+import { listPlatformRails } from '../../store/platform-rails.js';
 import { findPlatform } from '../../store/platforms.js';
 import { startEscrow } from '../../workflows/client.js';
 import { allow, callingPlatform, scopeOf, visibleEscrow } from '../access.js';
@@ -104,7 +105,16 @@ export function escrowRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
-      const rail = currencies.railFor(body.paymentMethod, body.amount, body.currency);
+      const [platform, ownRails] = await Promise.all([
+        findPlatform(sql, platformId),
+        listPlatformRails(sql, platformId),
+      ]);
+      const rail = currencies.railFor(
+        body.paymentMethod,
+        body.amount,
+        body.currency,
+        ownRails.map((r) => r.rail),
+      );
       if (!RAIL_REGISTRY[rail].refunds && body.refundDestination === undefined) {
         throw validationFailed([
           {
@@ -113,7 +123,6 @@ export function escrowRoutes(deps: RouteDeps) {
           },
         ]);
       }
-      const platform = await findPlatform(sql, platformId);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
           escrowId: seed,

@@ -1,9 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
-import { DEFAULT_RAIL } from '../../domain/rails.js';
+import { DEFAULT_RAIL, RAILS, type Rail } from '../../domain/rails.js';
 import type { Sql } from '../../infra/db.js';
 import type { Logger } from '../../infra/logger.js';
+import type { PlatformProviders } from '../../psp/platform-providers.js';
+import { RAIL_REGISTRY } from '../../psp/registry.js';
 import type { CallbackOutcome, PaymentProvider } from '../../psp/types.js';
+import type { EscrowRecord } from '../../store/escrow-queries.js';
 import { findEscrowByOrderRef } from '../../store/escrow-queries.js';
 import { confirmPayment } from '../../workflows/client.js';
 import { ProblemError } from '../problem.js';
@@ -13,6 +16,7 @@ export interface CallbackDeps {
   temporal: Client;
   logger: Logger;
   providers: PaymentProvider[];
+  platformProviders: PlatformProviders;
   /** Where a closed escrow's workflow is started again for a late payment. */
   taskQueue: string;
 }
@@ -28,12 +32,29 @@ export function pspCallbackRoutes({
   temporal,
   logger,
   providers,
+  platformProviders,
   taskQueue,
 }: CallbackDeps): Hono {
   const log = logger.child({ component: 'psp-callback' });
+  /** The escrow's own rail's adapter, with its platform's credentials when it has them. */
+  const providerOf = (escrow: EscrowRecord | undefined, rail: Rail) =>
+    escrow && (escrow.view.paymentMethod ?? DEFAULT_RAIL) === rail
+      ? platformProviders.providerFor(escrow.platformId, rail)
+      : Promise.resolve(providers.find((p) => p.name === rail));
   return new Hono().on(['GET', 'POST'], '/v1/psp/:provider/callback', async (c) => {
-    const provider = providers.find((p) => p.name === c.req.param('provider'));
-    if (!provider) {
+    const name = c.req.param('provider');
+    const rail = RAILS.find((r) => r === name);
+    const request = {
+      method: c.req.method,
+      query: c.req.query(),
+      body: c.req.method === 'POST' ? await c.req.text() : undefined,
+    };
+    // The escrow the callback claims to be about says whose credentials must have signed it:
+    // its platform's own for this rail, else the deployment's.
+    const claimedRef = rail && RAIL_REGISTRY[rail].claimedRef(request);
+    const claimed = claimedRef ? await findEscrowByOrderRef(sql, claimedRef) : undefined;
+    const provider = rail && (await providerOf(claimed, rail));
+    if (!rail || !provider) {
       throw new ProblemError(
         404,
         'unknown-provider',
@@ -49,21 +70,28 @@ export function pspCallbackRoutes({
         'content-type': ack.contentType,
       });
     };
-    const verification = provider.verifyCallback({
-      method: c.req.method,
-      query: c.req.query(),
-      body: c.req.method === 'POST' ? await c.req.text() : undefined,
-    });
+    const verification = provider.verifyCallback(request);
     if (!verification.ok) {
       log.warn({ reason: verification.reason, detail: verification.detail }, 'callback rejected');
       return answer(verification.reason === 'invalid_signature' ? 'invalid_signature' : 'error');
     }
     const { event } = verification;
-    const escrow = await findEscrowByOrderRef(sql, event.txnRef);
+    const escrow =
+      claimed && claimedRef === event.txnRef
+        ? claimed
+        : await findEscrowByOrderRef(sql, event.txnRef);
     // Another rail's escrow is none of this rail's business: it cannot have paid it.
     if (!escrow || (escrow.view.paymentMethod ?? DEFAULT_RAIL) !== provider.name) {
       log.warn({ txnRef: event.txnRef, provider: provider.name }, 'callback for an unknown escrow');
       return answer('order_not_found');
+    }
+    // Signed for one escrow's merchant account, naming another's: not this escrow's credentials.
+    if (escrow !== claimed && (await providerOf(escrow, rail)) !== provider) {
+      log.warn(
+        { escrowId: escrow.id, provider: provider.name },
+        'callback signed with other credentials',
+      );
+      return answer('invalid_signature');
     }
     const { amount, currency } = escrow.view;
     if (event.amount !== BigInt(amount) || event.currency !== currency) {

@@ -35,7 +35,7 @@ export const CreateEscrowBody = z
     }),
     paymentMethod: z.enum(RAILS).optional().openapi({
       description:
-        "The rail the buyer pays through; default the deployment's first enabled rail. A rail not enabled here, or an amount outside its limits, is a 422.",
+        "The rail the buyer pays through; default the platform's first configured rail (`GET /v1/platforms/{id}/rails`), else the deployment's first enabled rail. A platform with rails of its own may use only those. A rail not enabled, or an amount outside its limits, is a 422.",
       example: 'momo',
     }),
     windows: WindowsSchema.optional(),

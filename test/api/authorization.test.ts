@@ -18,9 +18,10 @@ const CALLERS = ['A', 'B', 'buyer', 'seller', 'otherToken', 'ops', 'none', 'expi
 type Caller = (typeof CALLERS)[number];
 
 interface Endpoint {
-  method: 'GET' | 'POST';
-  /** `:id` is an unpaid escrow of platform A, fresh for every cell. */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** `:id` is an unpaid escrow of platform A, fresh for every cell; `:platform` is A's id. */
   path: string;
+  /** A function when the body is known only once the harness runs. */
   body?: unknown;
   expect: Record<Caller, number>;
 }
@@ -47,6 +48,24 @@ const ENDPOINTS: Endpoint[] = [
     path: '/v1/platforms',
     body: { name: 'X' },
     expect: row(403, 403, 403, 403, 403, 201),
+  },
+  // A platform manages its own rails only (another's are 404); ops any platform's. The
+  // credentials are the deployment's VNPay ones, which the sandbox knows: A's escrows still pay.
+  {
+    method: 'GET',
+    path: '/v1/platforms/:platform/rails',
+    expect: row(200, 404, 403, 403, 403, 200),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/platforms/:platform/rails/vnpay',
+    body: () => h.stack.vnpayCredentials,
+    expect: row(200, 404, 403, 403, 403, 200),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/platforms/:platform/rails/zalopay',
+    expect: row(204, 404, 403, 403, 403, 204),
   },
   {
     method: 'POST',
@@ -163,9 +182,10 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
       none: undefined,
       expired: token(escrow.id, 'buyer', Math.floor(Date.now() / 1000) - 1),
     };
-    const reply = await h.call(endpoint.method, endpoint.path.replace(':id', escrow.id), {
+    const path = endpoint.path.replace(':id', escrow.id).replace(':platform', platformA.id);
+    const reply = await h.call(endpoint.method, path, {
       token: credentials[caller],
-      body: endpoint.body,
+      body: typeof endpoint.body === 'function' ? endpoint.body() : endpoint.body,
     });
     const expected = endpoint.expect[caller];
     const problemOk =

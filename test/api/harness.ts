@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
+import {
+  type EscrowStack,
+  type EscrowStackOptions,
+  startEscrowStack,
+} from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
 
@@ -35,12 +39,12 @@ export const escrowBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** The real stack (Postgres, Temporal, worker, sandbox PSP, the API on a port) and HTTP helpers. */
-export async function startApiHarness() {
+export async function startApiHarness(options: Pick<EscrowStackOptions, 'sandboxMomo'> = {}) {
   const [db, temporal]: [TestDatabase, TestTemporal] = await Promise.all([
     createTestDatabase(),
     connectTestTemporal(),
   ]);
-  const stack: EscrowStack = await startEscrowStack({ ...temporal, sql: db.sql });
+  const stack: EscrowStack = await startEscrowStack({ ...temporal, sql: db.sql, ...options });
   const opsKey = stack.apiSettings.opsApiKey;
 
   const call = async (method: string, path: string, options: CallOptions = {}): Promise<Reply> => {
@@ -131,10 +135,13 @@ export async function startApiHarness() {
 export type ApiHarness = Awaited<ReturnType<typeof startApiHarness>>;
 
 /** Registers this file's hooks: the harness, and one platform to act as. Read inside tests. */
-export function useApiHarness(): { h: ApiHarness; platform: { id: string; apiKey: string } } {
+export function useApiHarness(options: Parameters<typeof startApiHarness>[0] = {}): {
+  h: ApiHarness;
+  platform: { id: string; apiKey: string };
+} {
   const context = {} as { h: ApiHarness; platform: { id: string; apiKey: string } };
   beforeAll(async () => {
-    context.h = await startApiHarness();
+    context.h = await startApiHarness(options);
     context.platform = await context.h.createPlatform('Shop');
   });
   afterAll(async () => {

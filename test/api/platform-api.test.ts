@@ -184,6 +184,9 @@ describe('GET /openapi.json', () => {
       '/v1/escrows/{id}/party-tokens',
       '/v1/ledger/check',
       '/v1/escrows/{id}/ledger',
+      '/v1/platforms/{id}/rails',
+      '/v1/platforms/{id}/rails/{rail}',
+      '/v1/platforms/{id}/rails/momo',
       '/healthz',
       '/readyz',
       '/metrics',
@@ -252,7 +255,9 @@ describe('GET /openapi.json', () => {
       return escrow.id;
     };
     // What each operation needs to succeed: a credential, and an escrow in the right status.
-    const fixtures: Record<string, { token: () => string; state?: string }> = {
+    // A platform of its own for the rails' examples: the example credentials are no sandbox's.
+    const examplePlatform = await api.h.createPlatform('Example rails');
+    const fixtures: Record<string, { token: () => string; state?: string; id?: string }> = {
       'POST /v1/platforms': { token: () => api.h.opsKey },
       'POST /v1/escrows': { token: () => api.platform.apiKey },
       'POST /v1/escrows/{id}/party-tokens': {
@@ -279,6 +284,12 @@ describe('GET /openapi.json', () => {
       'POST /v1/escrows/{id}/payout/retry': { token: () => api.h.opsKey, state: 'payout_failed' },
       'POST /v1/escrows/{id}/refund/retry': { token: () => api.h.opsKey, state: 'refund_failed' },
       'POST /v1/webhook-endpoints': { token: () => api.platform.apiKey },
+      ...Object.fromEntries(
+        ['vnpay', 'momo', 'zalopay', 'payos'].map((rail) => [
+          `PUT /v1/platforms/{id}/rails/${rail}`,
+          { token: () => api.h.opsKey, id: examplePlatform.id },
+        ]),
+      ),
     };
 
     const outcomes: string[] = [];
@@ -299,7 +310,7 @@ describe('GET /openapi.json', () => {
           outcomes.push(`${name}: no fixture in this test`);
           continue;
         }
-        const id = fixture.state ? await escrowIn(fixture.state) : '';
+        const id = fixture.id ?? (fixture.state ? await escrowIn(fixture.state) : '');
         const reply = await api.h.call(method.toUpperCase(), path.replace('{id}', id), {
           token: fixture.token(),
           body: example,

@@ -60,6 +60,15 @@ describe('configuration', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
   });
 
+  it('CREDENTIALS_KEY is 32 bytes in base64, and production must bring its own', () => {
+    expect(parseConfig({}).CREDENTIALS_KEY).toHaveLength(32);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseConfig({ CREDENTIALS_KEY: key }).CREDENTIALS_KEY).toEqual(Buffer.alloc(32, 7));
+    const short = Buffer.alloc(16).toString('base64');
+    expect(() => parseConfig({ CREDENTIALS_KEY: short })).toThrow(/CREDENTIALS_KEY=.*32 bytes/);
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow('CREDENTIALS_KEY: required');
+  });
+
   it('pays out through payOS by default, and production must bring its own payout keys', () => {
     expect(parseConfig({})).toMatchObject({ PAYOUT_PROVIDER: 'payos' });
     expect(() => parseConfig({ PAYOUT_PROVIDER: 'vnpay' })).toThrow(/PAYOUT_PROVIDER="vnpay"/);

@@ -30,4 +30,22 @@ describe('the rail registry', () => {
     const config = parseConfig({ PUBLIC_BASE_URL: 'https://escrow.example.vn/' });
     expect(callbackUrl(config, 'momo')).toBe('https://escrow.example.vn/v1/psp/momo/callback');
   });
+
+  it('claimedRef reads the order reference each rail’s callback names, and nothing from junk', () => {
+    const post = (body: unknown) => ({ method: 'POST', query: {}, body: JSON.stringify(body) });
+    const embed = JSON.stringify({ txnRef: 'esc_z' });
+    expect(RAIL_REGISTRY.vnpay.claimedRef({ method: 'GET', query: { vnp_TxnRef: 'esc_v' } })).toBe(
+      'esc_v',
+    );
+    expect(RAIL_REGISTRY.momo.claimedRef(post({ orderId: 'esc_m' }))).toBe('esc_m');
+    expect(
+      RAIL_REGISTRY.zalopay.claimedRef(post({ data: JSON.stringify({ embed_data: embed }) })),
+    ).toBe('esc_z');
+    expect(RAIL_REGISTRY.payos.claimedRef(post({ data: { orderCode: 123 } }))).toBe('123');
+    for (const rail of RAILS) {
+      expect(RAIL_REGISTRY[rail].claimedRef({ method: 'POST', query: {}, body: 'not json' })).toBe(
+        undefined,
+      );
+    }
+  });
 });

@@ -14,6 +14,7 @@ import { createLogger } from '../../infra/logger.js';
 import { createMomoProvider } from '../../psp/momo/adapter.js';
 import { createPayosProvider } from '../../psp/payos/collection.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
+import type { BuildProvider, RailCredentials } from '../../psp/registry.js';
 import { createSandboxListing } from '../../psp/sandbox-listing.js';
 import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
@@ -55,6 +56,8 @@ export interface EscrowStackOptions {
   inProcessWorker?: boolean;
   /** API settings over the development defaults (the task queue is always this stack's). */
   apiSettings?: Partial<ApiSettings>;
+  /** The MoMo merchant the sandbox knows, when not the deployment's (a platform's own). */
+  sandboxMomo?: typeof MOMO;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function startEscrowStack({
   sql,
   inProcessWorker = true,
   apiSettings: settingsOverrides = {},
+  sandboxMomo = MOMO,
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   // Listening first, on a port the OS picks (a port picked beforehand may be taken meanwhile):
@@ -89,7 +93,7 @@ export async function startEscrowStack({
     tmnCode: TMN_CODE,
     hashSecret: HASH_SECRET,
     payosPayout: PAYOS_PAYOUT,
-    momo: MOMO,
+    momo: sandboxMomo,
     zalopay: { ...ZALOPAY, callbackUrl: callbackUrl('zalopay') },
     payosPayment: { ...PAYOS_PAYMENT, webhookUrl: callbackUrl('payos') },
     ipnUrl: callbackUrl('vnpay'),
@@ -118,6 +122,28 @@ export async function startEscrowStack({
     }),
     createPayosProvider({ baseUrl: sandbox.url, ...PAYOS_PAYMENT, timeoutMs: 5_000 }),
   ];
+  // A platform's own credentials, on this sandbox: as providerBuilder(config) does from config.
+  const buildProvider: BuildProvider = (rail, credentials) => {
+    const on = { baseUrl: sandbox.url, timeoutMs: 5_000 };
+    switch (rail) {
+      case 'vnpay':
+        return createVnpayProvider({ ...on, ...(credentials as RailCredentials['vnpay']) });
+      case 'momo':
+        return createMomoProvider({
+          ...on,
+          ...(credentials as RailCredentials['momo']),
+          ipnUrl: callbackUrl('momo'),
+        });
+      case 'zalopay':
+        return createZalopayProvider({
+          ...on,
+          ...(credentials as RailCredentials['zalopay']),
+          callbackUrl: callbackUrl('zalopay'),
+        });
+      case 'payos':
+        return createPayosProvider({ ...on, ...(credentials as RailCredentials['payos']) });
+    }
+  };
   const payouts = createPayosPayoutProvider({
     baseUrl: sandbox.url,
     ...PAYOS_PAYOUT,
@@ -130,6 +156,7 @@ export async function startEscrowStack({
     temporal: client,
     logger,
     providers,
+    buildProvider,
     settings: apiSettings,
   });
   handler.fetch = app.fetch;
@@ -142,6 +169,7 @@ export async function startEscrowStack({
           sql,
           provider,
           providers,
+          buildProvider,
           payouts,
           listing,
           temporal: client,
@@ -189,6 +217,8 @@ export async function startEscrowStack({
     sandbox,
     provider,
     providers,
+    /** Adapters for a platform's own credentials, on this sandbox. */
+    buildProvider,
     payouts,
     /** The sandbox's own records as reconciliation lists them. */
     listing,

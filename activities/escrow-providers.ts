@@ -1,0 +1,39 @@
+import type { Rail } from '../domain/rails.js';
+import type { Sql } from '../infra/db.js';
+import { createSecretBox } from '../infra/secret-box.js';
+import { createPlatformProviders } from '../psp/platform-providers.js';
+import type { BuildProvider } from '../psp/registry.js';
+import type { PaymentProvider } from '../psp/types.js';
+
+/**
+ * The adapter for an escrow's rail: its platform's own credentials, else the deployment's;
+ * undefined when neither has the rail. Looked up by escrow id, so workflow inputs stay as they
+ * were.
+ */
+export type ProviderForEscrow = (
+  escrowId: string,
+  rail: Rail,
+) => Promise<PaymentProvider | undefined>;
+
+export function providerForEscrow(deps: {
+  sql: Sql;
+  /** CREDENTIALS_KEY, which opens platforms' rail credentials. */
+  credentialsKey: Buffer;
+  buildProvider: BuildProvider;
+  /** The deployment's adapters (PAYMENT_RAILS). */
+  providers: readonly PaymentProvider[];
+}): ProviderForEscrow {
+  const platformProviders = createPlatformProviders({
+    sql: deps.sql,
+    box: createSecretBox(deps.credentialsKey),
+    deployment: deps.providers,
+    build: deps.buildProvider,
+  });
+  return async (escrowId, rail) => {
+    const [row] = await deps.sql<{ platformId: string }[]>`
+      select platform_id as "platformId" from escrows where id = ${escrowId}`;
+    // The workflow records the escrow before its first PSP call: a missing row is retried.
+    if (!row) throw new Error(`escrow ${escrowId} is not recorded yet`);
+    return platformProviders.providerFor(row.platformId, rail);
+  };
+}
