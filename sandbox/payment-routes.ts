@@ -5,12 +5,15 @@ import { signedQueryString } from '../psp/vnpay/signing.js';
 import type { SandboxContext } from './context.js';
 import { withRequestFaults } from './fault-gate.js';
 import { notifyMerchant } from './notify.js';
+import { readOutcome, refusedPage, wantsHtml } from './page-requests.js';
 import { renderMessagePage, renderPaymentPage } from './payment-page.js';
 import { isProblem, openPayment } from './payment-request.js';
 import { paymentResultParams } from './payment-result.js';
 import type { SandboxPayment } from './store.js';
 
-const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
+/** A refused payment, on VNPay's message page. */
+const problem = (c: Context, status: 400 | 409 | 410, code: string, message: string) =>
+  refusedPage(c, renderMessagePage, status, code, message);
 
 const summary = (payment: SandboxPayment) => ({
   txnRef: payment.txnRef,
@@ -19,20 +22,6 @@ const summary = (payment: SandboxPayment) => ({
   responseCode: payment.responseCode ?? null,
   transactionNo: payment.transactionNo ?? null,
 });
-
-function problem(c: Context, status: 400 | 409 | 410, code: string, message: string): Response {
-  return wantsHtml(c)
-    ? c.html(renderMessagePage('Payment refused', message), status)
-    : c.json({ error: { code, message } }, status);
-}
-
-async function readOutcome(c: Context): Promise<unknown> {
-  if ((c.req.header('content-type') ?? '').includes('application/json')) {
-    const body: unknown = await c.req.json().catch(() => undefined);
-    return (body as { outcome?: unknown } | undefined)?.outcome;
-  }
-  return (await c.req.parseBody()).outcome;
-}
 
 /**
  * The payment URL. GET shows the payment page; POST with outcome=success|decline decides, as

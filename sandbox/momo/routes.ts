@@ -3,14 +3,13 @@ import { paths, resultCode } from '../../psp/momo/protocol.js';
 import type { SandboxContext } from '../context.js';
 import { withRequestFaults } from '../fault-gate.js';
 import type { FaultOperation } from '../faults.js';
+import { readOutcome, refusedPage, wantsHtml } from '../page-requests.js';
 import { renderMessagePage } from '../payment-page.js';
 import type { SandboxMomoPayment } from '../store.js';
 import { confirmOrder, createOrder, isExpired, queryOrder, refundOrder } from './gateway.js';
 import { notifyMomoMerchant, resumeMomoNotifications } from './notify.js';
 import { renderMomoPage } from './page.js';
 import { resultBody } from './results.js';
-
-const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
 
 const summary = (payment: SandboxMomoPayment) => ({
   orderId: payment.orderId,
@@ -25,13 +24,6 @@ async function readJson(c: Context): Promise<Record<string, unknown>> {
   return typeof body === 'object' && body !== null && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : {};
-}
-
-async function readOutcome(c: Context): Promise<unknown> {
-  if ((c.req.header('content-type') ?? '').includes('application/json')) {
-    return (await readJson(c)).outcome;
-  }
-  return (await c.req.parseBody()).outcome;
 }
 
 /**
@@ -64,9 +56,7 @@ export function momoRoutes(context: SandboxContext): Hono {
     return [...context.store.momoPayments.values()].find((p) => p.token === token);
   };
   const problem = (c: Context, status: 404 | 400 | 409 | 410, code: string, message: string) =>
-    wantsHtml(c)
-      ? c.html(renderMessagePage('Payment refused', message), status)
-      : c.json({ error: { code, message } }, status);
+    refusedPage(c, renderMessagePage, status, code, message);
 
   app.get(paths.pay, (c) => {
     const payment = find(c);

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.js';
 import { withRequestFaults } from '../fault-gate.js';
+import { readOutcome, refusedPage, wantsHtml } from '../page-requests.js';
 import type { SandboxPayosPayment } from '../store.js';
 import { bodyText, hmacHex, paymentRequestText, sameSignature } from './body-signing.js';
 import { renderCheckoutPage, renderLinkMessage } from './checkout-page.js';
@@ -43,7 +44,6 @@ const signedBody = (checksumKey: string, data: object): Response =>
 
 const notFound = (id: string) =>
   errorReply(payosCode.badInput, `payment link ${id} not found`, 404);
-const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
 
 /**
  * payOS's payment-link API (collection) at the root, with the payment channel's own credentials,
@@ -189,16 +189,5 @@ const summary = (link: SandboxPayosPayment) => ({
   reference: link.reference,
 });
 
-async function readOutcome(c: Context): Promise<unknown> {
-  if ((c.req.header('content-type') ?? '').includes('application/json')) {
-    const body: unknown = await c.req.json().catch(() => undefined);
-    return (body as { outcome?: unknown } | undefined)?.outcome;
-  }
-  return (await c.req.parseBody()).outcome;
-}
-
-function pageProblem(c: Context, status: 400 | 404 | 409, code: string, message: string) {
-  return wantsHtml(c)
-    ? c.html(renderLinkMessage('Payment refused', message), status)
-    : c.json({ error: { code, message } }, status);
-}
+const pageProblem = (c: Context, status: 400 | 404 | 409, code: string, message: string) =>
+  refusedPage(c, renderLinkMessage, status, code, message);

@@ -3,6 +3,7 @@ import { yymmdd } from '../../psp/zalopay/ids.js';
 import { redirectChecksum } from '../../psp/zalopay/signing.js';
 import type { SandboxContext } from '../context.js';
 import { withRequestFaults } from '../fault-gate.js';
+import { readOutcome, refusedPage, wantsHtml } from '../page-requests.js';
 import type { SandboxZalopayOrder } from '../store.js';
 import type { ZalopayApp } from './app.js';
 import { notifyPaid } from './callbacks.js';
@@ -13,7 +14,8 @@ export const paymentPagePath = '/openinapp';
 /** The redirect's status for a failed payment; ZaloPay documents 1 for success only. */
 const failedRedirectStatus = '-1';
 
-const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
+const problem = (c: Context, status: 400 | 404 | 409 | 410, code: string, message: string) =>
+  refusedPage(c, renderZalopayMessage, status, code, message);
 
 const summary = (order: SandboxZalopayOrder) => ({
   appTransId: order.appTransId,
@@ -21,20 +23,6 @@ const summary = (order: SandboxZalopayOrder) => ({
   amount: order.amount,
   zpTransId: order.zpTransId ?? null,
 });
-
-function problem(c: Context, status: 400 | 404 | 409 | 410, code: string, message: string) {
-  return wantsHtml(c)
-    ? c.html(renderZalopayMessage('Payment refused', message), status)
-    : c.json({ error: { code, message } }, status);
-}
-
-async function readOutcome(c: Context): Promise<unknown> {
-  if ((c.req.header('content-type') ?? '').includes('application/json')) {
-    const body: unknown = await c.req.json().catch(() => undefined);
-    return (body as { outcome?: unknown } | undefined)?.outcome;
-  }
-  return (await c.req.parseBody()).outcome;
-}
 
 /**
  * The order_url: GET shows the gateway page, POST with outcome=success|decline decides it, as
