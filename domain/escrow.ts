@@ -30,6 +30,20 @@ export interface PaymentLinkInfo {
   createdAt: string;
 }
 
+/** One line of the order; its money is held, inspected, disputed and settled on its own. */
+export interface ItemTerms {
+  id: string;
+  description: string;
+  /** The line's total, in minor units; the escrow's items sum to its amount. */
+  amount: number;
+  quantity?: number;
+  /** This item's own inspection window, in milliseconds; the escrow's when absent. */
+  inspectionWindow?: number;
+}
+
+/** `together`: one shipment, items inspected side by side. `milestones`: one after another. */
+export type ReleaseMode = 'together' | 'milestones';
+
 export interface EscrowTerms {
   escrowId: string;
   platformId: string;
@@ -49,6 +63,15 @@ export interface EscrowTerms {
   latePaymentGrace?: number;
   /** The collection rail the buyer pays through; absent (older histories): VNPay. */
   rail?: Rail;
+  /** The order's lines; absent: one implicit item for the whole amount. */
+  items?: ItemTerms[];
+  /** How the items are delivered and released; absent: together. */
+  release?: ReleaseMode;
+  /**
+   * One seller's part of a multi-seller checkout: the checkout owns the one payment (its link,
+   * its payment window); this escrow is funded with its share, or expired, when the checkout says.
+   */
+  checkout?: { checkoutId: string };
 }
 
 export type RefundStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed';
@@ -168,6 +191,8 @@ export type EscrowInput =
       foundBy?: 'query';
     }
   | { type: 'attention'; reason: string; detail: string }
+  /** The escrow's checkout went unpaid: its escrows expire together. */
+  | { type: 'checkoutExpired' }
   | { type: 'payoutStarted' }
   | { type: 'payoutPending'; payoutId?: string }
   | { type: 'refundPending'; refundId: string; pspRefundId?: string }
@@ -348,6 +373,12 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       break;
     case 'payment':
       applyPayment(s, input, now);
+      break;
+    case 'checkoutExpired':
+      if (s.status !== 'awaiting_payment') return;
+      record(s, now, 'expired', { checkoutId: s.terms.checkout?.checkoutId });
+      enter(s, 'expired', now);
+      s.closeAfter = now + latePaymentGrace(s);
       break;
     case 'attention':
       flag(s, input.reason);
@@ -734,7 +765,11 @@ function enter(s: EscrowState, status: EscrowStatus, now: number): void {
   s.status = status;
   s.statusSince = now;
   s.deadlines = {};
-  for (const timer of timersIn(status)) s.deadlines[timer] = now + s.terms.windows[timer];
+  for (const timer of timersIn(status)) {
+    // A checkout's escrow waits for its checkout to be paid or to expire.
+    if (timer === 'paymentWindow' && s.terms.checkout) continue;
+    s.deadlines[timer] = now + s.terms.windows[timer];
+  }
   if (isTerminal(status) && s.closeAfter === undefined) s.closeAfter = now;
 }
 
