@@ -13,10 +13,14 @@ import type { Escrow } from './schemas/escrows.js';
 export function presentEscrow(view: EscrowView & { timeline?: unknown }, role: Role): Escrow {
   const { timeline: _timeline, allowedActions: _all, ...rest } = view;
   // Rows written before rails were chosen per escrow have no paymentMethod: they were VNPay's.
+  // Rows from before items lack the release mode and the frozen / releasable split.
+  const money = rest.money as Partial<Escrow['money']> & Pick<Escrow['money'], 'held'>;
   return {
     ...rest,
+    release: rest.release ?? 'together',
+    money: { ...rest.money, frozen: money.frozen ?? 0, releasable: money.releasable ?? money.held },
     paymentMethod: rest.paymentMethod ?? DEFAULT_RAIL,
-    allowedActions: allowedActionNames(view.status, role),
+    allowedActions: allowedActionNames(view.allowedActions, role),
   };
 }
 

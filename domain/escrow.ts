@@ -3,11 +3,28 @@
 // it directly. Amounts are safe integers in minor units (JSON-friendly for Temporal payloads);
 // every multiplication goes through BigInt, and the ledger code works in bigint throughout.
 import {
+  escrowStatusOf,
+  feeOnRelease,
+  type ItemState,
+  initialItems,
+  isItemTerminal,
+  itemDeadlines,
+  itemHeld,
+  itemReleasable,
+  itemsDue,
+  moveItem,
+  settledStatus,
+  windowOf,
+} from './items.js';
+import {
   ACTION_RULES,
   type Action,
   actionsAllowedIn,
+  DISPUTE_TIMERS,
   type EscrowStatus,
+  type ItemStatus,
   isTerminal,
+  itemTargetsOf,
   LATE_PAYMENT_GRACE_MS,
   type Role,
   TIMER_RULES,
@@ -93,7 +110,10 @@ export interface RefundJob {
 
 export interface PayoutJob {
   status: PayoutStatus;
+  /** The payout being (or to be) sent. */
   amount: number;
+  /** Released while a payout was in flight: the next payout sends it. */
+  unpaid?: number;
   attempts: number;
   destination: PayoutDestination;
   payoutId?: string;
@@ -104,6 +124,11 @@ export interface Dispute {
   reason: string;
   details: string;
   openedAt: number;
+  /** Who opened it: the buyer (or platform), or the seller refusing a return. */
+  openedBy?: Role;
+  /** The items it freezes, and how much of their money in all. */
+  items?: string[];
+  amount?: number;
   sellerResponse?: { message: string; at: number };
   escalated: boolean;
   resolution?: {
@@ -148,6 +173,7 @@ export interface EscrowState {
   dispute?: Dispute;
   cancelReason?: string;
   money: { funded: number; released: number; fees: number; refunded: number };
+  items: ItemState[];
   payout: PayoutJob;
   refunds: RefundJob[];
   attention: string[];
@@ -162,11 +188,16 @@ export interface EscrowState {
 export type ActionInput =
   | { action: 'markShipped'; carrier: string; trackingNumber: string }
   | { action: 'markDelivered' }
-  | { action: 'accept' }
+  | { action: 'accept'; items?: string[] }
   | { action: 'extendInspection' }
-  | { action: 'openDispute'; reason: string; details: string }
+  | { action: 'deliverMilestone' }
+  | { action: 'openDispute'; reason: string; details: string; items?: string[]; amount?: number }
   | { action: 'respondToDispute'; message: string }
   | { action: 'resolveDispute'; outcome: 'release' | 'refund' | 'split'; sellerAmount?: number }
+  | { action: 'reject'; reason: string; items?: string[] }
+  | { action: 'markReturnShipped'; carrier: string; trackingNumber: string; items?: string[] }
+  | { action: 'confirmReturn'; items?: string[] }
+  | { action: 'disputeReturn'; reason: string; details: string; items?: string[] }
   | { action: 'cancel'; reason: string }
   | { action: 'retryPayout'; destination?: PayoutDestination }
   | { action: 'retryRefund'; refundId?: string; reason?: string };
@@ -215,9 +246,11 @@ export interface Rejection {
 export const held = (s: EscrowState): number =>
   s.money.funded - s.money.released - s.money.fees - s.money.refunded;
 
-/** Fee charged on a part of the escrow: proportional, rounded down (in the seller's favour). */
-export const proratedFee = (fee: number, part: number, whole: number): number =>
-  whole === 0 ? 0 : Number((BigInt(fee) * BigInt(part)) / BigInt(whole));
+/** Held money an open dispute freezes. */
+export const frozen = (s: EscrowState): number =>
+  s.items.reduce((sum, item) => sum + item.frozen, 0);
+
+export { proratedFee } from './items.js';
 
 export function initialState(terms: EscrowTerms, now: number): EscrowState {
   const state: EscrowState = {
@@ -228,6 +261,7 @@ export function initialState(terms: EscrowTerms, now: number): EscrowState {
     inspectionExtended: false,
     seenPayments: [],
     money: { funded: 0, released: 0, fees: 0, refunded: 0 },
+    items: initialItems(terms),
     payout: { status: 'not_due', amount: 0, attempts: 0, destination: terms.payoutDestination },
     refunds: [],
     attention: [],
@@ -252,6 +286,8 @@ export interface ClosedEscrow {
   /** Every provider transaction the escrow has booked (funded or refunded). */
   seenPayments: string[];
   paymentLink?: PaymentLinkInfo;
+  /** Each item's status and money; absent for rows from before items. */
+  items?: Array<Pick<ItemState, 'id' | 'status' | 'released' | 'fees' | 'refunded'>>;
 }
 
 /**
@@ -267,6 +303,10 @@ export function resumedState(closed: ClosedEscrow, now: number): EscrowState {
     inspectionExtended: false,
     seenPayments: [...closed.seenPayments],
     money: { ...closed.money },
+    items: initialItems(closed.terms).map((item) => {
+      const kept = closed.items?.find((k) => k.id === item.id);
+      return kept ? { ...item, ...kept } : { ...item, status: closedItemStatus(closed.status) };
+    }),
     payout: { ...closed.payout, destination: closed.terms.payoutDestination },
     refunds: closed.refunds.map((r) => ({
       ...r,
@@ -282,6 +322,10 @@ export function resumedState(closed: ClosedEscrow, now: number): EscrowState {
   };
 }
 
+/** A closed escrow from before items: its one item ended as the escrow did. */
+const closedItemStatus = (status: EscrowStatus): ItemStatus =>
+  status === 'released' || status === 'refunded' || status === 'split' ? status : 'cancelled';
+
 /** Why an action may not be taken now, or `undefined` when it may. Used by Update validators. */
 export function rejectAction(
   state: EscrowState,
@@ -293,51 +337,80 @@ export function rejectAction(
     code,
     message,
     status: state.status,
-    allowedActions: actionsAllowedIn(state.status, role),
+    allowedActions: availableActions(state, role),
   });
   if (!rule.by.includes(role)) return reject('forbidden', `${role} may not ${input.action}`);
+  const mode = state.terms.release ?? 'together';
+  if (rule.modes !== undefined && !rule.modes.includes(mode)) {
+    return reject('invalid_state', `${input.action} is not for an escrow released as ${mode}`);
+  }
   if (!rule.from.includes(state.status)) {
     return reject(
       'invalid_state',
       `${input.action} is not allowed while the escrow is ${state.status}`,
     );
   }
+  const open = openDispute(state) !== undefined;
+  if (rule.dispute === true && !open) return reject('invalid_state', 'no dispute is open');
+  if (rule.dispute === false && open) {
+    return reject('invalid_state', 'a dispute is already open: it is resolved first');
+  }
+  if (rule.items !== undefined) {
+    const named = namedItems(input);
+    if (named !== undefined) {
+      const problem = badItemNames(state, input.action, named);
+      if (problem) return reject(problem.code, problem.message);
+    } else if (targetItems(state, input).length === 0) {
+      const statuses = Object.keys(rule.items).join(', ');
+      return reject('invalid_state', `no item is ${statuses}: nothing to ${input.action}`);
+    }
+  }
+  const unmet = unmetCondition(state, input.action);
+  if (unmet !== undefined) return reject('invalid_state', unmet);
   switch (input.action) {
-    case 'extendInspection':
-      if (state.inspectionExtended)
-        return reject('invalid_state', 'the inspection window was already extended once');
-      return undefined;
-    case 'respondToDispute':
-      if (state.dispute?.sellerResponse)
-        return reject('invalid_state', 'the seller has already responded');
-      return undefined;
-    case 'resolveDispute': {
-      if (input.outcome !== 'split') return undefined;
-      const amount = input.sellerAmount;
-      if (
-        amount === undefined ||
-        !Number.isSafeInteger(amount) ||
-        amount <= 0 ||
-        amount >= held(state)
-      ) {
+    case 'openDispute': {
+      if (input.amount === undefined) return undefined;
+      const disputable = targetItems(state, input).reduce(
+        (sum, item) => sum + itemReleasable(state, item),
+        0,
+      );
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0 || input.amount > disputable) {
         return reject(
           'invalid_argument',
-          `a split needs sellerAmount strictly between 0 and the held amount ${held(state)}`,
+          `a dispute's amount is more than 0 and at most the ${disputable} held for those items`,
         );
       }
       return undefined;
     }
-    case 'retryPayout':
-      if (state.payout.status !== 'failed') {
+    case 'reject': {
+      const partly = targetItems(state, input).find((item) => item.frozen > 0);
+      if (partly) {
         return reject(
           'invalid_state',
-          `no failed payout to retry (payout is ${state.payout.status})`,
+          `item ${partly.id} is partly under dispute: it cannot be rejected`,
         );
       }
       return undefined;
+    }
+    case 'resolveDispute': {
+      if (input.outcome !== 'split') return undefined;
+      const amount = input.sellerAmount;
+      const disputed = frozen(state);
+      if (
+        amount === undefined ||
+        !Number.isSafeInteger(amount) ||
+        amount <= 0 ||
+        amount >= disputed
+      ) {
+        return reject(
+          'invalid_argument',
+          `a split needs sellerAmount strictly between 0 and the disputed amount ${disputed}`,
+        );
+      }
+      return undefined;
+    }
     case 'retryRefund': {
       const failed = state.refunds.filter((r) => r.status === 'failed');
-      if (failed.length === 0) return reject('invalid_state', 'no failed refund to retry');
       if (input.refundId !== undefined && !failed.some((r) => r.id === input.refundId)) {
         return reject(
           'invalid_argument',
@@ -351,12 +424,91 @@ export function rejectAction(
   }
 }
 
+/** What the escrow itself must be for an action, whatever its arguments: why not, if not. */
+function unmetCondition(s: EscrowState, action: Action): string | undefined {
+  switch (action) {
+    case 'extendInspection':
+      return s.inspectionExtended ? 'the inspection window was already extended once' : undefined;
+    case 'respondToDispute':
+      return s.dispute?.sellerResponse ? 'the seller has already responded' : undefined;
+    case 'retryPayout':
+      return s.payout.status === 'failed'
+        ? undefined
+        : `no failed payout to retry (payout is ${s.payout.status})`;
+    case 'retryRefund':
+      return s.refunds.some((r) => r.status === 'failed') ? undefined : 'no failed refund to retry';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The actions the escrow allows now, by anyone or by one role: its status and release mode,
+ * an item for the action to act on, and a dispute open (or not) as the action needs.
+ */
+export function availableActions(s: EscrowState, role?: Role): Action[] {
+  const open = openDispute(s) !== undefined;
+  return actionsAllowedIn(s.status, role, s.terms.release ?? 'together').filter((action) => {
+    const rule = ACTION_RULES[action];
+    if (rule.dispute !== undefined && rule.dispute !== open) return false;
+    if (unmetCondition(s, action) !== undefined) return false;
+    return (
+      rule.items === undefined || s.items.some((i) => itemTargetsOf(action, i.status).length > 0)
+    );
+  });
+}
+
+const openDispute = (s: EscrowState): Dispute | undefined =>
+  s.dispute && !s.dispute.resolution ? s.dispute : undefined;
+
+const namedItems = (input: ActionInput): string[] | undefined =>
+  'items' in input ? input.items : undefined;
+
+function badItemNames(
+  s: EscrowState,
+  action: Action,
+  named: string[],
+): { code: RejectionCode; message: string } | undefined {
+  if (named.length === 0) return { code: 'invalid_argument', message: 'items is empty' };
+  const seen = new Set<string>();
+  for (const id of named) {
+    if (seen.has(id)) return { code: 'invalid_argument', message: `item ${id} is named twice` };
+    seen.add(id);
+    const item = s.items.find((i) => i.id === id);
+    if (!item) {
+      return {
+        code: 'invalid_argument',
+        message: `unknown item ${id}; this escrow's items: ${s.items.map((i) => i.id).join(', ')}`,
+      };
+    }
+    if (itemTargetsOf(action, item.status).length === 0) {
+      const statuses = Object.keys(ACTION_RULES[action].items ?? {}).join(', ');
+      return {
+        code: 'invalid_state',
+        message: `item ${id} is ${item.status}; ${action} applies to items ${statuses}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** The items an action acts on: those named, else every item its rule applies to. */
+function targetItems(s: EscrowState, input: ActionInput): ItemState[] {
+  const named = namedItems(input);
+  return s.items.filter(
+    (item) =>
+      (named === undefined || named.includes(item.id)) &&
+      itemTargetsOf(input.action, item.status).length > 0,
+  );
+}
+
 /** Applies one input. Inputs that make no sense now (a stale timer, a duplicate) change nothing. */
 export function step(state: EscrowState, input: EscrowInput, now: number): EscrowState {
   // JSON copy: the state is plain data, and structuredClone is not in every sandbox.
   const s: EscrowState = JSON.parse(JSON.stringify(state));
   const before = s.timeline.length;
   applyInput(s, input, now);
+  follow(s, now);
   // Every fact of one step carries the status the step ended in.
   for (const event of s.timeline.slice(before)) event.status = s.status;
   return s;
@@ -442,9 +594,18 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
             attempt: s.payout.attempts,
           },
         );
+        if (s.payout.unpaid) {
+          // Items released while this payout was out: the next payout sends their money.
+          s.payout.amount = s.payout.unpaid;
+          s.payout.status = 'pending';
+          delete s.payout.unpaid;
+        }
       } else {
         s.payout.status = 'failed';
         s.payout.lastError = input.error;
+        // What was released meanwhile goes out with the retry.
+        s.payout.amount += s.payout.unpaid ?? 0;
+        delete s.payout.unpaid;
         flag(s, 'payout_failed');
         record(
           s,
@@ -505,6 +666,8 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
 
 function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): void {
   const by = actorData(input);
+  const targets = targetItems(s, input);
+  const named = itemsData(s, targets);
   switch (input.action) {
     case 'markShipped':
       s.shipment = { carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now };
@@ -519,20 +682,27 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
       deliver(s, now, by);
       return;
     case 'accept':
-      record(s, now, 'accepted', by);
-      releaseAll(s, now);
+      record(s, now, 'accepted', { ...by, ...named });
+      releaseItems(s, now, targets);
       return;
     case 'extendInspection': {
       s.inspectionExtended = true;
-      const deadline = (s.deadlines.inspectionWindow ?? now) + s.terms.windows.inspectionWindow;
-      s.deadlines.inspectionWindow = deadline;
-      record(s, now, 'inspection_extended', { ...by, until: new Date(deadline).toISOString() });
+      let until = now;
+      for (const item of targets) {
+        item.deadline = (item.deadline ?? now) + itemInspectionWindow(s, item);
+        until = Math.max(until, item.deadline);
+      }
+      record(s, now, 'inspection_extended', { ...by, until: new Date(until).toISOString() });
       return;
     }
+    case 'deliverMilestone':
+      for (const item of targets) moveItem(s, item, 'inspecting', now);
+      s.deliveredAt = now;
+      record(s, now, 'milestone_delivered', { ...by, ...itemsData(s, targets, true) });
+      return;
     case 'openDispute':
-      s.dispute = { reason: input.reason, details: input.details, openedAt: now, escalated: false };
-      record(s, now, 'dispute_opened', { ...by, reason: input.reason });
-      enter(s, 'disputed', now);
+      freeze(s, now, targets, input.amount);
+      startDispute(s, now, input, by, named);
       return;
     case 'respondToDispute':
       if (!s.dispute) return;
@@ -543,10 +713,42 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
     case 'resolveDispute':
       resolve(s, input.outcome, input.sellerAmount, now, by);
       return;
+    case 'reject':
+      for (const item of targets) {
+        item.rejection = { reason: input.reason, at: now };
+        moveItem(s, item, 'rejected', now);
+      }
+      record(s, now, 'rejected', { ...by, reason: input.reason, ...itemsData(s, targets, true) });
+      return;
+    case 'markReturnShipped':
+      for (const item of targets) {
+        item.returnShipment = {
+          carrier: input.carrier,
+          trackingNumber: input.trackingNumber,
+          shippedAt: now,
+        };
+        moveItem(s, item, 'returning', now);
+      }
+      record(s, now, 'return_shipped', {
+        ...by,
+        carrier: input.carrier,
+        trackingNumber: input.trackingNumber,
+        ...itemsData(s, targets, true),
+      });
+      return;
+    case 'confirmReturn':
+      record(s, now, 'return_received', { ...by, ...itemsData(s, targets, true) });
+      refundItems(s, now, targets, 'returned');
+      return;
+    case 'disputeReturn':
+      freeze(s, now, targets, undefined);
+      startDispute(s, now, input, by, itemsData(s, targets, true));
+      return;
     case 'cancel':
       s.cancelReason = input.reason;
       if (s.status === 'awaiting_payment') {
         record(s, now, 'cancelled', { ...by, reason: input.reason });
+        for (const item of s.items) item.status = 'cancelled';
         enter(s, 'cancelled', now);
         s.closeAfter = now + latePaymentGrace(s);
       } else {
@@ -582,6 +784,54 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
 }
 
 /**
+ * The items an event names, for its data: only for escrows with items of their own (the one
+ * implicit item says nothing), or always when `always`.
+ */
+function itemsData(s: EscrowState, items: ItemState[], always = false): { items?: string[] } {
+  return s.terms.items !== undefined || always ? { items: items.map((i) => i.id) } : {};
+}
+
+/** Freezes the items' releasable money, or `amount` of it, item by item in order. */
+function freeze(s: EscrowState, now: number, items: ItemState[], amount: number | undefined): void {
+  let left = amount ?? Number.MAX_SAFE_INTEGER;
+  for (const item of items) {
+    const part = Math.min(left, itemReleasable(s, item));
+    if (part <= 0) continue;
+    item.frozen += part;
+    left -= part;
+    if (itemReleasable(s, item) === 0) moveItem(s, item, 'disputed', now);
+  }
+}
+
+function startDispute(
+  s: EscrowState,
+  now: number,
+  input: { reason: string; details: string; role: Role },
+  by: Record<string, unknown>,
+  named: { items?: string[] },
+): void {
+  const disputed = s.items.filter((item) => item.frozen > 0);
+  const amount = frozen(s);
+  const partial = disputed.some((item) => itemReleasable(s, item) > 0);
+  s.dispute = {
+    reason: input.reason,
+    details: input.details,
+    openedAt: now,
+    escalated: false,
+    ...(s.terms.items !== undefined || partial || input.role === 'seller'
+      ? { openedBy: input.role, items: disputed.map((i) => i.id), amount }
+      : {}),
+  };
+  for (const timer of DISPUTE_TIMERS) s.deadlines[timer] = now + windowOf(s.terms, timer);
+  record(s, now, 'dispute_opened', {
+    ...by,
+    reason: input.reason,
+    ...named,
+    ...(partial ? { amount } : {}),
+  });
+}
+
+/**
  * The refund's send count. Jobs from before retries existed have no count: their one send is
  * attempt 1, and its idempotency key and ledger entry carry no attempt suffix.
  */
@@ -592,12 +842,20 @@ const attemptField = (refund: RefundJob): { attempt?: number } =>
   refundAttempt(refund) > 1 ? { attempt: refundAttempt(refund) } : {};
 
 function applyTimer(s: EscrowState, timer: Timer, now: number): void {
+  const rule = TIMER_RULES[timer];
+  if (rule.item !== undefined) {
+    applyItemTimer(s, timer, now);
+    return;
+  }
   const deadline = s.deadlines[timer];
-  if (deadline === undefined || deadline > now || TIMER_RULES[timer].status !== s.status) return;
+  if (deadline === undefined || deadline > now) return;
+  if (rule.dispute === undefined && rule.status !== s.status) return;
+  if (rule.dispute && !openDispute(s)) return;
   delete s.deadlines[timer];
   switch (timer) {
     case 'paymentWindow':
       record(s, now, 'expired', {});
+      for (const item of s.items) item.status = 'cancelled';
       enter(s, 'expired', now);
       s.closeAfter = now + latePaymentGrace(s);
       return;
@@ -608,10 +866,6 @@ function applyTimer(s: EscrowState, timer: Timer, now: number): void {
     case 'deliveryWindow':
       deliver(s, now, { by: 'timer' });
       return;
-    case 'inspectionWindow':
-      record(s, now, 'inspection_elapsed', {});
-      releaseAll(s, now);
-      return;
     case 'sellerResponseWindow':
       record(s, now, 'seller_response_elapsed', {});
       resolve(s, 'refund', undefined, now);
@@ -620,6 +874,26 @@ function applyTimer(s: EscrowState, timer: Timer, now: number): void {
       if (s.dispute) s.dispute.escalated = true;
       flag(s, 'dispute_overdue');
       record(s, now, 'dispute_escalated', {});
+      return;
+  }
+}
+
+/** An item timer: every item whose deadline for it has passed moves on together. */
+function applyItemTimer(s: EscrowState, timer: Timer, now: number): void {
+  const due = itemsDue(s, timer, now);
+  if (due.length === 0) return;
+  switch (timer) {
+    case 'inspectionWindow':
+      record(s, now, 'inspection_elapsed', itemsData(s, due));
+      releaseItems(s, now, due);
+      return;
+    case 'returnShippingWindow':
+      record(s, now, 'return_lapsed', itemsData(s, due, true));
+      releaseItems(s, now, due);
+      return;
+    case 'returnInspectionWindow':
+      record(s, now, 'return_receipt_assumed', itemsData(s, due, true));
+      refundItems(s, now, due, 'returned');
       return;
   }
 }
@@ -685,23 +959,62 @@ const actorData = ({ role, actorId }: Actor): Record<string, unknown> =>
 
 function deliver(s: EscrowState, now: number, data: Record<string, unknown>): void {
   s.deliveredAt = now;
+  for (const item of s.items) {
+    if (item.status === 'awaiting') moveItem(s, item, 'inspecting', now);
+  }
   record(s, now, 'delivered', data);
-  enter(s, 'delivered', now);
 }
 
-function releaseAll(s: EscrowState, now: number): void {
-  const amount = held(s);
-  const fee = Math.min(s.terms.fee, amount);
-  release(s, now, amount - fee, fee);
-  enter(s, 'released', now);
+const itemInspectionWindow = (s: EscrowState, item: ItemState): number =>
+  s.terms.items?.find((line) => line.id === item.id)?.inspectionWindow ??
+  windowOf(s.terms, 'inspectionWindow');
+
+/**
+ * Releases what the items hold outside any dispute, in one movement. An item partly frozen
+ * keeps the frozen part, now disputed as a whole.
+ */
+function releaseItems(s: EscrowState, now: number, items: ItemState[]): void {
+  let sellerAmount = 0;
+  let fee = 0;
+  for (const item of items) {
+    const gross = itemReleasable(s, item);
+    const itemFeePart = feeOnRelease(s, item, gross);
+    item.released += gross - itemFeePart;
+    item.fees += itemFeePart;
+    sellerAmount += gross - itemFeePart;
+    fee += itemFeePart;
+    if (item.frozen > 0) moveItem(s, item, 'disputed', now);
+    else moveItem(s, item, settledStatus(item), now);
+  }
+  release(s, now, sellerAmount, fee, itemsData(s, items));
 }
 
+/** Refunds what the items hold (frozen or not), in one refund. */
+function refundItems(s: EscrowState, now: number, items: ItemState[], reason: string): void {
+  if (!s.payment) return;
+  let amount = 0;
+  for (const item of items) {
+    const part = itemHeld(s, item);
+    item.refunded += part;
+    item.frozen = 0;
+    amount += part;
+    moveItem(s, item, settledStatus(item), now);
+  }
+  queueRefund(s, now, amount, s.payment, reason);
+}
+
+/** Everything not yet released goes back to the buyer (a cancel, nothing shipped in time). */
 function refundAll(s: EscrowState, now: number, reason: string): void {
   if (!s.payment) return;
-  queueRefund(s, now, held(s), s.payment, reason);
-  enter(s, 'refunded', now);
+  refundItems(
+    s,
+    now,
+    s.items.filter((item) => !isItemTerminal(item)),
+    reason,
+  );
 }
 
+/** The arbiter's decision (or the seller's silence) settles the frozen part, item by item. */
 function resolve(
   s: EscrowState,
   outcome: 'release' | 'refund' | 'split',
@@ -709,29 +1022,67 @@ function resolve(
   now: number,
   by: Record<string, unknown> = {},
 ): void {
-  const total = held(s);
+  const disputed = s.items.filter((item) => item.frozen > 0);
+  const total = frozen(s);
   const sellerAmount = outcome === 'release' ? total : outcome === 'refund' ? 0 : (sellerPart ?? 0);
   const buyerAmount = total - sellerAmount;
   if (s.dispute) s.dispute.resolution = { outcome, sellerAmount, buyerAmount, at: now };
+  for (const timer of DISPUTE_TIMERS) delete s.deadlines[timer];
   unflag(s, 'dispute_overdue');
   record(s, now, 'dispute_resolved', { ...by, outcome, sellerAmount, buyerAmount });
-  if (sellerAmount > 0) {
-    const fee = proratedFee(Math.min(s.terms.fee, s.terms.amount), sellerAmount, s.terms.amount);
-    release(s, now, sellerAmount - fee, fee);
+  // The seller's part fills the disputed items in order; the rest of each goes back.
+  let toSeller = sellerAmount;
+  let released = 0;
+  let fees = 0;
+  let refunded = 0;
+  for (const item of disputed) {
+    const gross = Math.min(toSeller, item.frozen);
+    toSeller -= gross;
+    const fee = feeOnRelease(s, item, gross);
+    item.released += gross - fee;
+    item.fees += fee;
+    released += gross - fee;
+    fees += fee;
+    const back = item.frozen - gross;
+    item.refunded += back;
+    refunded += back;
+    item.frozen = 0;
+    // Wholly frozen items are settled now; one only partly frozen goes on with the rest.
+    if (item.status === 'disputed') moveItem(s, item, settledStatus(item), now);
   }
-  if (buyerAmount > 0 && s.payment)
-    queueRefund(s, now, buyerAmount, s.payment, `dispute resolved: ${outcome}`);
-  enter(s, outcome === 'release' ? 'released' : outcome === 'refund' ? 'refunded' : 'split', now);
+  if (sellerAmount > 0) release(s, now, released, fees, itemsData(s, disputed));
+  if (buyerAmount > 0 && s.payment) {
+    queueRefund(s, now, refunded, s.payment, `dispute resolved: ${outcome}`);
+  }
 }
 
-function release(s: EscrowState, now: number, sellerAmount: number, fee: number): void {
+function release(
+  s: EscrowState,
+  now: number,
+  sellerAmount: number,
+  fee: number,
+  named: { items?: string[] } = {},
+): void {
   s.money.released += sellerAmount;
   s.money.fees += fee;
-  record(s, now, 'funds_released', { sellerAmount, fee }, { kind: 'release', sellerAmount, fee });
-  if (sellerAmount > 0) {
-    s.payout.amount += sellerAmount;
-    s.payout.status = 'pending';
+  record(
+    s,
+    now,
+    'funds_released',
+    { sellerAmount, fee, ...named },
+    { kind: 'release', sellerAmount, fee },
+  );
+  if (sellerAmount <= 0) return;
+  if (s.payout.status === 'in_flight') {
+    s.payout.unpaid = (s.payout.unpaid ?? 0) + sellerAmount;
+    return;
   }
+  // Not due, or paid before (an earlier item): a new payout; pending or failed: one more sum.
+  s.payout.amount =
+    s.payout.status === 'pending' || s.payout.status === 'failed'
+      ? s.payout.amount + sellerAmount
+      : sellerAmount;
+  if (s.payout.status !== 'failed') s.payout.status = 'pending';
 }
 
 function queueRefund(
@@ -761,14 +1112,39 @@ function queueRefund(
   );
 }
 
+/**
+ * After every input: milestones start one after another, and a funded escrow's status follows
+ * its items (the inspection of one, the dispute of another, all settled).
+ */
+function follow(s: EscrowState, now: number): void {
+  if (!s.payment || isTerminal(s.status) || s.status === 'awaiting_payment') return;
+  if (s.terms.release === 'milestones' && !s.items.some(isActiveMilestone)) {
+    const next = s.items.find((item) => item.status === 'awaiting');
+    if (next) {
+      moveItem(s, next, 'in_progress', now);
+      record(s, now, 'milestone_started', { items: [next.id] });
+    }
+  }
+  const status = escrowStatusOf(s);
+  if (status !== undefined && status !== s.status) enter(s, status, now);
+}
+
+const isActiveMilestone = (item: ItemState): boolean =>
+  !isItemTerminal(item) && item.status !== 'awaiting';
+
 function enter(s: EscrowState, status: EscrowStatus, now: number): void {
   s.status = status;
   s.statusSince = now;
-  s.deadlines = {};
+  // An open dispute's timers run on whatever the status; the status's own timers restart.
+  const disputeDeadlines = DISPUTE_TIMERS.flatMap((timer) => {
+    const at = s.deadlines[timer];
+    return at === undefined || isTerminal(status) ? [] : [[timer, at] as const];
+  });
+  s.deadlines = Object.fromEntries(disputeDeadlines);
   for (const timer of timersIn(status)) {
     // A checkout's escrow waits for its checkout to be paid or to expire.
     if (timer === 'paymentWindow' && s.terms.checkout) continue;
-    s.deadlines[timer] = now + s.terms.windows[timer];
+    s.deadlines[timer] = now + windowOf(s.terms, timer);
   }
   if (isTerminal(status) && s.closeAfter === undefined) s.closeAfter = now;
 }
@@ -806,10 +1182,11 @@ export const isSettled = (s: EscrowState): boolean =>
 /** A money movement is missing from the ledger: the rail must not move money on top of it. */
 export const ledgerBehind = (s: EscrowState): boolean => s.unrecorded.some((u) => u.movesMoney);
 
-/** The next timer to fire, if any. */
+/** The next timer to fire, if any: the escrow's, the dispute's or an item's. */
 export function nextDeadline(s: EscrowState): { timer: Timer; at: number } | undefined {
   let next: { timer: Timer; at: number } | undefined;
-  for (const [timer, at] of Object.entries(s.deadlines) as Array<[Timer, number]>) {
+  const all = { ...itemDeadlines(s), ...s.deadlines };
+  for (const [timer, at] of Object.entries(all) as Array<[Timer, number]>) {
     if (!next || at < next.at) next = { timer, at };
   }
   return next;

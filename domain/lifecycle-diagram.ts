@@ -1,7 +1,13 @@
 import {
   ACTION_RULES,
   ACTIONS,
+  ITEM_FOLLOWS,
+  ITEM_STATUS_MEANING,
+  ITEM_STATUSES,
+  type ItemStatus,
+  itemTargetsOf,
   STATUSES,
+  TERMINAL_ITEM_STATUSES,
   TERMINAL_STATUSES,
   TIMER_RULES,
   TIMERS,
@@ -32,6 +38,10 @@ export function renderLifecycleDoc(): string {
     const rule = TIMER_RULES[timer];
     return `| \`${timer}\` | ${rule.status} | ${rule.description} |`;
   });
+  return [...escrowSection(lines, actionRows, timerRows), ...itemSection()].join('\n');
+}
+
+function escrowSection(lines: string[], actionRows: string[], timerRows: string[]): string[] {
   return [
     '# Escrow lifecycle',
     '',
@@ -56,5 +66,71 @@ export function renderLifecycleDoc(): string {
     '| --- | --- | --- |',
     ...timerRows,
     '',
-  ].join('\n');
+  ];
+}
+
+/** Item-level moves: by action (the rule's `items`), by item timer, and those that follow. */
+function itemMoves(): Array<{ from: ItemStatus; to: ItemStatus; label: string }> {
+  const moves: Array<{ from: ItemStatus; to: ItemStatus; label: string }> = [];
+  for (const action of ACTIONS) {
+    const rule = ACTION_RULES[action];
+    for (const from of ITEM_STATUSES) {
+      for (const to of itemTargetsOf(action, from))
+        moves.push({ from, to, label: `${action} (${rule.by.join(', ')})` });
+    }
+  }
+  for (const timer of TIMERS) {
+    const item = TIMER_RULES[timer].item;
+    if (item) moves.push({ from: item.status, to: item.to, label: `⏱ ${timer}` });
+  }
+  for (const follow of ITEM_FOLLOWS) {
+    for (const from of follow.from) moves.push({ from, to: follow.to, label: follow.when });
+  }
+  return moves;
+}
+
+const RETURN_STATUSES: readonly ItemStatus[] = ['rejected', 'returning'];
+
+function itemSection(): string[] {
+  const moves = itemMoves();
+  const diagram = (selected: typeof moves) => [
+    '```mermaid',
+    'stateDiagram-v2',
+    ...selected.map((m) => `  ${m.from} --> ${m.to}: ${m.label}`),
+    ...TERMINAL_ITEM_STATUSES.filter((s) => selected.some((m) => m.to === s)).map(
+      (s) => `  ${s} --> [*]`,
+    ),
+    '```',
+  ];
+  return [
+    '# Items',
+    '',
+    "Every escrow has items (one implicit item when created without). Each item holds its own money and moves on its own; the escrow's status follows its items once they are delivered: any under inspection → `delivered`, else a milestone in progress → `funded`, else any disputed → `disputed`, else any being returned → `returning`; all settled → `released`, `refunded` or `split`.",
+    '',
+    '| item status | meaning |',
+    '| --- | --- |',
+    ...ITEM_STATUSES.map((s) => `| \`${s}\` | ${ITEM_STATUS_MEANING[s]} |`),
+    '',
+    '```mermaid',
+    'stateDiagram-v2',
+    '  [*] --> awaiting',
+    ...moves.map((m) => `  ${m.from} --> ${m.to}: ${m.label}`),
+    ...TERMINAL_ITEM_STATUSES.map((s) => `  ${s} --> [*]`),
+    '```',
+    '',
+    '## Returns',
+    '',
+    'Instead of disputing, the buyer may reject items under inspection and send them back.',
+    '',
+    ...diagram(
+      moves.filter((m) => RETURN_STATUSES.includes(m.from) || RETURN_STATUSES.includes(m.to)),
+    ),
+    '',
+    '## Milestones (`release: "milestones"`)',
+    '',
+    'The items are deliverables, one after another: each is delivered, inspected and accepted (or disputed) on its own and released on its own, then the next starts. The buyer may accept several at once; a cancel refunds only what is not yet released.',
+    '',
+    ...diagram(moves.filter((m) => m.from === 'in_progress' || m.to === 'in_progress')),
+    '',
+  ];
 }

@@ -2,8 +2,9 @@
 // strings. Not its timeline: that is the event log (escrow_events), and Temporal's history
 // would store it again with every Update's answer.
 import type { EscrowState } from './escrow.js';
-import { held } from './escrow.js';
-import { actionsAllowedIn } from './lifecycle.js';
+import { availableActions, frozen, held } from './escrow.js';
+import { itemDeadlines, itemHeld } from './items.js';
+import { itemTimerIn } from './lifecycle.js';
 import { railOf } from './rails.js';
 
 const iso = (ms: number | undefined): string | undefined =>
@@ -24,12 +25,44 @@ export function escrowView(s: EscrowState) {
     currency: terms.currency,
     fee: terms.fee,
     paymentMethod: railOf(terms),
-    money: { ...s.money, held: held(s) },
+    release: s.terms.release ?? 'together',
+    money: { ...s.money, held: held(s), frozen: frozen(s), releasable: held(s) - frozen(s) },
+    // The earliest item deadline stands for its timer; each item shows its own.
     deadlines: Object.fromEntries(
-      Object.entries(s.deadlines).map(([timer, at]) => [timer, iso(at)]),
+      Object.entries({ ...itemDeadlines(s), ...s.deadlines }).map(([timer, at]) => [
+        timer,
+        iso(at),
+      ]),
     ),
+    items: s.items.map((item) => ({
+      id: item.id,
+      description: item.description,
+      amount: item.amount,
+      quantity: item.quantity,
+      status: item.status,
+      deadline:
+        item.deadline === undefined
+          ? undefined
+          : {
+              timer: itemTimerIn(item.status),
+              at: iso(item.deadline),
+            },
+      money: {
+        held: itemHeld(s, item),
+        frozen: item.frozen,
+        released: item.released,
+        fees: item.fees,
+        refunded: item.refunded,
+      },
+      rejection: item.rejection
+        ? { reason: item.rejection.reason, at: iso(item.rejection.at) }
+        : undefined,
+      returnShipment: item.returnShipment
+        ? { ...item.returnShipment, shippedAt: iso(item.returnShipment.shippedAt) }
+        : undefined,
+    })),
     inspectionExtended: s.inspectionExtended,
-    allowedActions: actionsAllowedIn(s.status),
+    allowedActions: availableActions(s),
     payment: s.payment ? { ...s.payment, paidAt: iso(s.payment.paidAt) } : undefined,
     shipment: s.shipment ? { ...s.shipment, shippedAt: iso(s.shipment.shippedAt) } : undefined,
     deliveredAt: iso(s.deliveredAt),

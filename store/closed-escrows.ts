@@ -46,6 +46,17 @@ export async function loadClosedEscrow(
     refunds: view.refunds.map((r) => ({ id: r.id, amount: r.amount, reason: r.reason })),
     attention: view.attentionReasons,
     seenPayments: payments.map((p) => p.id),
+    ...(view.items
+      ? {
+          items: view.items.map((item) => ({
+            id: item.id,
+            status: item.status,
+            released: item.money.released,
+            fees: item.money.fees,
+            refunded: item.money.refunded,
+          })),
+        }
+      : {}),
     ...(row.payment_link ? { paymentLink: row.payment_link } : {}),
   };
 }

@@ -63,13 +63,14 @@ const actorOf = (principal: Principal): string =>
 function notAllowedNow(
   escrowId: string,
   status: EscrowStatus,
+  allowed: readonly Action[],
   role: Role,
   detail: string,
 ): ProblemError {
   return new ProblemError(409, 'invalid-state', 'Not allowed now', detail, {
     escrowId,
     currentStatus: status,
-    allowedActions: allowedActionNames(status, role),
+    allowedActions: allowedActionNames(allowed, role),
   });
 }
 
@@ -83,7 +84,13 @@ function refusal(escrowId: string, rejection: Rejection, role: Role): ProblemErr
         currentStatus: rejection.status,
       });
     case 'invalid_state':
-      return notAllowedNow(escrowId, rejection.status, role, rejection.message);
+      return notAllowedNow(
+        escrowId,
+        rejection.status,
+        rejection.allowedActions,
+        role,
+        rejection.message,
+      );
   }
 }
 
@@ -112,6 +119,7 @@ async function act<A extends Action>(
         throw notAllowedNow(
           escrowId,
           escrow.status,
+          escrow.view.allowedActions,
           args.role,
           `${action} is not allowed: the escrow is ${escrow.status} and closed`,
         );

@@ -31,6 +31,7 @@ import {
   EventsQuery,
   ListEscrowsQuery,
 } from '../schemas/escrows.js';
+import { itemsToTerms } from '../schemas/items.js';
 
 const create = createRoute({
   method: 'post',
@@ -138,6 +139,8 @@ export function escrowRoutes(deps: RouteDeps) {
           ...(body.refundDestination === undefined
             ? {}
             : { refundDestination: body.refundDestination }),
+          ...(body.items === undefined ? {} : { items: itemsToTerms(body.items) }),
+          ...(body.release === undefined ? {} : { release: body.release }),
           windows: {
             ...DEFAULT_WINDOWS,
             ...platform?.defaultWindows,

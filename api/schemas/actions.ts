@@ -1,17 +1,42 @@
 import { z } from '@hono/zod-openapi';
-import {
-  type Action,
-  actionsAllowedIn,
-  type EscrowStatus,
-  type Role,
-} from '../../domain/lifecycle.js';
+import { ACTION_RULES, type Action, type Role } from '../../domain/lifecycle.js';
 import { MinorUnits, PayoutDestinationSchema, safeText } from './common.js';
+import { MAX_ITEMS } from './items.js';
 
 export const ShipBody = z
   .strictObject({ carrier: safeText(100), trackingNumber: safeText(100) })
   .openapi('Ship', { example: { carrier: 'GHN', trackingNumber: 'GHN123456789' } });
 
 export const EmptyBody = z.strictObject({}).openapi('NoFields', { example: {} });
+
+const ItemIds = z
+  .array(safeText(64))
+  .min(1)
+  .max(MAX_ITEMS)
+  .openapi({
+    description: 'The item ids it applies to; absent: every item it can apply to.',
+    example: ['sku-2'],
+  });
+
+export const AcceptBody = z
+  .strictObject({ items: ItemIds.optional() })
+  .openapi('Accept', { example: {} });
+
+export const RejectBody = z
+  .strictObject({ reason: safeText(500), items: ItemIds.optional() })
+  .openapi('Reject', { example: { reason: 'Wrong size' } });
+
+export const ReturnShippedBody = z
+  .strictObject({
+    carrier: safeText(100),
+    trackingNumber: safeText(100),
+    items: ItemIds.optional(),
+  })
+  .openapi('ReturnShipped', { example: { carrier: 'GHN', trackingNumber: 'GHNRET123' } });
+
+export const ConfirmReturnBody = z
+  .strictObject({ items: ItemIds.optional() })
+  .openapi('ConfirmReturn', { example: {} });
 
 export const CancelBody = z
   .strictObject({ reason: safeText(500) })
@@ -21,9 +46,27 @@ export const OpenDisputeBody = z
   .strictObject({
     reason: safeText(200),
     details: safeText(5000, { min: 0, multiline: true }).default(''),
+    items: ItemIds.optional(),
+    amount: MinorUnits.min(1).optional().openapi({
+      description:
+        'Dispute only this much of what the items hold (all of it when absent); the rest goes on being inspected.',
+    }),
   })
   .openapi('OpenDispute', {
     example: { reason: 'not_as_described', details: 'The lens is scratched, not mint as listed.' },
+  });
+
+export const DisputeReturnBody = z
+  .strictObject({
+    reason: safeText(200),
+    details: safeText(5000, { min: 0, multiline: true }).default(''),
+    items: ItemIds.optional(),
+  })
+  .openapi('DisputeReturn', {
+    example: {
+      reason: 'not_as_sent',
+      details: 'The returned camera is a different serial number.',
+    },
   });
 
 export const RespondToDisputeBody = z
@@ -110,7 +153,14 @@ export const API_ACTIONS: readonly ApiAction[] = [
   {
     action: 'accept',
     name: 'accept',
-    summary: 'Accept the goods (release now)',
+    summary: 'Accept the goods or some items (release now)',
+    body: AcceptBody,
+    bodyOptional: true,
+  },
+  {
+    action: 'deliverMilestone',
+    name: 'milestones/deliver',
+    summary: 'Deliver the current milestone (its inspection starts)',
     body: EmptyBody,
     bodyOptional: true,
   },
@@ -150,6 +200,34 @@ export const API_ACTIONS: readonly ApiAction[] = [
     bodyOptional: false,
   },
   {
+    action: 'reject',
+    name: 'reject',
+    summary: 'Reject items under inspection (they are to be sent back)',
+    body: RejectBody,
+    bodyOptional: false,
+  },
+  {
+    action: 'markReturnShipped',
+    name: 'return/ship',
+    summary: 'Mark the return sent back',
+    body: ReturnShippedBody,
+    bodyOptional: false,
+  },
+  {
+    action: 'confirmReturn',
+    name: 'return/confirm',
+    summary: 'Confirm the return arrived as sent (refund follows)',
+    body: ConfirmReturnBody,
+    bodyOptional: true,
+  },
+  {
+    action: 'disputeReturn',
+    name: 'return/dispute',
+    summary: 'Dispute the return: not as sent',
+    body: DisputeReturnBody,
+    bodyOptional: false,
+  },
+  {
     action: 'retryPayout',
     name: 'payout/retry',
     summary: 'Retry a failed payout (ops)',
@@ -170,6 +248,6 @@ const NAME_OF = Object.fromEntries(API_ACTIONS.map((a) => [a.action, a.name])) a
   string
 >;
 
-/** What a role may do in a status, by the actions' public names. */
-export const allowedActionNames = (status: EscrowStatus, role: Role): string[] =>
-  actionsAllowedIn(status, role).map((action) => NAME_OF[action]);
+/** Of the actions the escrow allows now, those a role may take, by their public names. */
+export const allowedActionNames = (allowed: readonly Action[], role: Role): string[] =>
+  allowed.filter((action) => ACTION_RULES[action].by.includes(role)).map((a) => NAME_OF[a]);

@@ -171,9 +171,14 @@ const windowDescriptions: Record<Timer, string> = {
   paymentWindow: 'Unpaid after this → expired (default PT30M).',
   shippingWindow: 'Funded but not shipped after this → full refund (default P3D).',
   deliveryWindow: 'Shipped, no delivery event after this → treated as delivered (default P14D).',
-  inspectionWindow: 'Delivered, buyer silent after this → released (default P3D).',
+  inspectionWindow:
+    'Delivered, buyer silent after this → released (default P3D); items may have their own.',
   sellerResponseWindow: 'Disputed, seller silent after this → buyer wins (default P2D).',
   opsDecisionSla: 'Disputed, no arbiter decision after this → escalated (default P5D).',
+  returnShippingWindow:
+    'Items rejected, the return not sent after this → the rejection lapses, they are released (default P7D).',
+  returnInspectionWindow:
+    'Return sent, the seller silent after this → receipt assumed, refunded (default P3D).',
 };
 
 export const WindowsSchema = z

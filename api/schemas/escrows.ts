@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { STATUSES, TIMERS } from '../../domain/lifecycle.js';
+import { ITEM_STATUSES, STATUSES, TIMERS } from '../../domain/lifecycle.js';
 import { RAILS } from '../../domain/rails.js';
 import {
   MinorUnits,
@@ -10,6 +10,7 @@ import {
   WindowsSchema,
   withoutControlChars,
 } from './common.js';
+import { checkItemsSum, ItemsSchema } from './items.js';
 
 const text = (max: number, example: string) => safeText(max).openapi({ example });
 
@@ -38,6 +39,11 @@ export const CreateEscrowBody = z
         "The rail the buyer pays through; default the platform's first configured rail (`GET /v1/platforms/{id}/rails`), else the deployment's first enabled rail. A platform with rails of its own may use only those. A rail not enabled, or an amount outside its limits, is a 422.",
       example: 'momo',
     }),
+    items: ItemsSchema.optional(),
+    release: z.enum(['together', 'milestones']).optional().openapi({
+      description:
+        '`together` (default): the items ship together and each is inspected on its own window. `milestones`: the items are deliverables, delivered, inspected and released one after another.',
+    }),
     windows: WindowsSchema.optional(),
     returnUrl: withoutControlChars(z.url({ protocol: /^https?$/ }).max(1000))
       .optional()
@@ -51,6 +57,10 @@ export const CreateEscrowBody = z
   .superRefine((body, ctx) => {
     if (body.fee !== undefined && body.fee > body.amount) {
       ctx.addIssue({ code: 'custom', path: ['fee'], message: 'fee may not exceed amount' });
+    }
+    checkItemsSum(body.items, body.amount, ctx, ['items']);
+    if (body.release === 'milestones' && body.items === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: 'milestones need items' });
     }
   })
   .openapi('CreateEscrow', {
@@ -91,6 +101,7 @@ const escrowShape = {
   currency: z.string(),
   fee: MinorUnits,
   paymentMethod: z.enum(RAILS).openapi({ description: 'The rail the buyer pays through.' }),
+  release: z.enum(['together', 'milestones']),
   money: z
     .object({
       funded: MinorUnits,
@@ -98,8 +109,40 @@ const escrowShape = {
       fees: MinorUnits,
       refunded: MinorUnits,
       held: MinorUnits,
+      frozen: MinorUnits.openapi({ description: 'Held, and frozen by the open dispute.' }),
+      releasable: MinorUnits.openapi({ description: 'Held, and not frozen.' }),
     })
     .openapi({ description: 'Where the money stands, in minor units.' }),
+  items: z
+    .array(
+      z.object({
+        id: z.string(),
+        description: z.string(),
+        amount: MinorUnits,
+        quantity: z.int().optional(),
+        status: z.enum(ITEM_STATUSES),
+        deadline: z
+          .object({ timer: z.enum(TIMERS).optional(), at: iso.optional() })
+          .optional()
+          .openapi({ description: "The item's running timer and when it fires." }),
+        money: z.object({
+          held: MinorUnits,
+          frozen: MinorUnits,
+          released: MinorUnits,
+          fees: MinorUnits,
+          refunded: MinorUnits,
+        }),
+        rejection: z.object({ reason: z.string(), at: iso.optional() }).optional(),
+        returnShipment: z
+          .object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: iso.optional() })
+          .optional(),
+      }),
+    )
+    .optional()
+    .openapi({
+      description:
+        "The order's items, each with its own status and money (one implicit item when the escrow was created without items). Absent on escrows from before items.",
+    }),
   deadlines: z
     .partialRecord(z.enum(TIMERS), iso.optional())
     .openapi({ description: 'When each running timer fires.' }),
@@ -124,6 +167,9 @@ const escrowShape = {
       reason: z.string(),
       details: z.string(),
       openedAt: iso.optional(),
+      openedBy: z.enum(['platform', 'buyer', 'seller', 'ops']).optional(),
+      items: z.array(z.string()).optional().openapi({ description: 'The items it freezes.' }),
+      amount: MinorUnits.optional().openapi({ description: 'How much of their money it freezes.' }),
       escalated: z.boolean(),
       sellerResponse: z.object({ message: z.string(), at: iso.optional() }).optional(),
       resolution: z

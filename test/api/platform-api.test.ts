@@ -213,6 +213,15 @@ describe('GET /openapi.json', () => {
         ...(state === 'payout_failed'
           ? { payoutDestination: { bankCode: 'VCB', accountNumber: '000999888', accountName: 'X' } }
           : {}),
+        ...(state === 'milestone'
+          ? {
+              release: 'milestones',
+              items: [
+                { id: 'design', description: 'Design', amount: 500_000 },
+                { id: 'build', description: 'Build', amount: 1_000_000 },
+              ],
+            }
+          : {}),
       });
       if (state === 'awaiting_payment') return escrow.id;
       await api.h.fund(escrow);
@@ -221,7 +230,7 @@ describe('GET /openapi.json', () => {
           token: api.platform.apiKey,
           ...(body ? { body } : {}),
         });
-      if (state === 'funded') return escrow.id;
+      if (state === 'funded' || state === 'milestone') return escrow.id;
       if (state === 'refund_failed') {
         await fetch(`${api.h.stack.sandbox.url}/_sandbox/faults`, {
           method: 'POST',
@@ -251,6 +260,12 @@ describe('GET /openapi.json', () => {
       }
       await act('deliver');
       if (state === 'delivered') return escrow.id;
+      if (state === 'rejected' || state === 'returning') {
+        await act('reject', { reason: 'wrong size' });
+        if (state === 'returning')
+          await act('return/ship', { carrier: 'GHN', trackingNumber: 'R1' });
+        return escrow.id;
+      }
       await act('disputes', { reason: 'damaged', details: '' });
       return escrow.id;
     };
@@ -282,6 +297,20 @@ describe('GET /openapi.json', () => {
       },
       'POST /v1/escrows/{id}/disputes/resolve': { token: () => api.h.opsKey, state: 'disputed' },
       'POST /v1/escrows/{id}/payout/retry': { token: () => api.h.opsKey, state: 'payout_failed' },
+      'POST /v1/escrows/{id}/milestones/deliver': {
+        token: () => api.platform.apiKey,
+        state: 'milestone',
+      },
+      'POST /v1/escrows/{id}/reject': { token: () => api.platform.apiKey, state: 'delivered' },
+      'POST /v1/escrows/{id}/return/ship': { token: () => api.platform.apiKey, state: 'rejected' },
+      'POST /v1/escrows/{id}/return/confirm': {
+        token: () => api.platform.apiKey,
+        state: 'returning',
+      },
+      'POST /v1/escrows/{id}/return/dispute': {
+        token: () => api.platform.apiKey,
+        state: 'returning',
+      },
       'POST /v1/escrows/{id}/refund/retry': { token: () => api.h.opsKey, state: 'refund_failed' },
       'POST /v1/webhook-endpoints': { token: () => api.platform.apiKey },
       ...Object.fromEntries(
