@@ -2,6 +2,19 @@
 // record. The workflow applies it and carries out the money movements; the property test runs
 // it directly. Amounts are safe integers in minor units (JSON-friendly for Temporal payloads);
 // every multiplication goes through BigInt, and the ledger code works in bigint throughout.
+
+import { openDispute, rejectAction, targetItems } from './escrow-rules.js';
+import {
+  type ActionInput,
+  type Actor,
+  type ClosedEscrow,
+  type EscrowInput,
+  type EscrowState,
+  type EscrowTerms,
+  frozen,
+  type MoneyMovement,
+  type RefundJob,
+} from './escrow-state.js';
 import {
   escrowStatusOf,
   feeOnRelease,
@@ -17,240 +30,20 @@ import {
   windowOf,
 } from './items.js';
 import {
-  ACTION_RULES,
-  type Action,
-  actionsAllowedIn,
   DISPUTE_TIMERS,
   type EscrowStatus,
   type ItemStatus,
   isTerminal,
-  itemTargetsOf,
   LATE_PAYMENT_GRACE_MS,
   type Role,
   TIMER_RULES,
   type Timer,
   timersIn,
 } from './lifecycle.js';
-import type { Rail } from './rails.js';
 
-export interface PayoutDestination {
-  bankCode: string;
-  accountNumber: string;
-  accountName: string;
-}
+export { availableActions, rejectAction } from './escrow-rules.js';
+export * from './escrow-state.js';
 
-/** The PSP's payment link; its date names the payment again in queries and refunds. */
-export interface PaymentLinkInfo {
-  url: string;
-  expiresAt: string;
-  /** The provider's transaction date (VNPay vnp_CreateDate). */
-  createdAt: string;
-}
-
-/** One line of the order; its money is held, inspected, disputed and settled on its own. */
-export interface ItemTerms {
-  id: string;
-  description: string;
-  /** The line's total, in minor units; the escrow's items sum to its amount. */
-  amount: number;
-  quantity?: number;
-  /** This item's own inspection window, in milliseconds; the escrow's when absent. */
-  inspectionWindow?: number;
-}
-
-/** `together`: one shipment, items inspected side by side. `milestones`: one after another. */
-export type ReleaseMode = 'together' | 'milestones';
-
-export interface EscrowTerms {
-  escrowId: string;
-  platformId: string;
-  reference: string;
-  buyerId: string;
-  sellerId: string;
-  amount: number;
-  currency: string;
-  /** Platform fee, in minor units, taken from the seller's side on release. */
-  fee: number;
-  description: string;
-  payoutDestination: PayoutDestination;
-  /** The buyer's account, where a rail that cannot refund (payOS) pays refunds out to. */
-  refundDestination?: PayoutDestination;
-  windows: Record<Timer, number>;
-  /** How long a payment may still arrive after an unpaid escrow ends; default LATE_PAYMENT_GRACE_MS. */
-  latePaymentGrace?: number;
-  /** The collection rail the buyer pays through; absent (older histories): VNPay. */
-  rail?: Rail;
-  /** The order's lines; absent: one implicit item for the whole amount. */
-  items?: ItemTerms[];
-  /** How the items are delivered and released; absent: together. */
-  release?: ReleaseMode;
-  /**
-   * One seller's part of a multi-seller checkout: the checkout owns the one payment (its link,
-   * its payment window); this escrow is funded with its share, or expired, when the checkout says.
-   */
-  checkout?: { checkoutId: string };
-}
-
-export type RefundStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed';
-export type PayoutStatus = 'not_due' | 'pending' | 'in_flight' | 'paid' | 'failed';
-
-export interface RefundJob {
-  id: string;
-  amount: number;
-  /** The PSP transaction being refunded. */
-  paymentTransactionId: string;
-  paidAt: number;
-  reason: string;
-  status: RefundStatus;
-  /** Sends to the rail so far; each one has its own idempotency key and ledger reservation. */
-  attempts?: number;
-  pspRefundId?: string;
-  lastError?: string;
-}
-
-export interface PayoutJob {
-  status: PayoutStatus;
-  /** The payout being (or to be) sent. */
-  amount: number;
-  /** Released while a payout was in flight: the next payout sends it. */
-  unpaid?: number;
-  attempts: number;
-  destination: PayoutDestination;
-  payoutId?: string;
-  lastError?: string;
-}
-
-export interface Dispute {
-  reason: string;
-  details: string;
-  openedAt: number;
-  /** Who opened it: the buyer (or platform), or the seller refusing a return. */
-  openedBy?: Role;
-  /** The items it freezes, and how much of their money in all. */
-  items?: string[];
-  amount?: number;
-  sellerResponse?: { message: string; at: number };
-  escalated: boolean;
-  resolution?: {
-    outcome: 'release' | 'refund' | 'split';
-    sellerAmount: number;
-    buyerAmount: number;
-    at: number;
-  };
-}
-
-export type MoneyMovement =
-  | { kind: 'funding'; amount: number; paymentTransactionId: string }
-  | { kind: 'release'; sellerAmount: number; fee: number }
-  | { kind: 'refund'; amount: number; refundId: string }
-  | { kind: 'payout_reserve'; amount: number; attempt: number }
-  | { kind: 'payout_settle'; attempt: number }
-  | { kind: 'payout_void'; attempt: number }
-  | { kind: 'refund_reserve'; amount: number; refundId: string; attempt?: number }
-  | { kind: 'refund_settle'; refundId: string; attempt?: number }
-  | { kind: 'refund_void'; refundId: string; attempt?: number };
-
-/** A fact in the escrow's timeline; recorded in Postgres with its sequence number. */
-export interface EscrowEvent {
-  seq: number;
-  type: string;
-  at: number;
-  status: EscrowStatus;
-  data: Record<string, unknown>;
-  money?: MoneyMovement;
-}
-
-export interface EscrowState {
-  terms: EscrowTerms;
-  status: EscrowStatus;
-  statusSince: number;
-  deadlines: Partial<Record<Timer, number>>;
-  inspectionExtended: boolean;
-  payment?: { providerTransactionId: string; amount: number; currency: string; paidAt: number };
-  seenPayments: string[];
-  shipment?: { carrier: string; trackingNumber: string; shippedAt: number };
-  deliveredAt?: number;
-  dispute?: Dispute;
-  cancelReason?: string;
-  money: { funded: number; released: number; fees: number; refunded: number };
-  items: ItemState[];
-  payout: PayoutJob;
-  refunds: RefundJob[];
-  attention: string[];
-  /** Facts Postgres refused for good: they stay in the workflow's timeline, not in the store. */
-  unrecorded: Array<{ seq: number; type: string; error: string; movesMoney: boolean }>;
-  /** The workflow may finish once terminal, jobs done and this time passed (late payments). */
-  closeAfter?: number;
-  seq: number;
-  timeline: EscrowEvent[];
-}
-
-export type ActionInput =
-  | { action: 'markShipped'; carrier: string; trackingNumber: string }
-  | { action: 'markDelivered' }
-  | { action: 'accept'; items?: string[] }
-  | { action: 'extendInspection' }
-  | { action: 'deliverMilestone' }
-  | { action: 'openDispute'; reason: string; details: string; items?: string[]; amount?: number }
-  | { action: 'respondToDispute'; message: string }
-  | { action: 'resolveDispute'; outcome: 'release' | 'refund' | 'split'; sellerAmount?: number }
-  | { action: 'reject'; reason: string; items?: string[] }
-  | { action: 'markReturnShipped'; carrier: string; trackingNumber: string; items?: string[] }
-  | { action: 'confirmReturn'; items?: string[] }
-  | { action: 'disputeReturn'; reason: string; details: string; items?: string[] }
-  | { action: 'cancel'; reason: string }
-  | { action: 'retryPayout'; destination?: PayoutDestination }
-  | { action: 'retryRefund'; refundId?: string; reason?: string };
-
-/** Who takes an action: the role the rules check, and who exactly, for the event log. */
-export interface Actor {
-  role: Role;
-  /** The platform's id, `buyer-token`, `seller-token` or `ops`, as the API authenticated it. */
-  actorId?: string;
-}
-
-export type EscrowInput =
-  | (ActionInput & Actor & { type: 'action' })
-  | { type: 'timer'; timer: Timer }
-  | {
-      type: 'payment';
-      providerTransactionId: string;
-      amount: number;
-      currency: string;
-      paidAt: number;
-      /** `query`: the rail said so when asked (the IPN never came); absent: its callback. */
-      foundBy?: 'query';
-    }
-  | { type: 'attention'; reason: string; detail: string }
-  /** The escrow's checkout went unpaid: its escrows expire together. */
-  | { type: 'checkoutExpired' }
-  | { type: 'payoutStarted' }
-  | { type: 'payoutPending'; payoutId?: string }
-  | { type: 'refundPending'; refundId: string; pspRefundId?: string }
-  | { type: 'recordFailed'; seq: number; error: string }
-  | { type: 'payoutResult'; ok: true; payoutId: string }
-  | { type: 'payoutResult'; ok: false; error: string }
-  | { type: 'refundStarted'; refundId: string }
-  | { type: 'refundResult'; refundId: string; ok: true; pspRefundId: string }
-  | { type: 'refundResult'; refundId: string; ok: false; error: string };
-
-export type RejectionCode = 'forbidden' | 'invalid_state' | 'invalid_argument';
-
-export interface Rejection {
-  code: RejectionCode;
-  message: string;
-  status: EscrowStatus;
-  allowedActions: Action[];
-}
-
-export const held = (s: EscrowState): number =>
-  s.money.funded - s.money.released - s.money.fees - s.money.refunded;
-
-/** Held money an open dispute freezes. */
-export const frozen = (s: EscrowState): number =>
-  s.items.reduce((sum, item) => sum + item.frozen, 0);
-
-export { proratedFee } from './items.js';
 
 export function initialState(terms: EscrowTerms, now: number): EscrowState {
   const state: EscrowState = {
@@ -272,22 +65,6 @@ export function initialState(terms: EscrowTerms, now: number): EscrowState {
   enter(state, 'awaiting_payment', now);
   record(state, now, 'created', { amount: terms.amount, currency: terms.currency, fee: terms.fee });
   return state;
-}
-
-/** What Postgres keeps of an escrow whose workflow has closed (store/closed-escrows.ts). */
-export interface ClosedEscrow {
-  terms: EscrowTerms;
-  status: EscrowStatus;
-  lastSeq: number;
-  money: EscrowState['money'];
-  payout: Pick<PayoutJob, 'status' | 'amount' | 'attempts' | 'payoutId'>;
-  refunds: Array<Pick<RefundJob, 'id' | 'amount' | 'reason'>>;
-  attention: string[];
-  /** Every provider transaction the escrow has booked (funded or refunded). */
-  seenPayments: string[];
-  paymentLink?: PaymentLinkInfo;
-  /** Each item's status and money; absent for rows from before items. */
-  items?: Array<Pick<ItemState, 'id' | 'status' | 'released' | 'fees' | 'refunded'>>;
 }
 
 /**
@@ -325,182 +102,6 @@ export function resumedState(closed: ClosedEscrow, now: number): EscrowState {
 /** A closed escrow from before items: its one item ended as the escrow did. */
 const closedItemStatus = (status: EscrowStatus): ItemStatus =>
   status === 'released' || status === 'refunded' || status === 'split' ? status : 'cancelled';
-
-/** Why an action may not be taken now, or `undefined` when it may. Used by Update validators. */
-export function rejectAction(
-  state: EscrowState,
-  input: ActionInput,
-  role: Role,
-): Rejection | undefined {
-  const rule = ACTION_RULES[input.action];
-  const reject = (code: RejectionCode, message: string): Rejection => ({
-    code,
-    message,
-    status: state.status,
-    allowedActions: availableActions(state, role),
-  });
-  if (!rule.by.includes(role)) return reject('forbidden', `${role} may not ${input.action}`);
-  const mode = state.terms.release ?? 'together';
-  if (rule.modes !== undefined && !rule.modes.includes(mode)) {
-    return reject('invalid_state', `${input.action} is not for an escrow released as ${mode}`);
-  }
-  if (!rule.from.includes(state.status)) {
-    return reject(
-      'invalid_state',
-      `${input.action} is not allowed while the escrow is ${state.status}`,
-    );
-  }
-  const open = openDispute(state) !== undefined;
-  if (rule.dispute === true && !open) return reject('invalid_state', 'no dispute is open');
-  if (rule.dispute === false && open) {
-    return reject('invalid_state', 'a dispute is already open: it is resolved first');
-  }
-  if (rule.items !== undefined) {
-    const named = namedItems(input);
-    if (named !== undefined) {
-      const problem = badItemNames(state, input.action, named);
-      if (problem) return reject(problem.code, problem.message);
-    } else if (targetItems(state, input).length === 0) {
-      const statuses = Object.keys(rule.items).join(', ');
-      return reject('invalid_state', `no item is ${statuses}: nothing to ${input.action}`);
-    }
-  }
-  const unmet = unmetCondition(state, input.action);
-  if (unmet !== undefined) return reject('invalid_state', unmet);
-  switch (input.action) {
-    case 'openDispute': {
-      if (input.amount === undefined) return undefined;
-      const disputable = targetItems(state, input).reduce(
-        (sum, item) => sum + itemReleasable(state, item),
-        0,
-      );
-      if (!Number.isSafeInteger(input.amount) || input.amount <= 0 || input.amount > disputable) {
-        return reject(
-          'invalid_argument',
-          `a dispute's amount is more than 0 and at most the ${disputable} held for those items`,
-        );
-      }
-      return undefined;
-    }
-    case 'reject': {
-      const partly = targetItems(state, input).find((item) => item.frozen > 0);
-      if (partly) {
-        return reject(
-          'invalid_state',
-          `item ${partly.id} is partly under dispute: it cannot be rejected`,
-        );
-      }
-      return undefined;
-    }
-    case 'resolveDispute': {
-      if (input.outcome !== 'split') return undefined;
-      const amount = input.sellerAmount;
-      const disputed = frozen(state);
-      if (
-        amount === undefined ||
-        !Number.isSafeInteger(amount) ||
-        amount <= 0 ||
-        amount >= disputed
-      ) {
-        return reject(
-          'invalid_argument',
-          `a split needs sellerAmount strictly between 0 and the disputed amount ${disputed}`,
-        );
-      }
-      return undefined;
-    }
-    case 'retryRefund': {
-      const failed = state.refunds.filter((r) => r.status === 'failed');
-      if (input.refundId !== undefined && !failed.some((r) => r.id === input.refundId)) {
-        return reject(
-          'invalid_argument',
-          `refund ${input.refundId} has not failed; failed: ${failed.map((r) => r.id).join(', ')}`,
-        );
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** What the escrow itself must be for an action, whatever its arguments: why not, if not. */
-function unmetCondition(s: EscrowState, action: Action): string | undefined {
-  switch (action) {
-    case 'extendInspection':
-      return s.inspectionExtended ? 'the inspection window was already extended once' : undefined;
-    case 'respondToDispute':
-      return s.dispute?.sellerResponse ? 'the seller has already responded' : undefined;
-    case 'retryPayout':
-      return s.payout.status === 'failed'
-        ? undefined
-        : `no failed payout to retry (payout is ${s.payout.status})`;
-    case 'retryRefund':
-      return s.refunds.some((r) => r.status === 'failed') ? undefined : 'no failed refund to retry';
-    default:
-      return undefined;
-  }
-}
-
-/**
- * The actions the escrow allows now, by anyone or by one role: its status and release mode,
- * an item for the action to act on, and a dispute open (or not) as the action needs.
- */
-export function availableActions(s: EscrowState, role?: Role): Action[] {
-  const open = openDispute(s) !== undefined;
-  return actionsAllowedIn(s.status, role, s.terms.release ?? 'together').filter((action) => {
-    const rule = ACTION_RULES[action];
-    if (rule.dispute !== undefined && rule.dispute !== open) return false;
-    if (unmetCondition(s, action) !== undefined) return false;
-    return (
-      rule.items === undefined || s.items.some((i) => itemTargetsOf(action, i.status).length > 0)
-    );
-  });
-}
-
-const openDispute = (s: EscrowState): Dispute | undefined =>
-  s.dispute && !s.dispute.resolution ? s.dispute : undefined;
-
-const namedItems = (input: ActionInput): string[] | undefined =>
-  'items' in input ? input.items : undefined;
-
-function badItemNames(
-  s: EscrowState,
-  action: Action,
-  named: string[],
-): { code: RejectionCode; message: string } | undefined {
-  if (named.length === 0) return { code: 'invalid_argument', message: 'items is empty' };
-  const seen = new Set<string>();
-  for (const id of named) {
-    if (seen.has(id)) return { code: 'invalid_argument', message: `item ${id} is named twice` };
-    seen.add(id);
-    const item = s.items.find((i) => i.id === id);
-    if (!item) {
-      return {
-        code: 'invalid_argument',
-        message: `unknown item ${id}; this escrow's items: ${s.items.map((i) => i.id).join(', ')}`,
-      };
-    }
-    if (itemTargetsOf(action, item.status).length === 0) {
-      const statuses = Object.keys(ACTION_RULES[action].items ?? {}).join(', ');
-      return {
-        code: 'invalid_state',
-        message: `item ${id} is ${item.status}; ${action} applies to items ${statuses}`,
-      };
-    }
-  }
-  return undefined;
-}
-
-/** The items an action acts on: those named, else every item its rule applies to. */
-function targetItems(s: EscrowState, input: ActionInput): ItemState[] {
-  const named = namedItems(input);
-  return s.items.filter(
-    (item) =>
-      (named === undefined || named.includes(item.id)) &&
-      itemTargetsOf(input.action, item.status).length > 0,
-  );
-}
 
 /** Applies one input. Inputs that make no sense now (a stale timer, a duplicate) change nothing. */
 export function step(state: EscrowState, input: EscrowInput, now: number): EscrowState {
