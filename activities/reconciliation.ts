@@ -267,6 +267,13 @@ export async function reconcilePass(
       }
       // VNPay holds one payment per TxnRef: the escrow's funding is the payment refunded.
       const funding = (lookedUp.get(l.escrowId) ?? []).find((m) => m.movement === 'payment');
+      // A checkout escrow's refund is part of the checkout's one payment: full only if all of it.
+      const checkoutId = checkoutOf.get(l.escrowId);
+      if (checkoutId !== undefined) await ledgerOf([checkoutId]);
+      const paid =
+        checkoutId === undefined
+          ? funding
+          : (lookedUp.get(checkoutId) ?? []).find((m) => m.movement === 'payment');
       const status = await escrowRail.getRefund({
         idempotencyKey: l.reference,
         txnRef: orderOf(l.escrowId),
@@ -274,7 +281,7 @@ export async function reconcilePass(
         transactionDate,
         amount: l.amount,
         currency: l.currency,
-        full: funding?.amount === l.amount,
+        full: paid?.amount === l.amount,
         reason: 'reconciliation',
       });
       if (status.status === 'not_found') continue;
