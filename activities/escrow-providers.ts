@@ -7,8 +7,8 @@ import type { PaymentProvider } from '../psp/types.js';
 
 /**
  * The adapter for an escrow's rail: its platform's own credentials, else the deployment's;
- * undefined when neither has the rail. Looked up by escrow id, so workflow inputs stay as they
- * were.
+ * undefined when neither has the rail. Looked up by escrow id (or checkout id, for a checkout's
+ * one payment), so workflow inputs stay as they were.
  */
 export type ProviderForEscrow = (
   escrowId: string,
@@ -30,9 +30,14 @@ export function providerForEscrow(deps: {
     build: deps.buildProvider,
   });
   return async (escrowId, rail) => {
+    // A checkout's payment link and status query name the checkout: its platform's credentials.
     const [row] = await deps.sql<{ platformId: string }[]>`
-      select platform_id as "platformId" from escrows where id = ${escrowId}`;
-    // The workflow records the escrow before its first PSP call: a missing row is retried.
+      select platform_id as "platformId" from escrows where id = ${escrowId}
+      union all
+      select platform_id as "platformId" from checkouts where id = ${escrowId}
+      limit 1`;
+    // The workflow records the escrow (or checkout) before its first PSP call: a missing row
+    // is retried.
     if (!row) throw new Error(`escrow ${escrowId} is not recorded yet`);
     return platformProviders.providerFor(row.platformId, rail);
   };

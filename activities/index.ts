@@ -3,7 +3,9 @@ import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import { type BuildProvider, providerBuilder } from '../psp/registry.js';
 import type { CollectionListing, PaymentProvider, PayoutProvider } from '../psp/types.js';
+import { isCheckoutId, keepCheckoutOrderRef } from '../store/checkouts.js';
 import { keepOrderRef } from '../store/escrow-records.js';
+import { createCheckoutActivities } from './checkouts.js';
 import { providerForEscrow } from './escrow-providers.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
@@ -39,8 +41,10 @@ export function createActivities(deps: ActivityDeps) {
   });
   return {
     ...createTransitionActivities(sql),
-    ...createPspActivities(forEscrow, payouts, (escrowId, orderRef) =>
-      keepOrderRef(sql, escrowId, orderRef),
+    ...createCheckoutActivities(sql),
+    // A checkout's one payment link is made under the checkout's id: its row keeps the ref.
+    ...createPspActivities(forEscrow, payouts, (id, orderRef) =>
+      isCheckoutId(id) ? keepCheckoutOrderRef(sql, id, orderRef) : keepOrderRef(sql, id, orderRef),
     ),
     ...createReconciliationActivities({ ...deps, providerForEscrow: forEscrow }),
   };

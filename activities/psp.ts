@@ -29,6 +29,11 @@ export interface CheckPaymentInput {
   /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
   rail?: Rail;
   escrowId: string;
+  /**
+   * The order the rail knows the payment by, when it is not the escrow's own: a checkout's
+   * escrows share their checkout's one payment (its id). Absent: the escrow id.
+   */
+  orderId?: string;
   /** When the payment link was created: VNPay's vnp_TransactionDate. */
   transactionDate: string;
 }
@@ -38,6 +43,12 @@ export interface RefundPaymentInput {
   rail?: Rail;
   idempotencyKey: string;
   escrowId: string;
+  /**
+   * The order the rail knows the payment by, when it is not the escrow's own: a checkout
+   * escrow's refund is a partial refund of its checkout's one payment (the checkout id).
+   * Absent: the escrow id.
+   */
+  orderId?: string;
   paymentTransactionId: string;
   /** When the payment link was created: VNPay's vnp_TransactionDate. */
   transactionDate: string;
@@ -136,7 +147,7 @@ export function createPspActivities(
   };
   const refundInput = (input: RefundPaymentInput): RefundInput => ({
     idempotencyKey: input.idempotencyKey,
-    txnRef: input.escrowId,
+    txnRef: input.orderId ?? input.escrowId,
     providerTransactionId: input.paymentTransactionId,
     transactionDate: new Date(input.transactionDate),
     amount: BigInt(input.amount),
@@ -244,7 +255,7 @@ export function createPspActivities(
       const provider = await railOf(input);
       const status = await callPsp(() =>
         provider.getTransaction({
-          txnRef: input.escrowId,
+          txnRef: input.orderId ?? input.escrowId,
           transactionDate: new Date(input.transactionDate),
         }),
       );

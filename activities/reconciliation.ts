@@ -1,12 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
+  combineCheckoutFundings,
   compareMovements,
   type LedgerMovement,
   paymentReference,
   type RailMovement,
   RECONCILIATION_MISMATCH,
   railKeyMovement,
+  transactionOfFunding,
 } from '../domain/reconciliation.js';
 import type { Sql } from '../infra/db.js';
 import { railMovementsInPeriod, railMovementsOfEscrows } from '../ledger/rail-movements.js';
@@ -17,6 +19,13 @@ import {
   PspPermanentError,
   type TransactionStatus,
 } from '../psp/types.js';
+import {
+  checkoutPaymentLinks,
+  checkoutsOfEscrows,
+  escrowsOfCheckouts,
+  getCheckout,
+  isCheckoutId,
+} from '../store/checkouts.js';
 import { escrowCurrencies, paymentLinks } from '../store/escrow-queries.js';
 import {
   finishRun,
@@ -27,7 +36,7 @@ import {
   recordMismatches,
   unhandledMismatches,
 } from '../store/reconciliation.js';
-import { confirmPayment, flagAttention } from '../workflows/client.js';
+import { confirmCheckoutPayment, confirmPayment, flagAttention } from '../workflows/client.js';
 import type { ProviderForEscrow } from './escrow-providers.js';
 
 export interface ReconciliationDeps {
@@ -86,13 +95,56 @@ export async function reconcilePass(
     notes.push(`${reference} not checked at the rail: ${why}`);
   };
 
-  const ledger = await railMovementsInPeriod(sql, period);
+  // A checkout's escrows share its one rail payment (and the rail knows their refunds by the
+  // checkout's id): their fundings are compared as that one payment, the sum of the shares.
+  const periodLedger = await railMovementsInPeriod(sql, period);
+  const checkoutOf = await checkoutsOfEscrows(sql, [
+    ...new Set(periodLedger.map((l) => l.escrowId)),
+  ]);
+  const escrowsOf = new Map<string, string[]>();
   const lookedUp = new Map<string, LedgerMovement[]>();
-  const ledgerOf = async (escrowIds: Iterable<string>) => {
-    const missing = [...new Set(escrowIds)].filter((id) => !lookedUp.has(id));
-    for (const id of missing) lookedUp.set(id, []);
-    for (const m of await railMovementsOfEscrows(sql, missing)) lookedUp.get(m.escrowId)?.push(m);
+  /** Every entry of these escrows or checkouts (a checkout's: its escrows', fundings combined). */
+  const ledgerOf = async (ids: Iterable<string>) => {
+    const missing = [...new Set(ids)].filter((id) => !lookedUp.has(id));
+    const checkouts = missing.filter(isCheckoutId);
+    for (const [checkoutId, escrowIds] of await escrowsOfCheckouts(sql, checkouts)) {
+      escrowsOf.set(checkoutId, escrowIds);
+      for (const escrowId of escrowIds) checkoutOf.set(escrowId, checkoutId);
+    }
+    const escrows = [
+      ...new Set([
+        ...missing.filter((id) => !isCheckoutId(id)),
+        ...checkouts.flatMap((id) => escrowsOf.get(id) ?? []),
+      ]),
+    ].filter((id) => !lookedUp.has(id));
+    for (const id of [...missing, ...escrows]) lookedUp.set(id, []);
+    const found = await railMovementsOfEscrows(sql, escrows);
+    for (const m of found) lookedUp.get(m.escrowId)?.push(m);
+    for (const checkoutId of checkouts) {
+      const own = (escrowsOf.get(checkoutId) ?? []).flatMap((id) => lookedUp.get(id) ?? []);
+      lookedUp.set(
+        checkoutId,
+        combineCheckoutFundings(own, checkoutOf).filter((m) => m.escrowId === checkoutId),
+      );
+    }
   };
+  // A period's share of a checkout's payment is judged with all the other shares, whenever
+  // they were written.
+  const periodCheckouts = [
+    ...new Set(
+      periodLedger.flatMap((l) => {
+        const checkoutId = l.movement === 'payment' ? checkoutOf.get(l.escrowId) : undefined;
+        return checkoutId === undefined ? [] : [checkoutId];
+      }),
+    ),
+  ];
+  await ledgerOf(periodCheckouts);
+  const ledger = [
+    ...periodLedger.filter((l) => !(l.movement === 'payment' && checkoutOf.has(l.escrowId))),
+    ...periodCheckouts.flatMap((id) => lookedUp.get(id) ?? []),
+  ];
+  /** The order the rail knows an escrow's payment and refunds by: its checkout's, or its own. */
+  const orderOf = (escrowId: string) => checkoutOf.get(escrowId) ?? escrowId;
 
   const rail = new Map<string, RailMovement>();
   const add = (r: RailMovement) => rail.set(r.reference, r);
@@ -128,15 +180,19 @@ export async function reconcilePass(
     const refunds = await listing.refunds(period);
     await ledgerOf(refunds.map((r) => r.txnRef));
     for (const r of refunds) {
-      const ours = [...ledger, ...(lookedUp.get(r.txnRef) ?? [])].find(
+      const candidates = [
+        ...ledger,
+        ...[r.txnRef, ...(escrowsOf.get(r.txnRef) ?? [])].flatMap((id) => lookedUp.get(id) ?? []),
+      ];
+      const ours = candidates.find(
         (l) =>
           l.movement === 'refund' &&
-          l.escrowId === r.txnRef &&
+          orderOf(l.escrowId) === r.txnRef &&
           listing.refundReference(l.reference) === r.reference,
       );
       add({
         movement: 'refund',
-        escrowId: r.txnRef,
+        escrowId: ours?.escrowId ?? r.txnRef,
         reference: ours?.reference ?? `escrow:${r.txnRef}:rail-refund:${r.reference}`,
         status: r.status,
         amount: r.amount,
@@ -153,7 +209,14 @@ export async function reconcilePass(
 
   // Ledger → rail: what no listing showed is asked for by its key.
   const unlisted = ledger.filter((l) => !rail.has(l.reference));
-  const links = await paymentLinks(sql, [...new Set(unlisted.map((l) => l.escrowId))]);
+  const unlistedIds = [...new Set(unlisted.map((l) => l.escrowId))];
+  const links = new Map([
+    ...(await paymentLinks(
+      sql,
+      unlistedIds.filter((id) => !isCheckoutId(id)),
+    )),
+    ...(await checkoutPaymentLinks(sql, unlistedIds.filter(isCheckoutId))),
+  ]);
   await ledgerOf(unlisted.filter((l) => l.movement === 'refund').map((l) => l.escrowId));
   const transactions = new Map<string, TransactionStatus>();
   for (const l of unlisted) {
@@ -204,14 +267,21 @@ export async function reconcilePass(
       }
       // VNPay holds one payment per TxnRef: the escrow's funding is the payment refunded.
       const funding = (lookedUp.get(l.escrowId) ?? []).find((m) => m.movement === 'payment');
+      // A checkout escrow's refund is part of the checkout's one payment: full only if all of it.
+      const checkoutId = checkoutOf.get(l.escrowId);
+      if (checkoutId !== undefined) await ledgerOf([checkoutId]);
+      const paid =
+        checkoutId === undefined
+          ? funding
+          : (lookedUp.get(checkoutId) ?? []).find((m) => m.movement === 'payment');
       const status = await escrowRail.getRefund({
         idempotencyKey: l.reference,
-        txnRef: l.escrowId,
+        txnRef: orderOf(l.escrowId),
         providerTransactionId: funding ? transactionOf(funding.reference) : '',
         transactionDate,
         amount: l.amount,
         currency: l.currency,
-        full: funding?.amount === l.amount,
+        full: paid?.amount === l.amount,
         reason: 'reconciliation',
       });
       if (status.status === 'not_found') continue;
@@ -261,8 +331,7 @@ const keyed = ({ movement, escrowId, reference }: LedgerMovement) => ({
   reference,
 });
 
-const transactionOf = (fundingReference: string) =>
-  fundingReference.slice(fundingReference.indexOf(':funding:') + ':funding:'.length);
+const transactionOf = transactionOfFunding;
 
 /**
  * Fixes or flags every mismatch not handled yet. A succeeded payment the ledger lacks goes to
@@ -280,6 +349,10 @@ async function handleMismatches(
   );
   for (const m of pending) {
     progress();
+    if (m.escrowId !== null && isCheckoutId(m.escrowId)) {
+      await handleCheckoutMismatch({ sql, temporal, taskQueue }, m);
+      continue;
+    }
     const currency = m.escrowId === null ? undefined : currencies.get(m.escrowId);
     if (m.escrowId === null || currency === undefined) {
       // No escrow to flag: the report is where ops see it.
@@ -309,6 +382,48 @@ async function handleMismatches(
     });
     await markHandled(sql, m.id, { fixed: false });
   }
+}
+
+/**
+ * A mismatch on a checkout's one payment: a succeeded payment of the whole cart that the
+ * ledger lacks goes to the checkout as its lost callback would have (its escrows funded, or
+ * each refunding its share); anything else is for ops, in the report.
+ */
+async function handleCheckoutMismatch(
+  { sql, temporal, taskQueue }: Pick<ReconciliationDeps, 'sql' | 'temporal' | 'taskQueue'>,
+  m: Awaited<ReturnType<typeof unhandledMismatches>>[number],
+) {
+  const checkout = m.escrowId === null ? undefined : await getCheckout(sql, m.escrowId);
+  const { rail } = m;
+  if (
+    checkout &&
+    m.kind === 'missing_in_ledger' &&
+    m.movement === 'payment' &&
+    rail?.status === 'succeeded' &&
+    rail.amount !== undefined &&
+    BigInt(rail.amount) === BigInt(checkout.amount) &&
+    rail.railId !== undefined
+  ) {
+    await confirmCheckoutPayment(
+      temporal,
+      taskQueue,
+      {
+        checkoutId: checkout.id,
+        amount: checkout.amount,
+        paymentLink: checkout.paymentLink,
+        escrows: checkout.escrows,
+      },
+      {
+        providerTransactionId: rail.railId,
+        amount: checkout.amount,
+        currency: rail.currency ?? checkout.currency,
+        paidAt: rail.at ?? m.createdAt.toISOString(),
+      },
+    );
+    await markHandled(sql, m.id, { fixed: true });
+    return;
+  }
+  await markHandled(sql, m.id, { fixed: false });
 }
 
 /** Heartbeats per rail call: a pass over a long period is many of them. */

@@ -19,6 +19,7 @@ import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { checkoutRoutes } from './routes/checkouts.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
 import { escrowRoutes } from './routes/escrows.js';
 import { healthRoutes } from './routes/health.js';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', platformRailRoutes(routeDeps));
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));
+  app.route('/', checkoutRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));
   app.route('/', ledgerRoutes(routeDeps));
   app.route('/', reconciliationRoutes(routeDeps));

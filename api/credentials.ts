@@ -14,6 +14,8 @@ export const secretsEqual = (a: string, b: string): boolean =>
 const randomId = (prefix: string): string => `${prefix}_${randomBytes(10).toString('hex')}`;
 export const newPlatformId = (): string => randomId('plt');
 export const newEscrowId = (): string => randomId('esc');
+/** A multi-seller checkout's id; each of its escrows has an escrow id of its own. */
+export const newCheckoutId = (): string => randomId('chk');
 
 const PLATFORM_KEY = /^sk_(plt_[a-z0-9]{20})\.([A-Za-z0-9_-]{43})$/;
 

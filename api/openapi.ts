@@ -80,6 +80,10 @@ export function mountOpenApi(app: OpenAPIHono): void {
     tags: [
       { name: 'Platforms', description: 'Tenants (ops only).' },
       { name: 'Escrows', description: 'Create, read and list escrows.' },
+      {
+        name: 'Checkouts',
+        description: 'One payment for a multi-seller cart, one escrow per seller.',
+      },
       { name: 'Actions', description: 'Move an escrow through its lifecycle.' },
       { name: 'Party tokens', description: 'Short-lived credentials for buyers and sellers.' },
       { name: 'Operations', description: 'Ledger check, health and metrics.' },

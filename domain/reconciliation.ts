@@ -189,3 +189,54 @@ export const paymentReference = (escrowId: string, providerTransactionId: string
 
 /** The reason reconciliation flags an escrow with (it lands in `attentionReasons`). */
 export const RECONCILIATION_MISMATCH = 'reconciliation_mismatch';
+
+/**
+ * A checkout's one rail payment funds several escrows, each with a funding entry for its share
+ * under the same provider transaction id. For the comparison they are that one payment: the
+ * entries of escrows in `checkoutOf` (escrow id → checkout id) become one movement per checkout
+ * and transaction, named as the rail names it (`escrow:<checkout id>:funding:<transaction>`),
+ * whose amount is the sum of the shares. Posted only when every share is; pending while one is;
+ * voided when all are. Every other movement passes through unchanged.
+ */
+export function combineCheckoutFundings(
+  ledger: readonly LedgerMovement[],
+  checkoutOf: ReadonlyMap<string, string>,
+): LedgerMovement[] {
+  const combined = new Map<string, LedgerMovement & { phases: Set<LedgerPhase> }>();
+  const rest: LedgerMovement[] = [];
+  for (const l of ledger) {
+    const checkoutId = l.movement === 'payment' ? checkoutOf.get(l.escrowId) : undefined;
+    if (checkoutId === undefined) {
+      rest.push(l);
+      continue;
+    }
+    const reference = paymentReference(checkoutId, transactionOfFunding(l.reference));
+    const sum = combined.get(reference);
+    if (!sum) {
+      combined.set(reference, {
+        ...l,
+        amount: l.phase === 'voided' ? 0n : l.amount,
+        escrowId: checkoutId,
+        reference,
+        phases: new Set([l.phase]),
+      });
+      continue;
+    }
+    if (l.phase !== 'voided') sum.amount += l.amount;
+    sum.phases.add(l.phase);
+    if (l.at > sum.at) sum.at = l.at;
+  }
+  const payments = [...combined.values()].map(({ phases, ...m }) => ({
+    ...m,
+    phase: phases.has('pending')
+      ? ('pending' as const)
+      : phases.has('posted')
+        ? ('posted' as const)
+        : ('voided' as const),
+  }));
+  return [...rest, ...payments];
+}
+
+/** The provider transaction id at the end of a funding key. */
+export const transactionOfFunding = (fundingReference: string): string =>
+  fundingReference.slice(fundingReference.indexOf(':funding:') + ':funding:'.length);

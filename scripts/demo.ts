@@ -3,7 +3,9 @@
 // enabled rail).
 //   1. an escrow paid at the rail's sandbox page, shipped, delivered, accepted and paid out;
 //   2. an escrow disputed by the buyer (party token) and resolved by ops as a split (payOS
-//      cannot refund: there the buyer's part fails for good and waits for ops).
+//      cannot refund: there the buyer's part fails for good and waits for ops);
+//   3. a two-seller cart (POST /v1/checkouts) paid once: one seller ships and is paid out, the
+//      other cancels and only its share is refunded; the ledger per seller.
 // API_URL (default http://HOST:PORT) and OPS_API_KEY come from the same configuration as dev.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -194,6 +196,78 @@ async function main() {
     `refunded ${money(e.money.refunded, e.currency)} to the buyer${refundsByPayout ? ` (${e.paymentMethod} cannot refund: paid out to the buyer's account)` : ''}, paid out ${money(e.payout.amount, e.currency)} to the seller`,
   );
   await printLedger(second.id, key);
+
+  say('— 3. A two-seller cart, paid once —');
+  const cartSeller = (sellerId: string, accountName: string, items: Array<[string, number]>) => ({
+    sellerId,
+    payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName },
+    fee: 10_000,
+    items: items.map(([description, amount], index) => ({
+      id: `${sellerId}-${index + 1}`,
+      description,
+      amount,
+    })),
+  });
+  const cart = await api('POST', '/v1/checkouts', key, {
+    reference: 'cart-2001',
+    buyerId: 'buyer_minh',
+    currency: 'VND',
+    description: 'Cart 2001',
+    refundDestination: { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'LE VAN MINH' },
+    ...(requestedRail === undefined ? {} : { paymentMethod: requestedRail }),
+    sellers: [
+      cartSeller('seller_lan', 'TRAN THI LAN', [
+        ['Film camera', 900_000],
+        ['Camera strap', 100_000],
+      ]),
+      cartSeller('seller_hoa', 'PHAM THI HOA', [['Tripod', 600_000]]),
+    ],
+  });
+  const [lan, hoa] = cart.escrows as Array<{ id: string; sellerId: string; amount: number }>;
+  if (!lan || !hoa) throw new Error('the checkout has not two escrows');
+  say(
+    `created checkout ${cart.id}: one payment link, escrows ${cart.escrows
+      .map((x: Json) => `${x.id} (${x.sellerId}, ${money(x.amount, 'VND')})`)
+      .join(' and ')}`,
+  );
+  await payAtSandbox(cart.payment.url);
+  await until(
+    'the checkout paid',
+    () => api('GET', `/v1/checkouts/${cart.id}`, key),
+    (c) => c.status === 'paid' && c.escrows.every((x: Json) => x.status === 'funded'),
+  );
+  say(`  checkout paid once, ${money(lan.amount + hoa.amount, 'VND')}: both escrows funded`);
+  await api('POST', `/v1/escrows/${lan.id}/ship`, key, {
+    carrier: 'GHN',
+    trackingNumber: 'GHN9900123',
+  });
+  await api('POST', `/v1/escrows/${lan.id}/deliver`, key);
+  e = await api('POST', `/v1/escrows/${lan.id}/accept`, key);
+  say(`${lan.sellerId}: shipped, delivered, accepted → ${e.status}`);
+  e = await api('POST', `/v1/escrows/${hoa.id}/cancel`, key, { reason: 'out of stock' });
+  say(`${hoa.sellerId}: cancelled (out of stock) → ${e.status}`);
+  await until(
+    'payout and partial refund',
+    () => api('GET', `/v1/checkouts/${cart.id}`, key),
+    (c) => c.escrows.every((x: Json) => x.money?.held === 0),
+  );
+  const lanView = await until(
+    'payout',
+    () => escrowOf(lan.id, key),
+    (x) => x.payout.status === 'paid',
+  );
+  const hoaView = await until(
+    'refund',
+    () => escrowOf(hoa.id, key),
+    (x) => x.refunds.every((f: Json) => f.status === 'succeeded'),
+  );
+  say(
+    `paid out ${money(lanView.payout.amount, 'VND')} to ${lan.sellerId}; refunded ${money(hoaView.money.refunded, 'VND')} (${hoa.sellerId}'s share only) of the one payment`,
+  );
+  for (const share of [lan, hoa]) {
+    say(`  ${share.sellerId}:`);
+    await printLedger(share.id, key);
+  }
 
   const check = await api('GET', '/v1/ledger/check', config.OPS_API_KEY);
   say(`ledger invariants: ${check.ok ? 'OK' : `VIOLATED ${JSON.stringify(check.violations)}`}`);

@@ -3,12 +3,22 @@
 import {
   type Client,
   WithStartWorkflowOperation,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type SignalDefinition } from '@temporalio/common';
 import type { EscrowTerms, Rejection } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
+import type { CheckoutWorkflowInput, checkoutWorkflow } from './checkout.js';
+import {
+  type CheckoutPaymentInfo,
+  type CheckoutShareConfirmation,
+  type CheckoutView,
+  checkoutPaymentLinkUpdate,
+  checkoutPaymentSignal,
+  checkoutWorkflowId,
+} from './checkout-messages.js';
 import type { EscrowWorkflowInput, escrowWorkflow } from './escrow.js';
 import {
   ACTION_REJECTED,
@@ -133,4 +143,70 @@ export async function flagAttention(
   flag: AttentionFlag,
 ): Promise<void> {
   await signalEscrow(client, taskQueue, escrowId, attentionSignal, flag);
+}
+
+/**
+ * Starts a multi-seller checkout's workflow (which starts one escrow workflow per seller) and
+ * waits for the cart's one payment link, atomically and idempotently as `startEscrow`.
+ */
+export async function startCheckout(
+  client: Client,
+  taskQueue: string,
+  input: CheckoutWorkflowInput,
+): Promise<CheckoutView & { paymentLink: PaymentLink }> {
+  const start = new WithStartWorkflowOperation<typeof checkoutWorkflow>('checkoutWorkflow', {
+    workflowId: checkoutWorkflowId(input.checkoutId),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Checkout ${input.checkoutId} · ${input.escrows.length} sellers · ${input.currency} · order ${input.reference} · platform ${input.platformId}`,
+  });
+  return client.workflow.executeUpdateWithStart(checkoutPaymentLinkUpdate, {
+    startWorkflowOperation: start,
+  });
+}
+
+/** A checkout as Postgres keeps it, enough to fan a payment out to its escrows. */
+export interface CheckoutShares {
+  checkoutId: string;
+  amount: number;
+  paymentLink: PaymentLink | null;
+  escrows: { escrowId: string; amount: number }[];
+}
+
+/**
+ * The payment of a checkout's cart (the callback verified it is the whole cart): to the
+ * checkout's workflow while it runs; once it has closed, straight to each escrow (resumed if
+ * closed) with its share, which it books and refunds as a late or duplicate payment.
+ */
+export async function confirmCheckoutPayment(
+  client: Client,
+  taskQueue: string,
+  checkout: CheckoutShares,
+  payment: PaymentConfirmation,
+): Promise<'checkout' | 'escrows'> {
+  try {
+    await client.workflow
+      .getHandle(checkoutWorkflowId(checkout.checkoutId))
+      .signal(checkoutPaymentSignal, payment);
+    return 'checkout';
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  const info: CheckoutPaymentInfo | undefined = checkout.paymentLink
+    ? {
+        checkoutId: checkout.checkoutId,
+        amount: checkout.amount,
+        paymentLink: checkout.paymentLink,
+      }
+    : undefined;
+  for (const share of checkout.escrows) {
+    const confirmation: CheckoutShareConfirmation = {
+      ...payment,
+      amount: share.amount,
+      ...(info ? { checkout: info } : {}),
+    };
+    await confirmPayment(client, taskQueue, share.escrowId, confirmation);
+  }
+  return 'escrows';
 }

@@ -31,6 +31,11 @@ import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import { ACTIONS, type Action } from '../domain/lifecycle.js';
 import { type EscrowView, escrowView } from '../domain/view.js';
 import {
+  type CheckoutPaymentInfo,
+  type CheckoutShareConfirmation,
+  checkoutExpiredSignal,
+} from './checkout-messages.js';
+import {
   ACTION_REJECTED,
   type AnyActionArgs,
   actionUpdates,
@@ -131,10 +136,18 @@ export async function escrowWorkflow(
   // Where a rail that cannot refund pays the buyer back; only escrows that have one carry it.
   const refundTo =
     terms.refundDestination === undefined ? {} : { refundDestination: terms.refundDestination };
+  // A checkout's escrow: the rail knows the one payment by the checkout's id, not this escrow's.
+  const order = terms.checkout === undefined ? {} : { orderId: terms.checkout.checkoutId };
   // The timeline of a resumed run starts after the events already in Postgres.
   const firstSeq = state.seq - state.timeline.length;
   let recordedSeq = firstSeq;
   let paymentLink: PaymentLink | undefined = closed?.paymentLink;
+  /** A checkout's escrow: the checkout's total (its one payment), once the checkout says. */
+  let checkoutAmount: number | undefined;
+  const keepCheckout = (info: CheckoutPaymentInfo) => {
+    paymentLink ??= info.paymentLink;
+    checkoutAmount = info.amount;
+  };
   const runningJobs = new Set<string>();
   const oneRefundAtATime = patched(ONE_REFUND_AT_A_TIME);
 
@@ -169,8 +182,16 @@ export async function escrowWorkflow(
       },
     );
   }
-  setHandler(paymentConfirmedSignal, (payment) => {
+  setHandler(paymentConfirmedSignal, (signalled) => {
+    // A checkout's share also carries the checkout's payment link and total (for refunds).
+    const { checkout, ...payment } = signalled as CheckoutShareConfirmation;
+    if (checkout && terms.checkout) keepCheckout(checkout);
     apply({ type: 'payment', ...payment, paidAt: Date.parse(payment.paidAt) });
+  });
+  setHandler(checkoutExpiredSignal, (info) => {
+    if (!terms.checkout) return;
+    keepCheckout(info);
+    apply({ type: 'checkoutExpired' });
   });
   setHandler(attentionSignal, (flag) => {
     apply({ type: 'attention', reason: flag.reason, detail: flag.detail });
@@ -247,13 +268,16 @@ export async function escrowWorkflow(
     const request = {
       ...rail,
       ...refundTo,
+      ...order,
       idempotencyKey: refundKey(escrowId, job),
       escrowId,
       paymentTransactionId: job.paymentTransactionId,
       transactionDate: paymentLink?.createdAt ?? new Date(job.paidAt).toISOString(),
       amount: job.amount,
       currency: terms.currency,
-      full: job.amount === state.payment?.amount,
+      // A checkout's escrow refunds part of the checkout's one payment: full only when that is
+      // the whole of it (unknown total: partial).
+      full: terms.checkout ? job.amount === checkoutAmount : job.amount === state.payment?.amount,
       reason: job.reason,
     };
     try {
@@ -306,6 +330,7 @@ export async function escrowWorkflow(
     if (!paymentLink) return 'unpaid';
     const found = await quickCheck({
       ...rail,
+      ...order,
       escrowId,
       transactionDate: paymentLink.createdAt,
     }).catch(() => undefined);
@@ -328,6 +353,7 @@ export async function escrowWorkflow(
     if (!paymentLink) return;
     const found = await patientCheck((state.closeAfter ?? Date.now()) - Date.now())({
       ...rail,
+      ...order,
       escrowId,
       transactionDate: paymentLink.createdAt,
     }).catch(() => undefined);
@@ -337,7 +363,6 @@ export async function escrowWorkflow(
   };
 
   if (!closed) {
-    const input0 = input as EscrowWorkflowInput;
     upsertSearchAttributes([
       { key: PlatformId, value: terms.platformId },
       { key: SellerId, value: terms.sellerId },
@@ -346,6 +371,10 @@ export async function escrowWorkflow(
       { key: EscrowCurrency, value: terms.currency },
     ]);
     await flush();
+  }
+  // A checkout's escrow has no link of its own: the checkout's one payment funds it.
+  if (!closed && !terms.checkout) {
+    const input0 = input as EscrowWorkflowInput;
     paymentLink = await psp.createPaymentLink({
       ...rail,
       idempotencyKey: `escrow:${escrowId}:payment`,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPartyToken } from '../../api/credentials.js';
-import { type ApiHarness, escrowBody, startApiHarness } from './harness.js';
+import { type ApiHarness, checkoutBody, escrowBody, startApiHarness } from './harness.js';
 
 let h: ApiHarness;
 let platformA: { id: string; apiKey: string };
@@ -74,6 +74,14 @@ const ENDPOINTS: Endpoint[] = [
     expect: row(201, 201, 403, 403, 403, 403),
   },
   { method: 'GET', path: '/v1/escrows', expect: row(200, 200, 403, 403, 403, 200) },
+  {
+    method: 'POST',
+    path: '/v1/checkouts',
+    body: checkoutBody(),
+    expect: row(201, 201, 403, 403, 403, 403),
+  },
+  // `:checkout` is a checkout of platform A: party tokens are for one escrow, never a cart.
+  { method: 'GET', path: '/v1/checkouts/:checkout', expect: row(200, 404, 403, 403, 403, 200) },
   { method: 'GET', path: '/v1/escrows/:id', expect: row(200, 404, 200, 200, 404, 200) },
   { method: 'GET', path: '/v1/escrows/:id/events', expect: row(200, 404, 200, 200, 404, 200) },
   { method: 'GET', path: '/v1/escrows/:id/ledger', expect: row(200, 404, 403, 403, 404, 200) },
@@ -167,6 +175,7 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
     signPartyToken({ platformId: platformA.id, escrowId, role, expiresAt }, secret);
   const inAnHour = Math.floor(Date.now() / 1000) + 3600;
   const other = await h.createEscrow(platformA.apiKey);
+  const checkout = await h.createCheckout(platformA.apiKey);
 
   const cells = ENDPOINTS.flatMap((endpoint) => CALLERS.map((caller) => ({ endpoint, caller })));
   const results: string[] = [];
@@ -182,7 +191,10 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
       none: undefined,
       expired: token(escrow.id, 'buyer', Math.floor(Date.now() / 1000) - 1),
     };
-    const path = endpoint.path.replace(':id', escrow.id).replace(':platform', platformA.id);
+    const path = endpoint.path
+      .replace(':id', escrow.id)
+      .replace(':platform', platformA.id)
+      .replace(':checkout', checkout.id);
     const reply = await h.call(endpoint.method, path, {
       token: credentials[caller],
       body: typeof endpoint.body === 'function' ? endpoint.body() : endpoint.body,

@@ -38,6 +38,31 @@ export const escrowBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** A seller of a checkout: its items' amounts sum to its escrow's. */
+export const checkoutSeller = (sellerId: string, amounts: number[], fee = 0) => ({
+  sellerId,
+  payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'NGUYEN VAN A' },
+  fee,
+  items: amounts.map((amount, index) => ({
+    id: `${sellerId}-sku-${index + 1}`,
+    description: `Item ${index + 1}`,
+    amount,
+  })),
+});
+
+/** A two-seller cart: 1,200,000 (two items) + 800,000. */
+export const checkoutBody = (overrides: Record<string, unknown> = {}) => ({
+  reference: `cart-${randomUUID().slice(0, 8)}`,
+  buyerId: 'buyer_1',
+  currency: 'VND',
+  description: 'Cart',
+  sellers: [
+    checkoutSeller('seller_a', [1_000_000, 200_000], 20_000),
+    checkoutSeller('seller_b', [800_000]),
+  ],
+  ...overrides,
+});
+
 /** The real stack (Postgres, Temporal, worker, sandbox PSP, the API on a port) and HTTP helpers. */
 export async function startApiHarness(options: Pick<EscrowStackOptions, 'sandboxMomo'> = {}) {
   const [db, temporal]: [TestDatabase, TestTemporal] = await Promise.all([
@@ -81,6 +106,19 @@ export async function startApiHarness(options: Pick<EscrowStackOptions, 'sandbox
     return reply.body as { id: string; status: string; payment: { url: string } };
   };
 
+  const createCheckout = async (apiKey: string, overrides: Record<string, unknown> = {}) => {
+    const reply = await call('POST', '/v1/checkouts', {
+      token: apiKey,
+      body: checkoutBody(overrides),
+    });
+    expect(reply.status, reply.text).toBe(201);
+    return reply.body as {
+      id: string;
+      payment: { url: string; expiresAt: string };
+      escrows: { id: string; sellerId: string; amount: number }[];
+    };
+  };
+
   const partyToken = async (apiKey: string, escrowId: string, role: 'buyer' | 'seller') => {
     const reply = await call('POST', `/v1/escrows/${escrowId}/party-tokens`, {
       token: apiKey,
@@ -120,6 +158,7 @@ export async function startApiHarness(options: Pick<EscrowStackOptions, 'sandbox
     call,
     createPlatform,
     createEscrow,
+    createCheckout,
     partyToken,
     statusOf,
     fund,

@@ -182,6 +182,8 @@ describe('GET /openapi.json', () => {
       '/v1/escrows/{id}/payout/retry',
       '/v1/escrows/{id}/refund/retry',
       '/v1/escrows/{id}/party-tokens',
+      '/v1/checkouts',
+      '/v1/checkouts/{id}',
       '/v1/ledger/check',
       '/v1/escrows/{id}/ledger',
       '/v1/platforms/{id}/rails',
@@ -275,6 +277,7 @@ describe('GET /openapi.json', () => {
     const fixtures: Record<string, { token: () => string; state?: string; id?: string }> = {
       'POST /v1/platforms': { token: () => api.h.opsKey },
       'POST /v1/escrows': { token: () => api.platform.apiKey },
+      'POST /v1/checkouts': { token: () => api.platform.apiKey },
       'POST /v1/escrows/{id}/party-tokens': {
         token: () => api.platform.apiKey,
         state: 'awaiting_payment',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escrowBody, useApiHarness } from './harness.js';
+import { checkoutBody, escrowBody, useApiHarness } from './harness.js';
 import { publishedResponseSchema } from './published-schema.js';
 
 const api = useApiHarness();
@@ -32,6 +32,20 @@ describe('responses match the published OpenAPI document', () => {
     });
     expect(read.status, read.text).toBe(200);
     await expectConforms(read, 'GET', '/v1/escrows/{id}');
+  });
+
+  it('POST /v1/checkouts: the 201 is a CreatedCheckout; GET /v1/checkouts/{id} a Checkout', async () => {
+    const reply = await api.h.call('POST', '/v1/checkouts', {
+      token: api.platform.apiKey,
+      body: checkoutBody(),
+    });
+    expect(reply.status, reply.text).toBe(201);
+    await expectConforms(reply, 'POST', '/v1/checkouts');
+    const read = await api.h.call('GET', `/v1/checkouts/${reply.body.id}`, {
+      token: api.platform.apiKey,
+    });
+    expect(read.status, read.text).toBe(200);
+    await expectConforms(read, 'GET', '/v1/checkouts/{id}');
   });
 
   it('POST /v1/webhook-endpoints: the 201 and its replay are the same CreatedWebhookEndpoint', async () => {

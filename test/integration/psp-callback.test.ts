@@ -1,5 +1,6 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signedQueryString } from '../../psp/vnpay/signing.js';
+import { getCheckout } from '../../store/checkouts.js';
 import { queryEscrow } from '../../workflows/client.js';
 import { useEscrowStack } from '../support/escrow-stack.js';
 import { eventLog } from '../support/event-log.js';
@@ -72,4 +73,49 @@ it('confirms a genuine callback once; repeats are acknowledged as already confir
   const events = await eventLog(ctx.db.sql, id);
   expect(events.filter((e) => e.type === 'payment_confirmed')).toHaveLength(1);
   expect(view.money.funded).toBe(1_500_000);
+});
+
+describe("a checkout's callbacks", () => {
+  it('forged or partial ones change nothing; the genuine one funds every escrow once, repeats too', async () => {
+    const created = await ctx.stack.createCheckout([{ amount: 1_200_000 }, { amount: 800_000 }]);
+    const ids = created.escrows.map((e) => e.escrowId);
+    const txnRef = created.checkoutId;
+    for (const id of ids) {
+      await eventually(async () =>
+        expect((await queryEscrow(ctx.temporal.client, id)).status).toBe('awaiting_payment'),
+      );
+    }
+    const before = await Promise.all(ids.map(eventCount));
+
+    expect(
+      await rspCode(
+        ipnUrl({ txnRef, amount: 2_000_000, transactionNo: '71' }, 'not-the-secret-0123456789'),
+      ),
+    ).toBe('97');
+    // One seller's share is not the cart: the whole of it pays it, or nothing does.
+    expect(await rspCode(ipnUrl({ txnRef, amount: 800_000, transactionNo: '72' }))).toBe('04');
+    expect(await Promise.all(ids.map(eventCount))).toEqual(before);
+
+    expect(await rspCode(ipnUrl({ txnRef, amount: 2_000_000, transactionNo: '73' }))).toBe('00');
+    await eventually(async () => {
+      for (const id of ids) {
+        expect((await queryEscrow(ctx.temporal.client, id)).payment?.providerTransactionId).toBe(
+          '73',
+        );
+      }
+    });
+    await eventually(async () =>
+      expect((await getCheckout(ctx.db.sql, txnRef))?.status).toBe('paid'),
+    );
+    expect(await rspCode(ipnUrl({ txnRef, amount: 2_000_000, transactionNo: '73' }))).toBe('02');
+    const funded = await Promise.all(
+      ids.map(
+        async (id) =>
+          (await eventLog(ctx.db.sql, id)).filter((e) => e.type === 'payment_confirmed').length,
+      ),
+    );
+    expect(funded).toEqual([1, 1]);
+    const views = await Promise.all(ids.map((id) => queryEscrow(ctx.temporal.client, id)));
+    expect(views.map((v) => v.money.funded)).toEqual([1_200_000, 800_000]);
+  });
 });

@@ -20,7 +20,7 @@ import type { PaymentProvider } from '../../psp/types.js';
 import { createVnpayProvider } from '../../psp/vnpay/adapter.js';
 import { createZalopayProvider } from '../../psp/zalopay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
-import { startEscrow } from '../../workflows/client.js';
+import { startCheckout, startEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { connectTestTemporal, type TestTemporal } from './temporal.js';
 
@@ -179,6 +179,7 @@ export async function startEscrowStack({
     : undefined;
   const running = worker?.run();
   const createdIds: string[] = [];
+  const createdCheckoutIds: string[] = [];
 
   return {
     /** Signs VNPay parameters as the sandbox does, for hand-made callbacks. */
@@ -229,6 +230,44 @@ export async function startEscrowStack({
       createdIds.push(terms.escrowId);
       return startEscrow(client, taskQueue, {
         terms,
+        returnUrl: 'http://127.0.0.1/return',
+        clientIp: '127.0.0.1',
+      });
+    },
+    /** Every checkout this stack created, oldest first (their escrows are in createdIds). */
+    createdCheckoutIds,
+    /**
+     * Starts a multi-seller checkout as the API does: one escrow per share (terms over
+     * testTerms, each with `checkout`), one payment link for the total.
+     */
+    createCheckout: (
+      shares: Partial<EscrowTerms>[],
+      paymentWindow = DEFAULT_WINDOWS.paymentWindow,
+    ) => {
+      const checkoutId = `chk_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const reference = `cart-${randomUUID().slice(0, 8)}`;
+      const escrows = shares.map((share, index) =>
+        testTerms({
+          reference,
+          sellerId: `seller_${index + 1}`,
+          rail: 'vnpay',
+          ...share,
+          checkout: { checkoutId },
+        }),
+      );
+      createdCheckoutIds.push(checkoutId);
+      createdIds.push(...escrows.map((e) => e.escrowId));
+      return startCheckout(client, taskQueue, {
+        checkoutId,
+        platformId: escrows[0]?.platformId ?? 'plt_test',
+        reference,
+        buyerId: escrows[0]?.buyerId ?? 'buyer_1',
+        currency: 'VND',
+        rail: escrows[0]?.rail ?? 'vnpay',
+        description: 'Cart',
+        paymentWindow,
+        latePaymentGrace: escrows[0]?.latePaymentGrace ?? 86_400_000,
+        escrows,
         returnUrl: 'http://127.0.0.1/return',
         clientIp: '127.0.0.1',
       });

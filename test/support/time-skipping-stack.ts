@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { checkoutWorkflowId } from '../../workflows/checkout-messages.js';
 import { escrowWorkflowId } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { type EscrowStack, startEscrowStack } from './escrow-stack.js';
@@ -34,10 +35,13 @@ export function useTimeSkippingStack(
     });
   });
   let recordedUpTo = 0;
+  let checkoutsUpTo = 0;
   afterEach(async (test) => {
     const { stack, env } = context;
     const ids = stack.createdIds.slice(recordedUpTo);
     recordedUpTo = stack.createdIds.length;
+    const checkouts = stack.createdCheckoutIds.slice(checkoutsUpTo);
+    checkoutsUpTo = stack.createdCheckoutIds.length;
     await afterEachTest?.(stack);
     if (!recordingHistories()) return;
     for (const [index, id] of ids.entries()) {
@@ -45,6 +49,13 @@ export function useTimeSkippingStack(
         env.client,
         escrowWorkflowId(id),
         `${test.task.name}${ids.length > 1 ? ` ${index + 1}` : ''}`,
+      );
+    }
+    for (const [index, id] of checkouts.entries()) {
+      await saveHistory(
+        env.client,
+        checkoutWorkflowId(id),
+        `${test.task.name} checkout${checkouts.length > 1 ? ` ${index + 1}` : ''}`,
       );
     }
   });
