@@ -4,8 +4,9 @@
 //   1. an escrow paid at the rail's sandbox page, shipped, delivered, accepted and paid out;
 //   2. an escrow disputed by the buyer (party token) and resolved by ops as a split (payOS
 //      cannot refund: there the buyer's part fails for good and waits for ops);
-//   3. a two-seller cart (POST /v1/checkouts) paid once: one seller ships and is paid out, the
-//      other cancels and only its share is refunded; the ledger per seller.
+//   3. a two-seller cart (POST /v1/checkouts) paid once: one seller ships, the buyer disputes
+//      one of its two items (ops refund it) and accepts the other (paid out); the other seller
+//      cancels and only its share is refunded; the ledger per seller.
 // API_URL (default http://HOST:PORT) and OPS_API_KEY come from the same configuration as dev.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -242,8 +243,22 @@ async function main() {
     trackingNumber: 'GHN9900123',
   });
   await api('POST', `/v1/escrows/${lan.id}/deliver`, key);
-  e = await api('POST', `/v1/escrows/${lan.id}/accept`, key);
-  say(`${lan.sellerId}: shipped, delivered, accepted → ${e.status}`);
+  e = await api('POST', `/v1/escrows/${lan.id}/disputes`, key, {
+    reason: 'damaged',
+    details: 'The strap arrived torn.',
+    items: [`${lan.sellerId}-2`],
+  });
+  say(
+    `${lan.sellerId}: shipped, delivered; the buyer disputes the strap only → frozen ${money(e.money.frozen, 'VND')}, the camera still under inspection`,
+  );
+  e = await api('POST', `/v1/escrows/${lan.id}/accept`, key, { items: [`${lan.sellerId}-1`] });
+  say(
+    `  the buyer accepts the camera → ${e.items.map((i: Json) => `${i.id} ${i.status}`).join(', ')}`,
+  );
+  e = await api('POST', `/v1/escrows/${lan.id}/disputes/resolve`, config.OPS_API_KEY, {
+    outcome: 'refund',
+  });
+  say(`  ops refund the strap → ${e.status}`);
   e = await api('POST', `/v1/escrows/${hoa.id}/cancel`, key, { reason: 'out of stock' });
   say(`${hoa.sellerId}: cancelled (out of stock) → ${e.status}`);
   await until(
@@ -254,7 +269,7 @@ async function main() {
   const lanView = await until(
     'payout',
     () => escrowOf(lan.id, key),
-    (x) => x.payout.status === 'paid',
+    (x) => x.payout.status === 'paid' && x.refunds.every((f: Json) => f.status === 'succeeded'),
   );
   const hoaView = await until(
     'refund',
@@ -262,7 +277,7 @@ async function main() {
     (x) => x.refunds.every((f: Json) => f.status === 'succeeded'),
   );
   say(
-    `paid out ${money(lanView.payout.amount, 'VND')} to ${lan.sellerId}; refunded ${money(hoaView.money.refunded, 'VND')} (${hoa.sellerId}'s share only) of the one payment`,
+    `paid out ${money(lanView.payout.amount, 'VND')} to ${lan.sellerId} (the camera, less the fee); refunded ${money(lanView.money.refunded, 'VND')} (the strap) and ${money(hoaView.money.refunded, 'VND')} (${hoa.sellerId}'s share) of the one payment`,
   );
   for (const share of [lan, hoa]) {
     say(`  ${share.sellerId}:`);
