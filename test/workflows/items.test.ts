@@ -383,3 +383,28 @@ describe('returns', () => {
     await expectLedgerBalanced();
   });
 });
+
+describe('a dispute the seller opened', () => {
+  // The seller-silence rule (sellerResponseWindow: "seller silent: buyer wins") is for a
+  // dispute the buyer opened. When the seller disputes the return, the seller has spoken: the
+  // dispute waits for ops (flagged at opsDecisionSla), it is not refunded for the seller's silence.
+  it('a disputed return waits for ops past the seller response window, not refunded by it', async () => {
+    const { id } = await deliveredEscrow();
+    await act(id, 'reject', { role: 'buyer', reason: 'broken' });
+    await act(id, 'markReturnShipped', { role: 'buyer', carrier: 'GHN', trackingNumber: 'RET-4' });
+    await act(id, 'disputeReturn', {
+      role: 'seller',
+      reason: 'not_as_sent',
+      details: 'The box came back empty',
+    });
+    await ctx.env.sleep('49 hours');
+    const waiting = await view(id);
+    expect(waiting.status).toBe('disputed');
+    expect(waiting.dispute?.resolution).toBeUndefined();
+    expect(refunded(id)).toEqual([]);
+    const resolved = await act(id, 'resolveDispute', { role: 'ops', outcome: 'release' });
+    expect(resolved.status).toBe('released');
+    await settled(id);
+    expect(paidOut(id)).toEqual(['1470000']);
+  });
+});
