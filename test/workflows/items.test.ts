@@ -212,6 +212,26 @@ describe('a partial dispute', () => {
   });
 });
 
+describe('items released one after another', () => {
+  it('two items accepted back to back (the second may meet the first payout in flight): all paid once, in full', async () => {
+    const { id } = await deliveredEscrow({ items: THREE_ITEMS });
+    await act(id, 'accept', { role: 'buyer', items: ['lens'] });
+    const second = await act(id, 'accept', { role: 'buyer', items: ['body'] });
+    expect(statuses(second)).toEqual({ lens: 'released', body: 'released', strap: 'inspecting' });
+    expect(second.money).toMatchObject({ released: 1_078_000, fees: 22_000, held: 400_000 });
+    await eventually(async () => {
+      const sum = paidOut(id).reduce((total, amount) => total + Number(amount), 0);
+      expect(sum).toBe(1_078_000);
+    });
+    expect((await view(id)).payout.status).toBe('paid');
+    const accepted = await act(id, 'accept', { role: 'buyer' });
+    expect(accepted.status).toBe('released');
+    await settled(id);
+    expect(paidOut(id).reduce((total, amount) => total + Number(amount), 0)).toBe(1_470_000);
+    await expectLedgerBalanced();
+  });
+});
+
 describe('milestones', () => {
   it('milestones one after another: accepted, released by its timer, the last cancelled and refunded', async () => {
     const id = await fundedEscrow({
