@@ -343,7 +343,7 @@ function applyAction(s: EscrowState, input: ActionInput & Actor, now: number): v
       return;
     case 'disputeReturn':
       freeze(s, now, targets, undefined);
-      startDispute(s, now, input, by, itemsData(s, targets, true));
+      startDispute(s, now, input, by, itemsData(s, targets, true), { sellerSpoke: true });
       return;
     case 'cancel':
       s.cancelReason = input.reason;
@@ -410,6 +410,7 @@ function startDispute(
   input: { reason: string; details: string; role: Role },
   by: Record<string, unknown>,
   named: { items?: string[] },
+  { sellerSpoke = false } = {},
 ): void {
   const disputed = s.items.filter((item) => item.frozen > 0);
   const amount = frozen(s);
@@ -423,7 +424,11 @@ function startDispute(
       ? { openedBy: input.role, items: disputed.map((i) => i.id), amount }
       : {}),
   };
-  for (const timer of DISPUTE_TIMERS) s.deadlines[timer] = now + windowOf(s.terms, timer);
+  for (const timer of DISPUTE_TIMERS) {
+    // A seller disputing a return has answered already: no seller-silence rule, ops decide.
+    if (sellerSpoke && timer === 'sellerResponseWindow') continue;
+    s.deadlines[timer] = now + windowOf(s.terms, timer);
+  }
   record(s, now, 'dispute_opened', {
     ...by,
     reason: input.reason,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signPartyToken } from '../../api/credentials.js';
+import { eventually } from '../support/eventually.js';
 import { type ApiHarness, checkoutBody, escrowBody, startApiHarness } from './harness.js';
 
 let h: ApiHarness;
@@ -23,6 +24,8 @@ interface Endpoint {
   path: string;
   /** A function when the body is known only once the harness runs. */
   body?: unknown;
+  /** Fields of the escrow created for each cell (e.g. a milestones escrow). */
+  escrow?: Record<string, unknown>;
   expect: Record<Caller, number>;
 }
 
@@ -41,6 +44,14 @@ const row = (
     Caller,
     number
   >;
+
+const MILESTONES = {
+  release: 'milestones',
+  items: [
+    { id: 'design', description: 'Design', amount: 500_000 },
+    { id: 'build', description: 'Build', amount: 1_000_000 },
+  ],
+};
 
 const ENDPOINTS: Endpoint[] = [
   {
@@ -140,6 +151,49 @@ const ENDPOINTS: Endpoint[] = [
     body: {},
     expect: row(403, 403, 403, 403, 404, 409),
   },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/reject',
+    body: { reason: 'wrong size' },
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/return/ship',
+    body: { carrier: 'GHN', trackingNumber: 'R1' },
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/return/confirm',
+    expect: row(409, 404, 403, 409, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/return/dispute',
+    body: { reason: 'not_as_sent', details: '' },
+    expect: row(409, 404, 403, 409, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/milestones/deliver',
+    escrow: MILESTONES,
+    expect: row(409, 404, 403, 409, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/accept',
+    body: { items: ['design'] },
+    escrow: MILESTONES,
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes',
+    body: { reason: 'damaged', details: '', items: ['design'], amount: 100_000 },
+    escrow: MILESTONES,
+    expect: row(409, 404, 409, 403, 404, 403),
+  },
   { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
   {
     method: 'GET',
@@ -180,7 +234,7 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
   const cells = ENDPOINTS.flatMap((endpoint) => CALLERS.map((caller) => ({ endpoint, caller })));
   const results: string[] = [];
   await inBatches(cells, 8, async ({ endpoint, caller }) => {
-    const escrow = await h.createEscrow(platformA.apiKey);
+    const escrow = await h.createEscrow(platformA.apiKey, endpoint.escrow);
     const credentials: Record<Caller, string | undefined> = {
       A: platformA.apiKey,
       B: platformB.apiKey,
@@ -214,3 +268,140 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
   expect(wrong, wrong.join('\n')).toEqual([]);
   expect(results).toHaveLength(ENDPOINTS.length * CALLERS.length);
 });
+
+// The unpaid escrow above answers 409 to every caller the rules let through. Here each item
+// route meets an escrow in a state that allows it: the callers the rules name are answered 200,
+// every other one is refused as before, and the refused ones change nothing.
+type SetUp = 'delivered' | 'rejected' | 'returning' | 'milestone';
+
+interface ItemRoute {
+  name: string;
+  body?: unknown;
+  state: SetUp;
+  expect: Record<Caller, number>;
+}
+
+const TWO_ITEMS = {
+  items: [
+    { id: 'lens', description: 'Lens', amount: 500_000 },
+    { id: 'body', description: 'Body', amount: 1_000_000 },
+  ],
+};
+
+const ITEM_ROUTES: ItemRoute[] = [
+  {
+    name: 'reject',
+    body: { reason: 'wrong size', items: ['lens'] },
+    state: 'delivered',
+    expect: row(200, 404, 200, 403, 404, 403),
+  },
+  {
+    name: 'return/ship',
+    body: { carrier: 'GHN', trackingNumber: 'R1' },
+    state: 'rejected',
+    expect: row(200, 404, 200, 403, 404, 403),
+  },
+  {
+    name: 'return/confirm',
+    state: 'returning',
+    expect: row(200, 404, 403, 200, 404, 403),
+  },
+  {
+    name: 'return/dispute',
+    body: { reason: 'not_as_sent', details: 'Different serial number' },
+    state: 'returning',
+    expect: row(200, 404, 403, 200, 404, 403),
+  },
+  { name: 'milestones/deliver', state: 'milestone', expect: row(200, 404, 403, 200, 404, 403) },
+  {
+    name: 'accept',
+    body: { items: ['lens'] },
+    state: 'delivered',
+    expect: row(200, 404, 200, 403, 404, 403),
+  },
+  {
+    name: 'disputes',
+    body: { reason: 'damaged', details: '', items: ['body'], amount: 200_000 },
+    state: 'delivered',
+    expect: row(200, 404, 200, 403, 404, 403),
+  },
+];
+
+/** Waits until the escrow's last step is in Postgres, so a refused call's snapshot is stable. */
+async function recorded(escrowId: string, type: string) {
+  await eventually(async () => {
+    const [row] = await h.db.sql<{ n: number }[]>`
+      select count(*)::int as n from escrow_events where escrow_id = ${escrowId} and type = ${type}`;
+    expect(row?.n).toBe(1);
+  });
+}
+
+async function escrowIn(state: SetUp): Promise<string> {
+  const escrow = await h.createEscrow(
+    platformA.apiKey,
+    state === 'milestone' ? MILESTONES : TWO_ITEMS,
+  );
+  await h.fund(escrow);
+  if (state === 'milestone') {
+    // The first milestone starts as the payment is booked.
+    await recorded(escrow.id, 'milestone_started');
+    return escrow.id;
+  }
+  const act = async (name: string, body: unknown, event: string) => {
+    const reply = await h.call('POST', `/v1/escrows/${escrow.id}/${name}`, {
+      token: platformA.apiKey,
+      body,
+    });
+    expect(reply.status, reply.text).toBe(200);
+    await recorded(escrow.id, event);
+  };
+  await act('ship', { carrier: 'GHN', trackingNumber: 'T1' }, 'shipped');
+  await act('deliver', {}, 'delivered');
+  if (state === 'delivered') return escrow.id;
+  await act('reject', { reason: 'wrong size', items: ['lens'] }, 'rejected');
+  if (state === 'rejected') return escrow.id;
+  await act('return/ship', { carrier: 'GHN', trackingNumber: 'R1' }, 'return_shipped');
+  return escrow.id;
+}
+
+it('authorization of the item routes in a state that allows them: the roles named act, no other', async () => {
+  const secret = h.stack.apiSettings.tokenSecret;
+  const token = (escrowId: string, role: 'buyer' | 'seller', expiresAt: number) =>
+    signPartyToken({ platformId: platformA.id, escrowId, role, expiresAt }, secret);
+  const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+  const other = await h.createEscrow(platformA.apiKey);
+
+  const cells = ITEM_ROUTES.flatMap((route) => CALLERS.map((caller) => ({ route, caller })));
+  const results: string[] = [];
+  await inBatches(cells, 8, async ({ route, caller }) => {
+    const id = await escrowIn(route.state);
+    const credentials: Record<Caller, string | undefined> = {
+      A: platformA.apiKey,
+      B: platformB.apiKey,
+      buyer: token(id, 'buyer', inAnHour),
+      seller: token(id, 'seller', inAnHour),
+      otherToken: token(other.id, 'buyer', inAnHour),
+      ops: h.opsKey,
+      none: undefined,
+      expired: token(id, 'buyer', Math.floor(Date.now() / 1000) - 1),
+    };
+    const before = await h.snapshot(id);
+    const reply = await h.call('POST', `/v1/escrows/${id}/${route.name}`, {
+      token: credentials[caller],
+      ...(route.body === undefined ? {} : { body: route.body }),
+    });
+    const expected = route.expect[caller];
+    const unchanged =
+      reply.status === 200 || JSON.stringify(await h.snapshot(id)) === JSON.stringify(before);
+    results.push(
+      `POST ${route.name} in ${route.state} as ${caller}: ${reply.status}${
+        reply.status === expected && unchanged
+          ? ''
+          : ` (expected ${expected}${unchanged ? '' : ', but the escrow changed'}) ${reply.text.slice(0, 200)}`
+      }`,
+    );
+  });
+  const wrong = results.filter((r) => r.includes('expected'));
+  expect(wrong, wrong.join('\n')).toEqual([]);
+  expect(results).toHaveLength(ITEM_ROUTES.length * CALLERS.length);
+}, 180_000);

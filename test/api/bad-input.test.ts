@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { type CallOptions, escrowBody, expectProblem, useApiHarness } from './harness.js';
 
 const api = useApiHarness();
@@ -271,6 +272,23 @@ const CASES: Case[] = [
     slug: 'invalid-state',
   },
   {
+    name: 'reject while unpaid (invalid transition)',
+    method: 'POST',
+    path: '/v1/escrows/:id/reject',
+    options: { body: { reason: 'wrong size' } },
+    status: 409,
+    slug: 'invalid-state',
+  },
+  {
+    name: 'deliver a milestone of a together escrow (invalid transition)',
+    method: 'POST',
+    path: '/v1/escrows/:id/milestones/deliver',
+    options: {},
+    status: 409,
+    slug: 'invalid-state',
+  },
+  ...itemCases(),
+  {
     name: 'ship with a missing field',
     method: 'POST',
     path: '/v1/escrows/:id/ship',
@@ -392,6 +410,71 @@ const CASES: Case[] = [
     slug: 'not-found',
   },
 ];
+
+/** An escrow's items: they sum to the amount, ids unique, at most 100; milestones need them. */
+function itemCases(): Case[] {
+  const line = (id: string, amount: number, extra: Record<string, unknown> = {}) => ({
+    id,
+    description: `Item ${id}`,
+    amount,
+    ...extra,
+  });
+  const invalid = (name: string, body: unknown, field: string, message?: RegExp): Case => ({
+    name,
+    ...create(body),
+    status: 422,
+    slug: 'validation-failed',
+    field,
+    ...(message ? { message } : {}),
+  });
+  return [
+    invalid(
+      'items summing to less than the amount',
+      escrowBody({ items: [line('a', 1_000_000), line('b', 400_000)] }),
+      'body.items',
+      /the items sum to 1400000, 100000 less than the amount 1500000/,
+    ),
+    invalid(
+      'items summing to more than the amount',
+      escrowBody({ items: [line('a', 1_000_000), line('b', 600_000)] }),
+      'body.items',
+      /100000 more than the amount 1500000/,
+    ),
+    invalid(
+      'duplicate item ids',
+      escrowBody({ items: [line('a', 750_000), line('a', 750_000)] }),
+      'body.items.1.id',
+      /duplicate item id a/,
+    ),
+    invalid(
+      '101 items',
+      escrowBody({
+        amount: 101_000,
+        fee: 0,
+        items: Array.from({ length: 101 }, (_, i) => line(`sku-${i}`, 1_000)),
+      }),
+      'body.items',
+    ),
+    invalid(
+      'milestones without items',
+      escrowBody({ release: 'milestones' }),
+      'body.items',
+      /milestones need items/,
+    ),
+    invalid(
+      'a control character in an item description',
+      escrowBody({ items: [line('a', 1_500_000, { description: 'Lens\u0007' })] }),
+      'body.items.0.description',
+      /control characters/,
+    ),
+    invalid(
+      'an item with a zero amount',
+      escrowBody({ items: [line('a', 1_500_000), line('b', 0)] }),
+      'body.items.1.amount',
+    ),
+    invalid('an unknown release mode', escrowBody({ release: 'in_parts' }), 'body.release'),
+  ];
+}
 
 /** Every text path refuses control characters and lone surrogates: 422 naming the field. */
 function controlCharacterCases(): Case[] {
@@ -524,13 +607,15 @@ it('bad input: the right 4xx with a problem body, and nothing changes', async ()
 
   expect(await count()).toBe(escrowsBefore);
   expect(await api.h.snapshot(escrow.id)).toEqual(escrowBefore);
-  // Only the two refused transitions began (their 409 is the stored answer); no other key kept.
+  // Only the refused transitions began (their 409 is the stored answer); no other key kept.
   const keysAfter = await api.h.db.sql<{ key: string }[]>`select key from idempotency_keys`;
   expect(keysAfter.map((k) => k.key).sort()).toEqual(
     [
       ...keysBefore.map((k) => k.key),
       keyOf('accept while unpaid (invalid transition)'),
       keyOf('resolve without a dispute (invalid transition)'),
+      keyOf('reject while unpaid (invalid transition)'),
+      keyOf('deliver a milestone of a together escrow (invalid transition)'),
     ].sort(),
   );
 });
@@ -566,4 +651,57 @@ it('a NUL byte in a create or a ship is a 422 naming the field; the escrow goes 
   });
   expect(dispute.status, dispute.text).toBe(200);
   expect(dispute.body.status).toBe('disputed');
+});
+
+it('a dispute naming an unknown item, or more than is held: 422 saying why; nothing changes', async () => {
+  const escrow = await api.h.createEscrow(api.platform.apiKey, {
+    items: [
+      { id: 'lens', description: 'Lens', amount: 500_000 },
+      { id: 'body', description: 'Body', amount: 1_000_000 },
+    ],
+  });
+  await api.h.fund(escrow);
+  const asPlatform = (action: string, body: unknown) =>
+    api.h.call('POST', `/v1/escrows/${escrow.id}/${action}`, { token: api.platform.apiKey, body });
+  expect((await asPlatform('ship', { carrier: 'GHN', trackingNumber: 'T1' })).status).toBe(200);
+  expect((await asPlatform('deliver', {})).status).toBe(200);
+  await eventually(async () => expect(await api.h.statusOf(escrow.id)).toBe('delivered'));
+  const before = await api.h.snapshot(escrow.id);
+  const viewBefore = (
+    await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: api.platform.apiKey })
+  ).body;
+
+  const buyer = await api.h.partyToken(api.platform.apiKey, escrow.id, 'buyer');
+  const dispute = (body: Record<string, unknown>) =>
+    api.h.call('POST', `/v1/escrows/${escrow.id}/disputes`, {
+      token: buyer,
+      body: { reason: 'damaged', details: '', ...body },
+    });
+  const unknown = await dispute({ items: ['strap'] });
+  expectProblem(unknown, 422, 'invalid-argument');
+  expect(unknown.body.detail).toMatch(/unknown item strap; this escrow's items: lens, body/);
+
+  const tooMuch = await dispute({ items: ['lens'], amount: 500_001 });
+  expectProblem(tooMuch, 422, 'invalid-argument');
+  expect(tooMuch.body.detail).toMatch(/at most the 500000 held/);
+
+  const overAll = await dispute({ amount: 1_500_001 });
+  expectProblem(overAll, 422, 'invalid-argument');
+  expect(overAll.body.detail).toMatch(/at most the 1500000 held/);
+
+  const twice = await dispute({ items: ['lens', 'lens'] });
+  expectProblem(twice, 422, 'invalid-argument');
+  expect(twice.body.detail).toMatch(/item lens is named twice/);
+
+  const acceptUnknown = await api.h.call('POST', `/v1/escrows/${escrow.id}/accept`, {
+    token: buyer,
+    body: { items: ['strap'] },
+  });
+  expectProblem(acceptUnknown, 422, 'invalid-argument');
+
+  expect(await api.h.snapshot(escrow.id)).toEqual(before);
+  const viewAfter = (
+    await api.h.call('GET', `/v1/escrows/${escrow.id}`, { token: api.platform.apiKey })
+  ).body;
+  expect(viewAfter).toEqual(viewBefore);
 });
