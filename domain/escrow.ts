@@ -44,7 +44,6 @@ import {
 export { availableActions, rejectAction } from './escrow-rules.js';
 export * from './escrow-state.js';
 
-
 export function initialState(terms: EscrowTerms, now: number): EscrowState {
   const state: EscrowState = {
     terms,
