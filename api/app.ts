@@ -18,6 +18,7 @@ import { createIdempotency } from './idempotency.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
+import { opsRoutes } from './ops/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', reconciliationRoutes(routeDeps));
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes(routeDeps));
   app.route('/v1/webhook-deliveries', webhookDeliveryRoutes(routeDeps));
+  app.route('/ops', opsRoutes(routeDeps));
   mountOpenApi(app);
 
   const wrongMethod = methodNotAllowed(app);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { OpsKey } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import { findPlatform } from '../store/platforms.js';
 import {
@@ -9,10 +10,11 @@ import {
 } from './credentials.js';
 import type { Principal } from './principal.js';
 import { ProblemError } from './problem.js';
+import { opsKeysOf } from './settings.js';
 
 export interface AuthDeps {
   sql: Sql;
-  settings: { opsApiKey: string; tokenSecret: string };
+  settings: { opsApiKey: string; opsKeys: OpsKey[]; tokenSecret: string };
 }
 
 /** Platform key digests, kept briefly in memory: most requests then need no lookup. */
@@ -38,7 +40,8 @@ const unauthenticated = (detail: string): ProblemError =>
 /**
  * `Authorization: Bearer <credential>` → the request's Principal (`c.get('principal')`), or 401.
  * A platform key names its platform and is checked against the stored SHA-256 in constant
- * time; a party token is checked by its HMAC then its expiry; anything else must be the ops key.
+ * time; a party token is checked by its HMAC then its expiry; anything else must be an ops key
+ * (the single OPS_API_KEY, operator `ops`, or a named one from OPS_KEYS).
  */
 export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
   const digestOf = keyDigests(sql);
@@ -87,6 +90,22 @@ async function identify(
       expiresAt: new Date(claims.expiresAt * 1000).toISOString(),
     };
   }
-  if (secretsEqual(token, settings.opsApiKey)) return { kind: 'ops' };
+  const operator = opsOperator(token, settings);
+  if (operator !== undefined) return { kind: 'ops', operator };
   throw unauthenticated('This credential is not valid.');
+}
+
+/**
+ * The operator whose ops key this is, or undefined. Every key is compared, each in constant
+ * time, so how long it takes says nothing about which key (or how much of one) matched.
+ */
+export function opsOperator(
+  candidate: string,
+  settings: Pick<AuthDeps['settings'], 'opsApiKey' | 'opsKeys'>,
+): string | undefined {
+  let found: string | undefined;
+  for (const { operator, key } of opsKeysOf(settings)) {
+    if (secretsEqual(candidate, key) && found === undefined) found = operator;
+  }
+  return found;
 }

@@ -6,7 +6,8 @@ import type { Role } from '../domain/lifecycle.js';
  */
 export type Principal =
   | { kind: 'platform'; platformId: string }
-  | { kind: 'ops' }
+  /** An operator, named by the ops key they used (`ops` for the single OPS_API_KEY). */
+  | { kind: 'ops'; operator: string }
   /** A short-lived token scoped to one escrow and one role. */
   | {
       kind: 'party';

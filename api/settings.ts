@@ -1,10 +1,18 @@
-import { type Config, configSchema } from '../infra/config.js';
+import { type Config, configSchema, LEGACY_OPERATOR, type OpsKey } from '../infra/config.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
 export interface ApiSettings {
   /** Task queue the escrow workflows are started on. */
   taskQueue: string;
+  /** The single ops key, operator `ops` (empty: none; production with named keys only). */
   opsApiKey: string;
+  /** Named ops keys (OPS_KEYS): each acts as its operator. */
+  opsKeys: OpsKey[];
+  /** Signs the ops console's session cookies. */
+  opsSessionSecret: string;
+  opsSessionTtlMs: number;
+  /** Production: the console's cookie is `Secure`. */
+  production: boolean;
   /** Signs party tokens. */
   tokenSecret: string;
   /** Where the PSP sends the buyer back after paying. */
@@ -31,6 +39,10 @@ export function apiSettingsFrom(config: Config): ApiSettings {
   return {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     opsApiKey: config.OPS_API_KEY,
+    opsKeys: config.OPS_KEYS,
+    opsSessionSecret: config.OPS_SESSION_SECRET,
+    opsSessionTtlMs: config.OPS_SESSION_TTL,
+    production: config.NODE_ENV === 'production',
     tokenSecret: config.TOKEN_SECRET,
     paymentReturnUrl: config.PAYMENT_RETURN_URL ?? `${publicBaseUrl}/payment/return`,
     maxBodyBytes: config.API_MAX_BODY_BYTES,
@@ -45,3 +57,9 @@ export function apiSettingsFrom(config: Config): ApiSettings {
 
 /** The development defaults (the same as an empty environment), for tests and tools. */
 export const defaultApiSettings = (): ApiSettings => apiSettingsFrom(configSchema.parse({}));
+
+/** Every ops key the API accepts, each with its operator: the single key is `ops`. */
+export const opsKeysOf = (settings: Pick<ApiSettings, 'opsApiKey' | 'opsKeys'>): OpsKey[] => [
+  ...(settings.opsApiKey === '' ? [] : [{ operator: LEGACY_OPERATOR, key: settings.opsApiKey }]),
+  ...settings.opsKeys,
+];

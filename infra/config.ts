@@ -16,6 +16,41 @@ const isoDuration = (fallback: string) =>
       return z.NEVER;
     });
 
+/** An operator's name: what the event log records as `ops:<name>`. */
+const OPERATOR_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** The operator the single OPS_API_KEY acts as. */
+export const LEGACY_OPERATOR = 'ops';
+
+export interface OpsKey {
+  operator: string;
+  key: string;
+}
+
+/** `name:key,name2:key2` → the named keys; names unique (and not `ops`), keys unique, ≥ 16 chars. */
+export function parseOpsKeys(text: string): OpsKey[] | { reason: string } {
+  const keys: OpsKey[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const colon = part.indexOf(':');
+    const operator = colon < 0 ? '' : part.slice(0, colon);
+    const key = colon < 0 ? '' : part.slice(colon + 1);
+    if (!OPERATOR_NAME.test(operator)) {
+      return {
+        reason: `expected name:key pairs, the name lower-case letters, digits, . _ - (not ${JSON.stringify(operator || part.slice(0, 20))})`,
+      };
+    }
+    if (operator === LEGACY_OPERATOR) {
+      return { reason: `the name ${LEGACY_OPERATOR} is OPS_API_KEY's; pick another` };
+    }
+    if (key.length < 16) return { reason: `the key of ${operator} is shorter than 16 characters` };
+    if (keys.some((k) => k.operator === operator)) return { reason: `${operator} is named twice` };
+    if (keys.some((k) => k.key === key))
+      return { reason: `${operator} has another operator's key` };
+    keys.push({ operator, key });
+  }
+  return keys;
+}
+
 /** Every environment variable the engine reads, with its default. README's table mirrors this. */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -90,6 +125,20 @@ export const configSchema = z.object({
     .min(16)
     .default('sandbox-payout-checksum-key-not-for-production'),
   OPS_API_KEY: z.string().min(16).default('ops_dev_key_change_me_in_production'),
+  /** Named ops keys, `name:key,name2:key2`: each operator signs what they do (`ops:<name>`). */
+  OPS_KEYS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseOpsKeys(text);
+      if (Array.isArray(parsed)) return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed.reason });
+      return z.NEVER;
+    }),
+  /** Signs the ops console's session cookies (HMAC-SHA256). */
+  OPS_SESSION_SECRET: z.string().min(32).default('dev-ops-session-secret-change-me-in-production'),
+  /** How long an ops console session lasts after login (ISO 8601). */
+  OPS_SESSION_TTL: isoDuration('PT8H').pipe(z.number().min(60_000, 'at least PT1M')),
   TOKEN_SECRET: z.string().min(32).default('dev-token-secret-change-me-in-production-0000'),
   /** Encrypts platforms' rail credentials at rest (AES-256-GCM): 32 bytes, base64. */
   CREDENTIALS_KEY: z
@@ -151,8 +200,11 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(env);
   if (result.success) {
-    if (result.data.NODE_ENV === 'production')
-      assertProductionSecrets(env, result.data.PAYMENT_RAILS);
+    if (result.data.NODE_ENV === 'production') {
+      assertProductionSecrets(env, result.data.PAYMENT_RAILS, result.data.OPS_KEYS);
+      // Named keys alone: the public development OPS_API_KEY must not stay valid.
+      if (!env.OPS_API_KEY) return { ...result.data, OPS_API_KEY: '' };
+    }
     return result.data;
   }
   throw new ConfigError(
@@ -172,12 +224,18 @@ const RAIL_SECRETS: Record<Rail, string[]> = {
 };
 
 /** Dev defaults for secrets are public; production must set its own, for every enabled rail. */
-function assertProductionSecrets(env: NodeJS.ProcessEnv, rails: readonly Rail[]): void {
+function assertProductionSecrets(
+  env: NodeJS.ProcessEnv,
+  rails: readonly Rail[],
+  opsKeys: readonly OpsKey[],
+): void {
   const missing = [
     'DATABASE_URL',
     'TEMPORAL_ADDRESS',
-    'OPS_API_KEY',
+    // One of the two: the single ops key, or named ones.
+    ...(opsKeys.length > 0 ? [] : ['OPS_API_KEY']),
     'TOKEN_SECRET',
+    'OPS_SESSION_SECRET',
     'CREDENTIALS_KEY',
     ...rails.flatMap((rail) => RAIL_SECRETS[rail]),
     'PAYOS_PAYOUT_CLIENT_ID',
@@ -185,8 +243,16 @@ function assertProductionSecrets(env: NodeJS.ProcessEnv, rails: readonly Rail[])
     'PAYOS_PAYOUT_CHECKSUM_KEY',
   ]
     .filter((name) => !env[name])
-    .map((name) => `${name}: required when NODE_ENV=production`);
-  if (missing.length > 0) throw new ConfigError(missing);
+    .map((name) =>
+      name === 'OPS_API_KEY'
+        ? 'OPS_API_KEY: required when NODE_ENV=production (or named keys in OPS_KEYS)'
+        : `${name}: required when NODE_ENV=production`,
+    );
+  const short = opsKeys
+    .filter((k) => k.key.length < 32)
+    .map((k) => `OPS_KEYS (${k.operator}): a named key is at least 32 characters in production`);
+  const problems = [...missing, ...short];
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The Temporal frontend to use: the configured one, else the dev server `npm run dev` starts. */

@@ -162,6 +162,7 @@ try {
     ` API            ${apiUrl}`,
     ` API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     ` Health         ${apiUrl}/readyz`,
+    ` Ops console    ${apiUrl}/ops   (log in with the ops key below${config.OPS_KEYS.length > 0 ? ' or a named key of OPS_KEYS' : ''})`,
     ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     ` Temporal gRPC  ${temporal.address}`,
     ` Postgres       ${databaseUrl}`,

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Rejection } from '../../domain/escrow.js';
 import { ACTION_RULES, type Action, type EscrowStatus, type Role } from '../../domain/lifecycle.js';
+import { LEGACY_OPERATOR } from '../../infra/config.js';
 import { getScopedEscrow } from '../../store/escrow-queries.js';
 import { ActionRejectedError, performAction } from '../../workflows/client.js';
 import type { ActionArgs } from '../../workflows/messages.js';
@@ -51,13 +52,18 @@ function actionRoute(spec: ApiAction) {
   });
 }
 
-/** Who acted, as the escrow's event log names them. */
-const actorOf = (principal: Principal): string =>
+/**
+ * Who acted, as the escrow's event log names them: a named operator is `ops:<name>`; the single
+ * OPS_API_KEY stays `ops`, as it was recorded before keys had names.
+ */
+export const actorOf = (principal: Principal): string =>
   principal.kind === 'platform'
     ? principal.platformId
     : principal.kind === 'party'
       ? `${principal.role}-token`
-      : 'ops';
+      : principal.operator === LEGACY_OPERATOR
+        ? 'ops'
+        : `ops:${principal.operator}`;
 
 /** 409: the escrow's status does not allow the action; says the status and what is allowed. */
 function notAllowedNow(
@@ -98,7 +104,7 @@ function refusal(escrowId: string, rejection: Rejection, role: Role): ProblemErr
  * Sends the action to the escrow's workflow. A refusal by its validator becomes 403, 409 or
  * 422; an escrow whose workflow has finished refuses every action with 409.
  */
-async function act<A extends Action>(
+export async function act<A extends Action>(
   deps: RouteDeps,
   escrowId: string,
   action: A,

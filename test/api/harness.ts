@@ -64,7 +64,9 @@ export const checkoutBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** The real stack (Postgres, Temporal, worker, sandbox PSP, the API on a port) and HTTP helpers. */
-export async function startApiHarness(options: Pick<EscrowStackOptions, 'sandboxMomo'> = {}) {
+export async function startApiHarness(
+  options: Pick<EscrowStackOptions, 'sandboxMomo' | 'apiSettings'> = {},
+) {
   const [db, temporal]: [TestDatabase, TestTemporal] = await Promise.all([
     createTestDatabase(),
     connectTestTemporal(),

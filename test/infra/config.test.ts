@@ -60,6 +60,60 @@ describe('configuration', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/OPS_API_KEY: required/);
   });
 
+  it('OPS_KEYS names ops keys: name:key pairs, names and keys unique, ops reserved', () => {
+    expect(parseConfig({}).OPS_KEYS).toEqual([]);
+    const alice = 'alice-key-0123456789abcdef';
+    const bob = 'bob-key-0123456789abcdef';
+    expect(parseConfig({ OPS_KEYS: ` alice:${alice}, bob:${bob} ` }).OPS_KEYS).toEqual([
+      { operator: 'alice', key: alice },
+      { operator: 'bob', key: bob },
+    ]);
+    expect(() => parseConfig({ OPS_KEYS: alice })).toThrow(/OPS_KEYS=.*name:key/);
+    expect(() => parseConfig({ OPS_KEYS: 'alice:short' })).toThrow(/shorter than 16/);
+    expect(() => parseConfig({ OPS_KEYS: `alice:${alice},alice:${bob}` })).toThrow(/named twice/);
+    expect(() => parseConfig({ OPS_KEYS: `alice:${alice},bob:${alice}` })).toThrow(/another/);
+    expect(() => parseConfig({ OPS_KEYS: `ops:${alice}` })).toThrow(/OPS_API_KEY's/);
+    expect(() => parseConfig({ OPS_KEYS: `Alice Smith:${alice}` })).toThrow(/OPS_KEYS=/);
+  });
+
+  it('production: named keys of 32+ characters may replace OPS_API_KEY, which then accepts nothing', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig({ NODE_ENV: 'production', ...env });
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problems({})).toContain('OPS_SESSION_SECRET: required');
+    expect(problems({ OPS_KEYS: `alice:${'a'.repeat(20)}` })).toContain(
+      'OPS_KEYS (alice): a named key is at least 32 characters in production',
+    );
+    const named = problems({ OPS_KEYS: `alice:${'a'.repeat(32)}` });
+    expect(named).not.toContain('OPS_API_KEY');
+    expect(named).not.toContain('OPS_KEYS');
+    const complete = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/escrow',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      OPS_KEYS: `alice:${'a'.repeat(32)}`,
+      TOKEN_SECRET: 't'.repeat(32),
+      OPS_SESSION_SECRET: 's'.repeat(32),
+      CREDENTIALS_KEY: Buffer.alloc(32, 3).toString('base64'),
+      PAYMENT_RAILS: 'payos',
+      PAYOS_CLIENT_ID: 'client',
+      PAYOS_API_KEY: 'k'.repeat(16),
+      PAYOS_CHECKSUM_KEY: 'c'.repeat(16),
+      PAYOS_PAYOUT_CLIENT_ID: 'client',
+      PAYOS_PAYOUT_API_KEY: 'k'.repeat(16),
+      PAYOS_PAYOUT_CHECKSUM_KEY: 'c'.repeat(16),
+    };
+    expect(parseConfig(complete).OPS_API_KEY).toBe('');
+    expect(parseConfig({ ...complete, OPS_API_KEY: 'o'.repeat(20) }).OPS_API_KEY).toBe(
+      'o'.repeat(20),
+    );
+  });
+
   it('CREDENTIALS_KEY is 32 bytes in base64, and production must bring its own', () => {
     expect(parseConfig({}).CREDENTIALS_KEY).toHaveLength(32);
     const key = Buffer.alloc(32, 7).toString('base64');
