@@ -108,13 +108,16 @@ describe("a checkout's callbacks", () => {
       expect((await getCheckout(ctx.db.sql, txnRef))?.status).toBe('paid'),
     );
     expect(await rspCode(ipnUrl({ txnRef, amount: 2_000_000, transactionNo: '73' }))).toBe('02');
-    const funded = await Promise.all(
-      ids.map(
-        async (id) =>
-          (await eventLog(ctx.db.sql, id)).filter((e) => e.type === 'payment_confirmed').length,
-      ),
-    );
-    expect(funded).toEqual([1, 1]);
+    // The workflows hold the payment before their events reach Postgres.
+    await eventually(async () => {
+      const funded = await Promise.all(
+        ids.map(
+          async (id) =>
+            (await eventLog(ctx.db.sql, id)).filter((e) => e.type === 'payment_confirmed').length,
+        ),
+      );
+      expect(funded).toEqual([1, 1]);
+    });
     const views = await Promise.all(ids.map((id) => queryEscrow(ctx.temporal.client, id)));
     expect(views.map((v) => v.money.funded)).toEqual([1_200_000, 800_000]);
   });
