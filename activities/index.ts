@@ -9,6 +9,7 @@ import { createCheckoutActivities } from './checkouts.js';
 import { providerForEscrow } from './escrow-providers.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
+import { createRefundLaneActivities } from './refund-lane.js';
 import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
       isCheckoutId(id) ? keepCheckoutOrderRef(sql, id, orderRef) : keepOrderRef(sql, id, orderRef),
     ),
     ...createReconciliationActivities({ ...deps, providerForEscrow: forEscrow }),
+    ...createRefundLaneActivities(deps.temporal, deps.taskQueue),
   };
 }
 
