@@ -11,7 +11,12 @@ import {
  * escrow asks for its checkout's lane through `requestRefundLane`; the lane asks whether its
  * holder's run still runs through `refundLaneHolderRunning`.
  */
-export function createRefundLaneActivities(temporal: Client, taskQueue: string) {
+export function createRefundLaneActivities(
+  temporal: Client,
+  taskQueue: string,
+  /** How often a lane this starts checks its holder still runs; default the lane's own. */
+  holderCheckEveryMs?: number,
+) {
   return {
     /** Queues the request at the checkout's lane, starting the lane if it is not running. */
     async requestRefundLane(input: { checkoutId: string; request: RefundLaneRequest }) {
@@ -20,7 +25,12 @@ export function createRefundLaneActivities(temporal: Client, taskQueue: string) 
         {
           workflowId: refundLaneWorkflowId(input.checkoutId),
           taskQueue,
-          args: [{ checkoutId: input.checkoutId }],
+          args: [
+            {
+              checkoutId: input.checkoutId,
+              ...(holderCheckEveryMs === undefined ? {} : { holderCheckEveryMs }),
+            },
+          ],
           signal: refundLaneRequestSignal,
           signalArgs: [input.request],
           staticSummary: `Refund lane of checkout ${input.checkoutId}: its escrows' refunds one at a time`,

@@ -16,6 +16,8 @@ export interface RefundLaneRequest {
 
 export interface RefundLaneInput {
   checkoutId: string;
+  /** How often the holder's run is checked for still running; default 5 minutes. */
+  holderCheckEveryMs?: number;
   /** Carried over continue-as-new: the holder and the queue behind it. */
   holder?: RefundLaneRequest;
   queue?: RefundLaneRequest[];

@@ -45,6 +45,7 @@ export async function checkoutRefundLane(input: RefundLaneInput): Promise<void> 
   const queue: RefundLaneRequest[] = [...(input.queue ?? [])];
   const done: string[] = [...(input.done ?? [])];
   let grants = 0;
+  const checkEvery = input.holderCheckEveryMs ?? HOLDER_CHECK_EVERY_MS;
 
   const known = (requestId: string) =>
     holder?.requestId === requestId ||
@@ -98,7 +99,7 @@ export async function checkoutRefundLane(input: RefundLaneInput): Promise<void> 
     if (grants >= GRANTS_PER_RUN || workflowInfo().continueAsNewSuggested) break;
     if (holder) {
       const current = holder;
-      const moved = await condition(() => holder !== current, HOLDER_CHECK_EVERY_MS);
+      const moved = await condition(() => holder !== current, checkEvery);
       if (!moved && holder === current && !(await refundLaneHolderRunning(current))) {
         // The holder's run closed without releasing (terminated, reset, timed out): its refund
         // will never be released by it; the next request goes.
@@ -129,6 +130,9 @@ export async function checkoutRefundLane(input: RefundLaneInput): Promise<void> 
   await condition(allHandlersFinished);
   await continueAsNew<typeof checkoutRefundLane>({
     checkoutId: input.checkoutId,
+    ...(input.holderCheckEveryMs === undefined
+      ? {}
+      : { holderCheckEveryMs: input.holderCheckEveryMs }),
     ...(holder ? { holder } : {}),
     queue,
     done,
