@@ -9,6 +9,7 @@ import { createCheckoutActivities } from './checkouts.js';
 import { providerForEscrow } from './escrow-providers.js';
 import { createPspActivities } from './psp.js';
 import { createReconciliationActivities } from './reconciliation.js';
+import { createRefundLaneActivities } from './refund-lane.js';
 import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   /** Reconciliation flags escrows and delivers lost payments through it, on this task queue. */
   temporal: Client;
   taskQueue: string;
+  /** How often a checkout's refund lane checks its holder still runs; default 5 minutes. */
+  refundLaneHolderCheckMs?: number;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
@@ -47,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       isCheckoutId(id) ? keepCheckoutOrderRef(sql, id, orderRef) : keepOrderRef(sql, id, orderRef),
     ),
     ...createReconciliationActivities({ ...deps, providerForEscrow: forEscrow }),
+    ...createRefundLaneActivities(deps.temporal, deps.taskQueue, deps.refundLaneHolderCheckMs),
   };
 }
 

@@ -53,6 +53,8 @@ export interface SandboxRefund {
   createdBy: string;
   createdAt: string;
   status: 'processing' | 'sent_to_bank' | 'succeeded' | 'failed';
+  /** When it became final (succeeded or failed); absent while pending and in older files. */
+  finalAt?: string;
   /** While pending: how many more querydr calls see it so, and how it ends. */
   pending?: { queriesLeft: number; outcome: 'succeeded' | 'failed' };
 }

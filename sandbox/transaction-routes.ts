@@ -169,6 +169,7 @@ function observe(context: SandboxContext, payment: SandboxPayment, refund: Sandb
     refund.status = 'sent_to_bank';
   } else {
     refund.status = pending.outcome;
+    refund.finalAt = new Date().toISOString();
     delete refund.pending;
     if (refund.status === 'failed') {
       payment.refundedAmount = (BigInt(payment.refundedAmount) - BigInt(refund.amount)).toString();
@@ -224,6 +225,7 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
   if (!fits) return reply(apiResponseCode.invalidAmount);
 
   const pending = context.faults.take('refund', ['pending']);
+  const createdAt = new Date().toISOString();
   const record: SandboxRefund = {
     requestId,
     txnRef: payment.txnRef,
@@ -232,13 +234,13 @@ function refund(context: SandboxContext, request: Record<string, string>): Answe
     transactionNo: context.store.takeTransactionNo(),
     orderInfo: request.vnp_OrderInfo ?? '',
     createdBy: request.vnp_CreateBy ?? '',
-    createdAt: new Date().toISOString(),
+    createdAt,
     ...(pending
       ? {
           status: 'processing',
           pending: { queriesLeft: pending.pendingQueries, outcome: pending.outcome },
         }
-      : { status: 'succeeded' }),
+      : { status: 'succeeded', finalAt: createdAt }),
   };
   // A pending refund holds its amount until it ends; a rejected one gives it back.
   payment.refundedAmount = (refunded + amount).toString();

@@ -4,11 +4,13 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
@@ -47,6 +49,11 @@ import {
   stateQuery,
 } from './messages.js';
 import {
+  refundLaneGrantedSignal,
+  refundLaneReleaseSignal,
+  refundLaneWorkflowId,
+} from './refund-lane-messages.js';
+import {
   BuyerId,
   EscrowAmount,
   EscrowCurrency,
@@ -70,6 +77,12 @@ const QUERY_BEFORE_EXPIRY = 'query-payment-before-expiry';
  * shows only a payment's latest refund, so two in flight could not be told apart.
  */
 const ONE_REFUND_AT_A_TIME = 'one-refund-at-a-time';
+/**
+ * Patch: a checkout's escrows refund shares of one payment, so each refund first takes the
+ * checkout's refund lane (workflows/refund-lane.ts) and releases it once final: one refund of
+ * the payment at a time across all its escrows.
+ */
+const CHECKOUT_REFUND_LANE = 'checkout-refund-lane';
 
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
 // the event log must not have holes and the escrow must not fail with money held. Only a write
@@ -105,6 +118,11 @@ const quickCheck = proxyActivities<Activities>({
     nonRetryableErrorTypes: ['PspPermanentError'],
   },
 }).checkPayment;
+// Asking for the checkout's refund lane: retried until the lane has the request.
+const { requestRefundLane } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
 const patientCheck = (withinMs: number) =>
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
@@ -196,6 +214,34 @@ export async function escrowWorkflow(
   setHandler(attentionSignal, (flag) => {
     apply({ type: 'attention', reason: flag.reason, detail: flag.detail });
   });
+  // The checkout's refund lane: the requests granted, and those already released (a late,
+  // duplicate grant of one is handed straight back, so the lane never waits on it).
+  const laneGranted = new Set<string>();
+  const laneReleased = new Set<string>();
+  const releaseLane = async (requestId: string) => {
+    if (!terms.checkout) return;
+    laneReleased.add(requestId);
+    await getExternalWorkflowHandle(refundLaneWorkflowId(terms.checkout.checkoutId))
+      .signal(refundLaneReleaseSignal, { requestId })
+      // A lane that is gone holds nothing.
+      .catch(() => undefined);
+  };
+  setHandler(refundLaneGrantedSignal, ({ requestId }) => {
+    if (laneReleased.has(requestId)) {
+      void releaseLane(requestId);
+      return;
+    }
+    laneGranted.add(requestId);
+  });
+  /** Waits until this refund attempt holds the checkout's lane; its request id, to release. */
+  const acquireLane = async (checkoutId: string, job: RefundJob): Promise<string> => {
+    const { workflowId, runId } = workflowInfo();
+    // The attempt about to start (refundStarted counts it): each attempt asks anew.
+    const requestId = `${runId}:${job.id}:${(job.attempts ?? 0) + 1}`;
+    await requestRefundLane({ checkoutId, request: { workflowId, runId, requestId } });
+    await condition(() => laneGranted.has(requestId));
+    return requestId;
+  };
   setHandler(stateQuery, () => escrowView(state));
   setHandler(paymentLinkUpdate, async () => {
     await condition(() => paymentLink !== undefined);
@@ -261,7 +307,23 @@ export async function escrowWorkflow(
     }
   };
 
+  /**
+   * A checkout's escrow refunds part of a payment its sibling escrows refund too: the refund
+   * waits for the checkout's refund lane and holds it until final (succeeded or failed).
+   */
   const refund = async (refundId: string) => {
+    const waiting = state.refunds.find((r) => r.id === refundId);
+    const lane =
+      terms.checkout && waiting && patched(CHECKOUT_REFUND_LANE)
+        ? await acquireLane(terms.checkout.checkoutId, waiting)
+        : undefined;
+    try {
+      await refundOnce(refundId);
+    } finally {
+      if (lane !== undefined) await releaseLane(lane);
+    }
+  };
+  const refundOnce = async (refundId: string) => {
     await recorded(apply({ type: 'refundStarted', refundId }));
     const job = state.refunds.find((r) => r.id === refundId);
     if (!job || ledgerBehind(state)) return;

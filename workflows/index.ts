@@ -3,3 +3,4 @@
 export { checkoutWorkflow } from './checkout.js';
 export { escrowWorkflow } from './escrow.js';
 export { reconciliationWorkflow } from './reconciliation.js';
+export { checkoutRefundLane } from './refund-lane.js';

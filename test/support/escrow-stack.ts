@@ -58,6 +58,8 @@ export interface EscrowStackOptions {
   apiSettings?: Partial<ApiSettings>;
   /** The MoMo merchant the sandbox knows, when not the deployment's (a platform's own). */
   sandboxMomo?: typeof MOMO;
+  /** How often a checkout's refund lane checks its holder still runs (default 5 minutes). */
+  refundLaneHolderCheckMs?: number;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function startEscrowStack({
   inProcessWorker = true,
   apiSettings: settingsOverrides = {},
   sandboxMomo = MOMO,
+  refundLaneHolderCheckMs,
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   // Listening first, on a port the OS picks (a port picked beforehand may be taken meanwhile):
@@ -174,6 +177,7 @@ export async function startEscrowStack({
           listing,
           temporal: client,
           taskQueue,
+          ...(refundLaneHolderCheckMs === undefined ? {} : { refundLaneHolderCheckMs }),
         }),
       })
     : undefined;
@@ -325,7 +329,9 @@ export interface EscrowStackContext {
  * Registers this file's hooks: a fresh database, the shared dev server and an escrow stack,
  * all stopped after the file. Read the fields inside tests (they are set in beforeAll).
  */
-export function useEscrowStack(options: { inProcessWorker?: boolean } = {}): EscrowStackContext {
+export function useEscrowStack(
+  options: { inProcessWorker?: boolean; refundLaneHolderCheckMs?: number } = {},
+): EscrowStackContext {
   const context = {} as EscrowStackContext;
   beforeAll(async () => {
     [context.db, context.temporal] = await Promise.all([

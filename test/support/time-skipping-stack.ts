@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { checkoutWorkflowId } from '../../workflows/checkout-messages.js';
 import { escrowWorkflowId } from '../../workflows/client.js';
+import { refundLaneWorkflowId } from '../../workflows/refund-lane-messages.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { type EscrowStack, startEscrowStack } from './escrow-stack.js';
 import { recordingHistories, saveHistory } from './histories.js';
@@ -57,6 +58,22 @@ export function useTimeSkippingStack(
         checkoutWorkflowId(id),
         `${test.task.name} checkout${checkouts.length > 1 ? ` ${index + 1}` : ''}`,
       );
+      // A checkout whose escrows refunded has a refund lane too (none otherwise).
+      const lane = refundLaneWorkflowId(id);
+      const started = await env.client.workflow
+        .getHandle(lane)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (started) {
+        await saveHistory(
+          env.client,
+          lane,
+          `${test.task.name} refund lane${checkouts.length > 1 ? ` ${index + 1}` : ''}`,
+        );
+      }
     }
   });
   afterAll(async () => {
