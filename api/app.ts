@@ -18,6 +18,7 @@ import { createIdempotency } from './idempotency.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
+import { escrowPageRoutes } from './pages/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
 import { escrowRoutes } from './routes/escrows.js';
@@ -113,6 +114,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', reconciliationRoutes(routeDeps));
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes(routeDeps));
   app.route('/v1/webhook-deliveries', webhookDeliveryRoutes(routeDeps));
+  // The hosted escrow pages for buyers and sellers (HTML, cookie session): api/pages/.
+  app.route('/', escrowPageRoutes(routeDeps));
   mountOpenApi(app);
 
   const wrongMethod = methodNotAllowed(app);

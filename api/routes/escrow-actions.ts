@@ -52,7 +52,7 @@ function actionRoute(spec: ApiAction) {
 }
 
 /** Who acted, as the escrow's event log names them. */
-const actorOf = (principal: Principal): string =>
+export const actorOf = (principal: Principal): string =>
   principal.kind === 'platform'
     ? principal.platformId
     : principal.kind === 'party'
@@ -98,7 +98,7 @@ function refusal(escrowId: string, rejection: Rejection, role: Role): ProblemErr
  * Sends the action to the escrow's workflow. A refusal by its validator becomes 403, 409 or
  * 422; an escrow whose workflow has finished refuses every action with 409.
  */
-async function act<A extends Action>(
+export async function act<A extends Action>(
   deps: RouteDeps,
   escrowId: string,
   action: A,

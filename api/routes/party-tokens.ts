@@ -4,6 +4,7 @@ import { signPartyToken } from '../credentials.js';
 import type { RouteDeps } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
+import { hostedPageUrl } from '../pages/paths.js';
 import { EscrowIdParams, IdempotencyKeyHeader, problems } from '../schemas/common.js';
 import { CreatePartyTokenBody, PartyTokenSchema } from '../schemas/party-tokens.js';
 
@@ -42,6 +43,7 @@ export function partyTokenRoutes({ sql, settings, idempotent }: RouteDeps) {
       return c.json(
         {
           token,
+          url: hostedPageUrl(settings.publicBaseUrl, escrow.id, token),
           escrowId: escrow.id,
           role: body.role,
           expiresAt: new Date(expiresAt * 1000).toISOString(),
