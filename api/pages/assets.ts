@@ -31,7 +31,7 @@ legend{font-weight:500}
 fieldset label{font-weight:400;margin:2px 0}
 input[type=text],select,textarea{width:100%;max-width:480px;padding:8px;border:1px solid #767c85;border-radius:6px;font:inherit}
 textarea{min-height:80px}
-button{margin-top:8px;padding:10px 16px;border:0;border-radius:6px;background:#0b57d0;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+button{display:block;margin-top:12px;padding:10px 16px;border:0;border-radius:6px;background:#0b57d0;color:#fff;font:inherit;font-weight:600;cursor:pointer}
 button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
 a{color:#0b57d0}
 nav.lang a[aria-current]{font-weight:700;text-decoration:none;color:#1a1a1a}

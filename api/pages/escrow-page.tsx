@@ -101,8 +101,7 @@ function Countdown(props: { at: string; lang: Lang; now: number }) {
         {left ?? passed}
       </time>{' '}
       <span class="muted">
-        ({left ? `${t(UI.remaining, props.lang)} · ` : ''}
-        {formatDate(props.at, props.lang)})
+        ({t(UI.due, props.lang)} {formatDate(props.at, props.lang)})
       </span>
     </span>
   );

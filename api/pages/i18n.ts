@@ -263,7 +263,7 @@ export const UI = {
   refunded: { vi: 'Đã hoàn cho người mua', en: 'Refunded to the buyer' },
   deadlines: { vi: 'Thời hạn', en: 'Deadlines' },
   noDeadlines: { vi: 'Không có thời hạn nào đang chạy.', en: 'No deadline is running.' },
-  remaining: { vi: 'còn', en: 'left' },
+  due: { vi: 'hạn', en: 'due' },
   passed: { vi: 'đã hết hạn', en: 'passed' },
   items: { vi: 'Các món hàng', en: 'Items' },
   item: { vi: 'Món hàng', en: 'Item' },
