@@ -184,3 +184,91 @@ describe('hosted escrow page over HTTP', () => {
     expect(after).toContain('Đang giao hàng');
   });
 });
+
+describe('hosted escrow page: returns and disputes over forms', () => {
+  const form = (cookie: string, fields: Record<string, string | string[]>) => {
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) {
+      for (const v of [value].flat()) body.append(key, v);
+    }
+    return {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    };
+  };
+
+  it('buyer rejects one item and sends it back, seller confirms the return; seller answers a dispute', async () => {
+    const escrow = await api.h.createEscrow(api.platform.apiKey, { items: ITEMS });
+    await api.h.fund(escrow);
+    for (const [action, body] of [
+      ['ship', { carrier: 'GHN', trackingNumber: 'GHN1' }],
+      ['deliver', undefined],
+    ] as const) {
+      const reply = await api.h.call('POST', `/v1/escrows/${escrow.id}/${action}`, {
+        token: api.platform.apiKey,
+        ...(body ? { body } : {}),
+      });
+      expect(reply.status, reply.text).toBe(200);
+    }
+    const buyer = (await openLink(escrow.id, 'buyer')).cookie;
+    const seller = (await openLink(escrow.id, 'seller')).cookie;
+    const csrf = async (cookie: string) =>
+      csrfOf(await (await page(`/e/${escrow.id}`, { headers: { cookie } })).text()) ?? '';
+    const buyerCsrf = await csrf(buyer);
+
+    const post = async (
+      cookie: string,
+      name: string,
+      fields: Record<string, string | string[]>,
+    ) => {
+      const reply = await page(`/e/${escrow.id}/actions/${name}`, form(cookie, fields));
+      expect(reply.status).toBe(303);
+      const flash = reply.headers.getSetCookie().find((c) => c.startsWith('escrow_flash=')) ?? '';
+      const shown = await page(`/e/${escrow.id}`, {
+        headers: { cookie: `${cookie}; ${flash.split(';')[0]}` },
+      });
+      return shown.text();
+    };
+    const item = (html: string, id: string) =>
+      /data-item="([^"]+)" data-item-status="([^"]+)"/g.exec(
+        html.slice(html.indexOf(`data-item="${id}"`) - 1),
+      )?.[2];
+
+    let html = await post(buyer, 'reject', { _csrf: buyerCsrf, reason: 'Sai màu', items: 'sku-2' });
+    expect(html).toContain('Đã ghi nhận: Từ chối và trả hàng');
+    expect(item(html, 'sku-2')).toBe('rejected');
+    expect(item(html, 'sku-1')).toBe('inspecting');
+    expect(html).toContain('data-action="return/ship"');
+
+    html = await post(buyer, 'return/ship', {
+      _csrf: buyerCsrf,
+      carrier: 'GHN',
+      trackingNumber: 'RET1',
+    });
+    expect(item(html, 'sku-2')).toBe('returning');
+    // The seller's forms (and so its CSRF token) appear once it has something to do.
+    const sellerCsrf = await csrf(seller);
+    expect(sellerCsrf).not.toBe('');
+    html = await post(seller, 'return/confirm', { _csrf: sellerCsrf });
+    expect(html).toContain('Đã ghi nhận: Xác nhận đã nhận hàng trả');
+    expect(item(html, 'sku-2')).toBe('refunded');
+
+    html = await post(buyer, 'disputes', {
+      _csrf: buyerCsrf,
+      reason: 'damaged',
+      details: '',
+      items: ['sku-1'],
+    });
+    expect(item(html, 'sku-1')).toBe('disputed');
+    html = await post(seller, 'disputes/respond', {
+      _csrf: sellerCsrf,
+      message: 'Hàng gửi đi còn mới.',
+    });
+    expect(html).toContain('Hàng gửi đi còn mới.');
+    expect(html).not.toContain('data-action="disputes/respond"');
+    // Once only: the workflow refuses a second answer, and the page says so in Vietnamese.
+    html = await post(seller, 'disputes/respond', { _csrf: sellerCsrf, message: 'Lần nữa' });
+    expect(html).toContain('flash-error');
+  });
+});
