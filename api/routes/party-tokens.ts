@@ -14,7 +14,7 @@ const issue = createRoute({
   tags: ['Party tokens'],
   summary: 'Issue a party token',
   description:
-    'A signed, expiring bearer token for one escrow and one role, to hand to the buyer or the seller (e.g. in a link). Buyer: read, accept, extend-inspection, disputes. Seller: read, ship, disputes/respond.',
+    'A signed, expiring bearer token for one escrow and one role, to hand to the buyer or the seller, and `url`: the hosted escrow page for that party (`/e/{id}?token=…`). Buyer: read, accept, extend-inspection, disputes, reject, return/ship. Seller: read, ship, milestones/deliver, disputes/respond, return/confirm, return/dispute.',
   security: bearer,
   middleware: [allow(['platform'])] as const,
   request: {
