@@ -19,6 +19,7 @@ import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { opsRoutes } from './ops/routes.js';
+import { escrowPageRoutes } from './pages/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
@@ -117,6 +118,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/v1/webhook-endpoints', webhookEndpointRoutes(routeDeps));
   app.route('/v1/webhook-deliveries', webhookDeliveryRoutes(routeDeps));
   app.route('/ops', opsRoutes(routeDeps));
+  // The hosted escrow pages for buyers and sellers (HTML, cookie session): api/pages/.
+  app.route('/', escrowPageRoutes(routeDeps));
   mountOpenApi(app);
 
   const wrongMethod = methodNotAllowed(app);

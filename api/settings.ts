@@ -29,6 +29,10 @@ export interface ApiSettings {
   latePaymentGraceMs: number;
   /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
   credentialsKey: Buffer;
+  /** Where the API is reached from outside (PUBLIC_BASE_URL): links to the hosted escrow pages. */
+  publicBaseUrl: string;
+  /** Cookies of the hosted pages carry `Secure` (on in production). */
+  secureCookies: boolean;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -52,6 +56,8 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
     credentialsKey: config.CREDENTIALS_KEY,
+    publicBaseUrl,
+    secureCookies: config.NODE_ENV === 'production',
   };
 }
 

@@ -81,6 +81,34 @@ function ensureTemporalTools() {
   writeFileSync(toolsMarker, wanted);
 }
 
+/**
+ * The browser tests drive the system's Chromium (playwright-core; Playwright's own downloads
+ * are not used). As root on Debian/Ubuntu a missing /usr/bin/chromium is installed with apt;
+ * otherwise set-up only says how, and the browser tests skip (they fail under CI).
+ */
+function ensureChromium() {
+  const path = process.env.ESCROW_SETUP_CHROMIUM ?? '/usr/bin/chromium';
+  if (process.env.CHROMIUM_PATH || existsSync(path)) return;
+  const isRoot = process.getuid?.() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
+  if (process.platform !== 'linux' || !isRoot || !apt) {
+    process.stdout.write(
+      'setup: no Chromium at /usr/bin/chromium: the browser tests will skip (install it, e.g. `sudo apt-get install -y chromium`, or set CHROMIUM_PATH)\n',
+    );
+    return;
+  }
+  process.stdout.write('setup: installing Chromium for the browser tests (apt-get)…\n');
+  run('apt-get', ['update', '-qq'], 'apt-get update');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const result = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+  if (result.status !== 0) fail(`apt-get install chromium failed (exit ${result.status}).`);
+}
+
 checkNode();
 ensureNodeModules();
 ensureTemporalTools();
+ensureChromium();

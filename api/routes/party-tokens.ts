@@ -4,6 +4,7 @@ import { signPartyToken } from '../credentials.js';
 import type { RouteDeps } from '../deps.js';
 import { validationHook } from '../errors.js';
 import { bearer } from '../openapi.js';
+import { hostedPageUrl } from '../pages/paths.js';
 import { EscrowIdParams, IdempotencyKeyHeader, problems } from '../schemas/common.js';
 import { CreatePartyTokenBody, PartyTokenSchema } from '../schemas/party-tokens.js';
 
@@ -13,7 +14,7 @@ const issue = createRoute({
   tags: ['Party tokens'],
   summary: 'Issue a party token',
   description:
-    'A signed, expiring bearer token for one escrow and one role, to hand to the buyer or the seller (e.g. in a link). Buyer: read, accept, extend-inspection, disputes. Seller: read, ship, disputes/respond.',
+    'A signed, expiring bearer token for one escrow and one role, to hand to the buyer or the seller, and `url`: the hosted escrow page for that party (`/e/{id}?token=…`). Buyer: read, accept, extend-inspection, disputes, reject, return/ship. Seller: read, ship, milestones/deliver, disputes/respond, return/confirm, return/dispute.',
   security: bearer,
   middleware: [allow(['platform'])] as const,
   request: {
@@ -42,6 +43,7 @@ export function partyTokenRoutes({ sql, settings, idempotent }: RouteDeps) {
       return c.json(
         {
           token,
+          url: hostedPageUrl(settings.publicBaseUrl, escrow.id, token),
           escrowId: escrow.id,
           role: body.role,
           expiresAt: new Date(expiresAt * 1000).toISOString(),

@@ -18,6 +18,11 @@ export const PartyTokenSchema = z
       description:
         'Bearer token for this escrow only. Buyer: read, accept, extend-inspection, disputes. Seller: read, ship, disputes/respond.',
     }),
+    url: z.string().openapi({
+      format: 'uri',
+      description:
+        'The hosted escrow page for this party (`<PUBLIC_BASE_URL>/e/{id}?token=…`): the first visit trades the token for a cookie and drops it from the address.',
+    }),
     escrowId: z.string(),
     role: z.enum(['buyer', 'seller']),
     expiresAt: z.string().openapi({ format: 'date-time' }),
