@@ -21,6 +21,8 @@ export interface ApiSettings {
   latePaymentGraceMs: number;
   /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
   credentialsKey: Buffer;
+  /** Send Strict-Transport-Security (production: served over TLS). */
+  strictTransportSecurity: boolean;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -40,6 +42,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
     credentialsKey: config.CREDENTIALS_KEY,
+    strictTransportSecurity: config.NODE_ENV === 'production',
   };
 }
 

@@ -11,6 +11,8 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
+import { workerTracing } from '../../infra/temporal-tracing.js';
+import type { Tracing } from '../../infra/tracing.js';
 import { createMomoProvider } from '../../psp/momo/adapter.js';
 import { createPayosProvider } from '../../psp/payos/collection.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
@@ -58,6 +60,8 @@ export interface EscrowStackOptions {
   apiSettings?: Partial<ApiSettings>;
   /** The MoMo merchant the sandbox knows, when not the deployment's (a platform's own). */
   sandboxMomo?: typeof MOMO;
+  /** Tracing started in this process: the API gets request spans, the worker the interceptors. */
+  tracing?: Tracing;
 }
 
 /**
@@ -73,6 +77,7 @@ export async function startEscrowStack({
   inProcessWorker = true,
   apiSettings: settingsOverrides = {},
   sandboxMomo = MOMO,
+  tracing,
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   // Listening first, on a port the OS picks (a port picked beforehand may be taken meanwhile):
@@ -158,6 +163,7 @@ export async function startEscrowStack({
     providers,
     buildProvider,
     settings: apiSettings,
+    tracing: tracing !== undefined,
   });
   handler.fetch = app.fetch;
   const worker = inProcessWorker
@@ -165,6 +171,7 @@ export async function startEscrowStack({
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        ...workerTracing(tracing),
         activities: createActivities({
           sql,
           provider,
