@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useApiHarness } from '../api/harness.js';
 import { eventually } from '../support/eventually.js';
+import { dashboardMetrics } from './dashboard.js';
 
 const api = useApiHarness();
 
@@ -112,6 +113,10 @@ describe('GET /metrics', () => {
       ]) {
         expect(text).toMatch(new RegExp(`^# TYPE ${gauge} gauge$`, 'm'));
         expect(text).toMatch(new RegExp(`^${gauge} \\d`, 'm'));
+      }
+      // Every API metric the Grafana dashboard queries is served here.
+      for (const name of dashboardMetrics().filter((n) => !n.startsWith('temporal_'))) {
+        expect(text).toContain(`# TYPE ${name} `);
       }
     });
   });
