@@ -162,6 +162,7 @@ try {
     ` API            ${apiUrl}`,
     ` API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     ` Health         ${apiUrl}/readyz`,
+    ` Metrics        ${apiUrl}/metrics${config.WORKER_METRICS_PORT > 0 ? `   (worker: http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics)` : ''}`,
     ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     ` Temporal gRPC  ${temporal.address}`,
     ` Postgres       ${databaseUrl}`,
