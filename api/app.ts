@@ -1,3 +1,4 @@
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
@@ -11,6 +12,7 @@ import { createPlatformProviders } from '../psp/platform-providers.js';
 import { type BuildProvider, providerBuilder } from '../psp/registry.js';
 import type { PaymentProvider } from '../psp/types.js';
 import { authenticate } from './auth.js';
+import { registerBusinessMetrics } from './business-metrics.js';
 import { createCurrencies } from './currencies.js';
 import type { RouteDeps } from './deps.js';
 import { payloadTooLarge, toProblem, validationHook } from './errors.js';
@@ -34,6 +36,7 @@ import { pspCallbackRoutes } from './routes/psp-callback.js';
 import { reconciliationRoutes } from './routes/reconciliation.js';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
+import { securityHeaders } from './security-headers.js';
 import { type ApiSettings, defaultApiSettings } from './settings.js';
 
 export interface AppDeps {
@@ -45,6 +48,8 @@ export interface AppDeps {
   buildProvider?: BuildProvider;
   /** From configuration (`apiSettingsFrom(config)`); the development defaults fill the rest. */
   settings?: Partial<ApiSettings>;
+  /** A span per request (@hono/otel), when the process started tracing (infra/tracing.ts). */
+  tracing?: boolean;
 }
 
 /** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
@@ -69,8 +74,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     platformProviders,
   };
   const metrics = new HttpMetrics();
+  registerBusinessMetrics(metrics.registry, deps.sql, deps.logger);
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
+  if (deps.tracing) app.use(httpInstrumentationMiddleware({ serviceName: 'escrow-api' }));
+  // Defaults only: a route's own CSP (docs, hosted pages, ops console) is kept.
+  app.use(securityHeaders({ strictTransportSecurity: settings.strictTransportSecurity }));
   app.use(requestId({ headerName: 'x-request-id' }));
   app.use(metrics.middleware());
   app.use(async (c, next) => {

@@ -3,6 +3,8 @@ import { loadConfig, temporalAddress } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
+import { clientInterceptors } from '../infra/temporal-tracing.js';
+import { startTracing } from '../infra/tracing.js';
 import { createProviders } from '../psp/from-config.js';
 import { providerBuilder } from '../psp/registry.js';
 import { createApp } from './app.js';
@@ -18,9 +20,12 @@ const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'escrow-api',
 });
+// Before the client and the app: off (nothing started) unless an OTLP endpoint is set.
+const tracing = startTracing('escrow-api');
 const temporal = createTemporalClient({
   address: temporalAddress(config),
   namespace: config.TEMPORAL_NAMESPACE,
+  interceptors: clientInterceptors(tracing),
 });
 const app = createApp({
   sql,
@@ -29,6 +34,7 @@ const app = createApp({
   providers: createProviders(config),
   buildProvider: providerBuilder(config),
   settings: apiSettingsFrom(config),
+  tracing: tracing !== undefined,
 });
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
@@ -49,7 +55,11 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'API stopping');
   server.close();
-  await Promise.allSettled([sql.end({ timeout: 5 }), temporal.connection.close()]);
+  await Promise.allSettled([
+    sql.end({ timeout: 5 }),
+    temporal.connection.close(),
+    tracing?.shutdown(),
+  ]);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

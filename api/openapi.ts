@@ -53,7 +53,8 @@ function registerOperationalRoutes(app: OpenAPIHono): void {
     method: 'get',
     path: '/metrics',
     tags: ['Operations'],
-    summary: 'Prometheus metrics: requests by route and status, latency histograms',
+    summary:
+      'Prometheus metrics: process metrics, requests by route and status, latency histograms, business gauges',
     responses: { 200: text('Prometheus text exposition format 0.0.4', 'text/plain') },
   });
   app.openAPIRegistry.registerPath({

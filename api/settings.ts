@@ -33,6 +33,8 @@ export interface ApiSettings {
   publicBaseUrl: string;
   /** Cookies of the hosted pages carry `Secure` (on in production). */
   secureCookies: boolean;
+  /** Send Strict-Transport-Security (production: served over TLS). */
+  strictTransportSecurity: boolean;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -58,6 +60,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     credentialsKey: config.CREDENTIALS_KEY,
     publicBaseUrl,
     secureCookies: config.NODE_ENV === 'production',
+    strictTransportSecurity: config.NODE_ENV === 'production',
   };
 }
 

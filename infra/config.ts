@@ -71,6 +71,9 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** The worker's Temporal SDK metrics (Prometheus, `/metrics`) listen here; port 0 turns them off. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   PSP_SANDBOX_PORT: port.default(3100),
   /** Where the sandbox PSP keeps its records; default .data/psp-sandbox.json. */
   PSP_SANDBOX_DATA_FILE: z.string().min(1).optional(),

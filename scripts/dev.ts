@@ -163,6 +163,7 @@ try {
     ` API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     ` Health         ${apiUrl}/readyz`,
     ` Ops console    ${apiUrl}/ops   (log in with the ops key below${config.OPS_KEYS.length > 0 ? ' or a named key of OPS_KEYS' : ''})`,
+    ` Metrics        ${apiUrl}/metrics${config.WORKER_METRICS_PORT > 0 ? `   (worker: http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics)` : ''}`,
     ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     ` Temporal gRPC  ${temporal.address}`,
     ` Postgres       ${databaseUrl}`,

@@ -8,6 +8,12 @@ import { migrate } from '../infra/migrate.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import {
+  clientInterceptors,
+  WORKFLOW_TRACING_MODULE,
+  workerTracing,
+} from '../infra/temporal-tracing.js';
+import { startTracing } from '../infra/tracing.js';
+import {
   createCollectionListing,
   createPayoutProvider,
   createProvider,
@@ -23,7 +29,16 @@ if (!config.DATABASE_URL) {
   logger.fatal('DATABASE_URL is not set');
   process.exit(78);
 }
-installTemporalRuntime(logger);
+// Observability first: the Runtime (with its Prometheus exporter) before any connection.
+const metricsBindAddress =
+  config.WORKER_METRICS_PORT > 0
+    ? `${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}`
+    : undefined;
+installTemporalRuntime(logger, { metricsBindAddress });
+if (metricsBindAddress)
+  logger.info({ url: `http://${metricsBindAddress}/metrics` }, 'worker metrics');
+const tracing = startTracing('escrow-worker');
+const traced = workerTracing(tracing);
 
 const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
@@ -37,6 +52,7 @@ const connection = await NativeConnection.connect({ address: temporalAddress(con
 const client = createTemporalClient({
   address: temporalAddress(config),
   namespace: config.TEMPORAL_NAMESPACE,
+  interceptors: clientInterceptors(tracing),
 });
 const worker = await Worker.create({
   connection,
@@ -46,6 +62,9 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
+  // Workflow interceptors are bundled (see infra/temporal-tracing.ts); activity ones and the sink here.
+  interceptors: { ...traced.interceptors, workflowModules: [WORKFLOW_TRACING_MODULE] },
+  sinks: traced.sinks,
   activities: createActivities({
     sql,
     provider: createProvider(config),
@@ -74,4 +93,5 @@ await webhooks.stop();
 await client.connection.close();
 await connection.close();
 await sql.end({ timeout: 5 });
+await tracing?.shutdown();
 logger.info('worker stopped');

@@ -1,9 +1,6 @@
 import { Hono } from 'hono';
-import { DOCS_HTML } from '../docs-page.js';
+import { docsRoutes } from '../docs.js';
 import type { HttpMetrics } from '../metrics.js';
-
-const DOCS_CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const RETURN_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Payment received</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
@@ -13,9 +10,14 @@ const RETURN_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 /** The reference page, the Prometheus scrape endpoint and the buyer's landing page after paying. */
 export function metaRoutes(metrics: HttpMetrics): Hono {
   return new Hono()
-    .get('/docs', (c) => c.html(DOCS_HTML, 200, { 'content-security-policy': DOCS_CSP }))
-    .get('/metrics', (c) =>
-      c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    .route('/', docsRoutes())
+    .get('/metrics', async (c) =>
+      c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }),
     )
-    .get('/payment/return', (c) => c.html(RETURN_HTML));
+    .get('/payment/return', (c) =>
+      c.html(RETURN_HTML, 200, {
+        'content-security-policy':
+          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      }),
+    );
 }

@@ -5,6 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { canonicalJson } from '../../infra/canonical-json.js';
 import { createLogger } from '../../infra/logger.js';
+import { workerTracing } from '../../infra/temporal-tracing.js';
 import { claimIdempotencyKey, purgeExpiredIdempotencyKeys } from '../../store/idempotency.js';
 import { eventually } from '../support/eventually.js';
 import { escrowBody, expectProblem, useApiHarness } from './harness.js';
@@ -202,6 +203,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       connection: api.h.temporal.nativeConnection,
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      ...workerTracing(undefined),
       activities: createActivities({
         sql: api.h.db.sql,
         provider: api.h.stack.provider,

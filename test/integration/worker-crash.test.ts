@@ -26,6 +26,8 @@ function startWorkerProcess(): ChildProcess {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: ctx.temporal.taskQueue,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      // Several workers at once across files: no metrics port (test/observability has one).
+      WORKER_METRICS_PORT: '0',
       ...ctx.stack.pspEnv,
     },
     () => {},

@@ -11,6 +11,8 @@ import type { EscrowTerms } from '../../domain/escrow.js';
 import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
 import type { Sql } from '../../infra/db.js';
 import { createLogger } from '../../infra/logger.js';
+import { workerTracing } from '../../infra/temporal-tracing.js';
+import type { Tracing } from '../../infra/tracing.js';
 import { createMomoProvider } from '../../psp/momo/adapter.js';
 import { createPayosProvider } from '../../psp/payos/collection.js';
 import { createPayosPayoutProvider } from '../../psp/payos/payouts.js';
@@ -60,6 +62,8 @@ export interface EscrowStackOptions {
   sandboxMomo?: typeof MOMO;
   /** How often a checkout's refund lane checks its holder still runs (default 5 minutes). */
   refundLaneHolderCheckMs?: number;
+  /** Tracing started in this process: the API gets request spans, the worker the interceptors. */
+  tracing?: Tracing;
 }
 
 /**
@@ -76,6 +80,7 @@ export async function startEscrowStack({
   apiSettings: settingsOverrides = {},
   sandboxMomo = MOMO,
   refundLaneHolderCheckMs,
+  tracing,
 }: EscrowStackOptions) {
   const logger = createLogger({ level: 'silent', pretty: false });
   // Listening first, on a port the OS picks (a port picked beforehand may be taken meanwhile):
@@ -161,6 +166,7 @@ export async function startEscrowStack({
     providers,
     buildProvider,
     settings: apiSettings,
+    tracing: tracing !== undefined,
   });
   handler.fetch = app.fetch;
   const worker = inProcessWorker
@@ -168,6 +174,7 @@ export async function startEscrowStack({
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        ...workerTracing(tracing),
         activities: createActivities({
           sql,
           provider,

@@ -7,6 +7,7 @@ import { temporalTestServerPath } from '../../devstack/paths.js';
 import { startThrowawayServers } from '../../devstack/throwaway-servers.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
+import { WORKFLOW_TRACING_MODULE } from '../../infra/temporal-tracing.js';
 
 export const TEMPLATE_DATABASE = 'escrow_template';
 
@@ -39,6 +40,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     const { code } = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+      // As production bundles it (scripts/bundle-workflows.ts): with the tracing interceptors.
+      workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
     });
     const bundlePath = join(dir, 'workflow-bundle.js');

@@ -8,6 +8,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { workerTracing } from '../../infra/temporal-tracing.js';
 
 let runtimeInstalled = false;
 
@@ -45,6 +46,8 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        // The bundle has the tracing interceptors: their sink, a no-op with tracing off.
+        ...workerTracing(undefined),
         ...options,
       }),
     close: async () => {

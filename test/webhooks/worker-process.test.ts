@@ -28,6 +28,8 @@ function startWorkerProcess(): ChildProcess {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      // Several workers at once across files: no metrics port (test/observability has one).
+      WORKER_METRICS_PORT: '0',
       WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 50 }, () => 'PT0.1S').join(','),
       WEBHOOK_TIMEOUT_MS: '1000',
       WEBHOOK_POLL_INTERVAL_MS: '20',

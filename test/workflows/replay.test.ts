@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
+import { workerTracing } from '../../infra/temporal-tracing.js';
 import { loadHistories } from '../support/histories.js';
 import { installTestRuntime } from '../support/temporal.js';
 
@@ -11,7 +12,8 @@ it('replays every recorded escrow history without non-determinism', async () => 
   const histories = await loadHistories();
   expect(histories.length).toBeGreaterThanOrEqual(12);
   const results = Worker.runReplayHistories(
-    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    // The bundle has the tracing interceptors; their sink as a worker without tracing has it.
+    { workflowBundle: { codePath: inject('workflowBundlePath') }, ...workerTracing(undefined) },
     histories.map(({ name, history }) => ({ workflowId: name, history })),
   );
   const failures: string[] = [];
