@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { loadConfig, temporalAddress } from '../infra/config.js';
+import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
@@ -18,10 +18,7 @@ const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'escrow-api',
 });
-const temporal = createTemporalClient({
-  address: temporalAddress(config),
-  namespace: config.TEMPORAL_NAMESPACE,
-});
+const temporal = createTemporalClient(config);
 const app = createApp({
   sql,
   temporal,

@@ -1,4 +1,5 @@
 import { type Config, configSchema } from '../infra/config.js';
+import type { EncryptionKey } from '../infra/payload-codec.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
 export interface ApiSettings {
@@ -21,6 +22,10 @@ export interface ApiSettings {
   latePaymentGraceMs: number;
   /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
   credentialsKey: Buffer;
+  /** Temporal payload keys (ENCRYPTION_KEYS) the codec route decodes and encodes with. */
+  encryptionKeys: EncryptionKey[];
+  /** Origins of the Temporal Web UI the codec route answers cross-origin (TEMPORAL_UI_ORIGIN). */
+  temporalUiOrigins: string[];
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -40,6 +45,11 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
     credentialsKey: config.CREDENTIALS_KEY,
+    encryptionKeys: config.ENCRYPTION_KEYS,
+    temporalUiOrigins: config.TEMPORAL_UI_ORIGIN ?? [
+      `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
+      `http://localhost:${config.TEMPORAL_UI_PORT}`,
+    ],
   };
 }
 

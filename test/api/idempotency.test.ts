@@ -7,6 +7,7 @@ import { canonicalJson } from '../../infra/canonical-json.js';
 import { createLogger } from '../../infra/logger.js';
 import { claimIdempotencyKey, purgeExpiredIdempotencyKeys } from '../../store/idempotency.js';
 import { eventually } from '../support/eventually.js';
+import { testDataConverter } from '../support/temporal.js';
 import { escrowBody, expectProblem, useApiHarness } from './harness.js';
 
 const api = useApiHarness();
@@ -202,6 +203,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       connection: api.h.temporal.nativeConnection,
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: testDataConverter,
       activities: createActivities({
         sql: api.h.db.sql,
         provider: api.h.stack.provider,

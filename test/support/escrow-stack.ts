@@ -22,7 +22,7 @@ import { createZalopayProvider } from '../../psp/zalopay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
 import { startEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { connectTestTemporal, type TestTemporal } from './temporal.js';
+import { connectTestTemporal, type TestTemporal, testDataConverter } from './temporal.js';
 
 const TMN_CODE = 'TESTMRCH';
 const HASH_SECRET = 'test-hash-secret-0123456789abcdef';
@@ -165,6 +165,7 @@ export async function startEscrowStack({
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        dataConverter: testDataConverter,
         activities: createActivities({
           sql,
           provider,

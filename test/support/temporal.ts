@@ -8,6 +8,14 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { configSchema } from '../../infra/config.js';
+import { dataConverterFrom } from '../../infra/temporal-client.js';
+
+/**
+ * The data converter of the development configuration (ENCRYPTION_KEYS' dev key), as the API,
+ * the worker and the worker processes tests spawn use it: every test's payloads are encrypted.
+ */
+export const testDataConverter = dataConverterFrom(configSchema.parse({}));
 
 let runtimeInstalled = false;
 
@@ -37,7 +45,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter }),
     nativeConnection,
     taskQueue,
     createWorker: (options) =>
@@ -45,6 +53,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        dataConverter: testDataConverter,
         ...options,
       }),
     close: async () => {

@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
 import { loadHistories } from '../support/histories.js';
-import { installTestRuntime } from '../support/temporal.js';
+import { installTestRuntime, testDataConverter } from '../support/temporal.js';
 
 // Escrows live for weeks: every recorded path must replay on today's workflow code. A change
 // that breaks determinism fails here; guard it with patched() and re-record with
@@ -11,7 +11,11 @@ it('replays every recorded escrow history without non-determinism', async () => 
   const histories = await loadHistories();
   expect(histories.length).toBeGreaterThanOrEqual(12);
   const results = Worker.runReplayHistories(
-    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    // With the codec installed: the committed (unencrypted) histories pass through its decode.
+    {
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      dataConverter: testDataConverter,
+    },
     histories.map(({ name, history }) => ({ workflowId: name, history })),
   );
   const failures: string[] = [];
