@@ -14,48 +14,58 @@ import { temporalTarget } from '../../infra/temporal-client.js';
 const keyA = { id: 'a', key: randomBytes(32) };
 const keyB = { id: 'b', key: randomBytes(32) };
 const text = (bytes: Uint8Array | null | undefined) => new TextDecoder().decode(bytes ?? undefined);
+/** The one payload of a one-payload answer. */
+const first = <T>(items: T[]): T => {
+  const [item] = items;
+  if (item === undefined) throw new Error('expected a payload');
+  return item;
+};
 const secret = { accountNumber: '9704198526191432198', accountName: 'TRAN THI B' };
 
 describe('EncryptionCodec', () => {
   it('round-trips, and the wire form shows neither the data nor its encoding', async () => {
     const codec = new EncryptionCodec([keyA]);
     const plain = defaultPayloadConverter.toPayload(secret);
-    const [sealed] = await codec.encode([plain]);
-    expect(isEncrypted(sealed!)).toBe(true);
-    expect(text(sealed!.metadata?.[KEY_ID_METADATA])).toBe('a');
-    expect(Buffer.from(sealed!.data!).toString('latin1')).not.toContain('9704198526191432198');
-    expect(Buffer.from(sealed!.data!).toString('latin1')).not.toContain('json/plain');
-    const [opened] = await codec.decode([sealed!]);
-    expect(defaultPayloadConverter.fromPayload(opened!)).toEqual(secret);
+    const sealed = first(await codec.encode([plain]));
+    expect(isEncrypted(sealed)).toBe(true);
+    expect(text(sealed.metadata?.[KEY_ID_METADATA])).toBe('a');
+    expect(Buffer.from(sealed.data ?? new Uint8Array()).toString('latin1')).not.toContain(
+      '9704198526191432198',
+    );
+    expect(Buffer.from(sealed.data ?? new Uint8Array()).toString('latin1')).not.toContain(
+      'json/plain',
+    );
+    const opened = first(await codec.decode([sealed]));
+    expect(defaultPayloadConverter.fromPayload(opened)).toEqual(secret);
   });
 
   it('rotates: the first key encrypts, old payloads still decode', async () => {
-    const [old] = await new EncryptionCodec([keyA]).encode([defaultPayloadConverter.toPayload(1)]);
-    const rotated = new EncryptionCodec([keyB, keyA]);
-    const [fresh] = await rotated.encode([defaultPayloadConverter.toPayload(2)]);
-    expect(text(fresh!.metadata?.[KEY_ID_METADATA])).toBe('b');
-    const decoded = await rotated.decode([old!, fresh!]);
-    expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([1, 2]);
-    await expect(new EncryptionCodec([keyB]).decode([old!])).rejects.toThrow(
-      PayloadDecryptionError,
+    const old = first(
+      await new EncryptionCodec([keyA]).encode([defaultPayloadConverter.toPayload(1)]),
     );
+    const rotated = new EncryptionCodec([keyB, keyA]);
+    const fresh = first(await rotated.encode([defaultPayloadConverter.toPayload(2)]));
+    expect(text(fresh.metadata?.[KEY_ID_METADATA])).toBe('b');
+    const decoded = await rotated.decode([old, fresh]);
+    expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([1, 2]);
+    await expect(new EncryptionCodec([keyB]).decode([old])).rejects.toThrow(PayloadDecryptionError);
   });
 
   it('passes unencrypted payloads through decode, and refuses tampered ones', async () => {
     const codec = new EncryptionCodec([keyA]);
     const plain = defaultPayloadConverter.toPayload({ hello: 'world' });
     expect(await codec.decode([plain])).toEqual([plain]);
-    const [sealed] = await codec.encode([plain]);
-    const tampered = Buffer.from(sealed!.data!);
+    const sealed = first(await codec.encode([plain]));
+    const tampered = Buffer.from(sealed.data ?? new Uint8Array());
     tampered[20] = (tampered[20] ?? 0) ^ 1;
-    await expect(codec.decode([{ ...sealed!, data: tampered }])).rejects.toThrow(
+    await expect(codec.decode([{ ...sealed, data: tampered }])).rejects.toThrow(
       PayloadDecryptionError,
     );
     // The key id is associated data: relabelling a payload with another key id does not open it.
     const both = new EncryptionCodec([keyA, { id: 'c', key: keyA.key }]);
     const relabelled = {
-      ...sealed!,
-      metadata: { ...sealed!.metadata, [KEY_ID_METADATA]: new TextEncoder().encode('c') },
+      ...sealed,
+      metadata: { ...sealed.metadata, [KEY_ID_METADATA]: new TextEncoder().encode('c') },
     };
     await expect(both.decode([relabelled])).rejects.toThrow(PayloadDecryptionError);
   });
