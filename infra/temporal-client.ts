@@ -15,14 +15,15 @@ export interface TemporalTarget {
  * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`,
  * `TEMPORAL_GRPC_META_*`, and a profile file when `TEMPORAL_CONFIG_FILE` or `TEMPORAL_PROFILE`
  * names one (a service never reads the operator's own CLI profile by accident). Unset address:
- * the dev server `npm run dev` starts. An API key or a TLS setting turns TLS on.
+ * the dev server `npm run dev` starts. An API key or a TLS setting turns TLS on. An empty variable
+ * counts as unset (compose's `${VAR:-}`).
  */
 export function temporalTarget(
   config: Config,
   env: NodeJS.ProcessEnv = process.env,
 ): TemporalTarget {
   const vars = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1])),
   );
   const fromFile = vars.TEMPORAL_CONFIG_FILE !== undefined || vars.TEMPORAL_PROFILE !== undefined;
   const { connectionOptions, namespace } = loadClientConnectConfig({
