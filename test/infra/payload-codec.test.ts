@@ -146,3 +146,20 @@ describe('temporalTarget (the standard Temporal environment configuration)', () 
     });
   });
 });
+
+describe('TEMPORAL_UI_ORIGIN', () => {
+  it('is a comma list of origins; by default the dev server UI', async () => {
+    const { apiSettingsFrom } = await import('../../api/settings.js');
+    expect(apiSettingsFrom(parseConfig({})).temporalUiOrigins).toEqual([
+      'http://127.0.0.1:8233',
+      'http://localhost:8233',
+    ]);
+    const config = parseConfig({
+      TEMPORAL_UI_ORIGIN: 'https://ui.example.com, http://localhost:8080',
+    });
+    expect(config.TEMPORAL_UI_ORIGIN).toEqual(['https://ui.example.com', 'http://localhost:8080']);
+    expect(() => parseConfig({ TEMPORAL_UI_ORIGIN: 'https://ui.example.com/path' })).toThrow(
+      ConfigError,
+    );
+  });
+});
