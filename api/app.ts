@@ -24,6 +24,7 @@ import { opsRoutes } from './ops/routes.js';
 import { escrowPageRoutes } from './pages/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { checkoutRoutes } from './routes/checkouts.js';
+import { codecRoutes } from './routes/codec.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
 import { escrowRoutes } from './routes/escrows.js';
 import { healthRoutes } from './routes/health.js';
@@ -115,6 +116,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   app.route('/', healthRoutes(deps));
   app.route('/', metaRoutes(metrics));
+  // Temporal codec server for the Web UI (ops key, CORS to TEMPORAL_UI_ORIGIN): api/routes/codec.ts.
+  app.route('/', codecRoutes({ settings }));
   app.route('/', pspCallbackRoutes({ ...deps, platformProviders, taskQueue: settings.taskQueue }));
   app.route('/', platformRoutes(routeDeps));
   app.route('/', platformRailRoutes(routeDeps));

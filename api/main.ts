@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { loadConfig, temporalAddress } from '../infra/config.js';
+import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
@@ -22,11 +22,7 @@ const sql = createSql(config.DATABASE_URL, {
 });
 // Before the client and the app: off (nothing started) unless an OTLP endpoint is set.
 const tracing = startTracing('escrow-api');
-const temporal = createTemporalClient({
-  address: temporalAddress(config),
-  namespace: config.TEMPORAL_NAMESPACE,
-  interceptors: clientInterceptors(tracing),
-});
+const temporal = createTemporalClient(config, { interceptors: clientInterceptors(tracing) });
 const app = createApp({
   sql,
   temporal,

@@ -1,4 +1,5 @@
 import { type Config, configSchema, LEGACY_OPERATOR, type OpsKey } from '../infra/config.js';
+import type { EncryptionKey } from '../infra/payload-codec.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
 export interface ApiSettings {
@@ -35,6 +36,10 @@ export interface ApiSettings {
   secureCookies: boolean;
   /** Send Strict-Transport-Security (production: served over TLS). */
   strictTransportSecurity: boolean;
+  /** Temporal payload keys (ENCRYPTION_KEYS) the codec route decodes and encodes with. */
+  encryptionKeys: EncryptionKey[];
+  /** Origins of the Temporal Web UI the codec route answers cross-origin (TEMPORAL_UI_ORIGIN). */
+  temporalUiOrigins: string[];
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -61,6 +66,11 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     publicBaseUrl,
     secureCookies: config.NODE_ENV === 'production',
     strictTransportSecurity: config.NODE_ENV === 'production',
+    encryptionKeys: config.ENCRYPTION_KEYS,
+    temporalUiOrigins: config.TEMPORAL_UI_ORIGIN ?? [
+      `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
+      `http://localhost:${config.TEMPORAL_UI_PORT}`,
+    ],
   };
 }
 

@@ -18,9 +18,11 @@ import { createApp } from '../api/app.js';
 import { freePort } from '../devstack/ports.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
 import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
+import { configSchema } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
+import { dataConverterFrom } from '../infra/temporal-client.js';
 import { createPayosPayoutProvider } from '../psp/payos/payouts.js';
 import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
@@ -71,7 +73,9 @@ try {
     timeoutMs: 10_000,
   });
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
+  // Payloads encrypted as in production (the development key), for both workflows measured.
+  const dataConverter = dataConverterFrom(configSchema.parse({}));
+  const client = new Client({ connection, dataConverter });
   stops.unshift(() => connection.close());
   const server = serve({
     fetch: createApp({ sql, temporal: client, logger, providers: [provider] }).fetch,
@@ -90,6 +94,7 @@ try {
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { code },
+    dataConverter,
     activities: {
       ...createActivities({ sql, provider, payouts: payoutRail, temporal: client, taskQueue }),
       noop: async () => {},

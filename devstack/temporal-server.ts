@@ -16,6 +16,8 @@ export interface TemporalServerOptions {
   /** SQLite file that keeps history across restarts; omit for in-memory. */
   dbFile?: string;
   namespace?: string;
+  /** The Web UI's remote codec (decodes encrypted payloads), e.g. the API's `/codec`. */
+  uiCodecEndpoint?: string;
   onLog?: (line: string) => void;
 }
 
@@ -91,6 +93,9 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     'warn',
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.uiPort && options.uiCodecEndpoint
+      ? ['--ui-codec-endpoint', options.uiCodecEndpoint]
+      : []),
     ...searchAttributeFlags(),
   ];
   const child = spawnWatched(temporalCliPath(), args, { stopSignal: 'TERM' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
 import { RAILS, type Rail } from '../domain/rails.js';
+import { parseEncryptionKeys } from './payload-codec.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -156,6 +157,36 @@ export const configSchema = z.object({
       });
       return z.NEVER;
     }),
+  /** Temporal payload encryption (infra/payload-codec.ts): `id:base64key,…`, the first encrypts, all decrypt. */
+  ENCRYPTION_KEYS: z
+    .string()
+    .default('dev:ZGV2LXBheWxvYWQta2V5LW5vdC1mb3ItcHJvZC0wMDA=')
+    .transform((text, ctx) => {
+      const keys = parseEncryptionKeys(text);
+      if (Array.isArray(keys)) return keys;
+      ctx.addIssue({ code: 'custom', message: keys.reason });
+      return z.NEVER;
+    }),
+  /** Origins of the Temporal Web UI allowed to call the codec route (CORS), comma-separated; default: the dev server's UI. */
+  TEMPORAL_UI_ORIGIN: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const origins = text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== '');
+      const bad = origins.filter((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
+      if (origins.length > 0 && bad.length === 0) return origins;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected origins such as https://temporal-ui.example.com, comma-separated',
+      });
+      return z.NEVER;
+    }),
+  /** Port of the worker's `/healthz` (unset: no health server). */
+  WORKER_HEALTH_PORT: port.optional(),
   /** Where the PSP sends the buyer's browser after paying; defaults to the API's own page. */
   PAYMENT_RETURN_URL: z.url().optional(),
   /** Largest request body the API reads, in bytes; larger ones get 413. */
@@ -240,6 +271,7 @@ function assertProductionSecrets(
     'TOKEN_SECRET',
     'OPS_SESSION_SECRET',
     'CREDENTIALS_KEY',
+    'ENCRYPTION_KEYS',
     ...rails.flatMap((rail) => RAIL_SECRETS[rail]),
     'PAYOS_PAYOUT_CLIENT_ID',
     'PAYOS_PAYOUT_API_KEY',

@@ -12,6 +12,7 @@ import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { MigrationMismatchError, migrate } from '../infra/migrate.js';
+import { temporalTarget } from '../infra/temporal-client.js';
 import { prefixedWriter } from './lib/log-prefix.js';
 
 // The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
@@ -73,7 +74,7 @@ async function startDatabase(): Promise<string> {
 
 async function startTemporalServer(): Promise<{ address: string; uiUrl?: string }> {
   if (config.TEMPORAL_ADDRESS) {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const connection = await Connection.connect(temporalTarget(config).connection);
     await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE).finally(() =>
       connection.close(),
     );
@@ -93,6 +94,8 @@ async function startTemporalServer(): Promise<{ address: string; uiUrl?: string 
     uiPort: config.TEMPORAL_UI_PORT,
     dbFile: join(dataDir, 'temporal.db'),
     namespace: config.TEMPORAL_NAMESPACE,
+    // Payloads are encrypted: the UI decodes them through the API's codec route.
+    uiCodecEndpoint: `http://${config.HOST}:${config.PORT}/codec`,
     onLog: temporalLog,
   });
   stops.push(server.stop);
@@ -166,6 +169,7 @@ try {
     ` Metrics        ${apiUrl}/metrics${config.WORKER_METRICS_PORT > 0 ? `   (worker: http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics)` : ''}`,
     ` Temporal UI    ${temporal.uiUrl ?? '(external Temporal: see its own UI)'}`,
     ` Temporal gRPC  ${temporal.address}`,
+    ` Codec endpoint ${apiUrl}/codec   (Temporal UI payload decoding; ops key as Bearer)`,
     ` Postgres       ${databaseUrl}`,
     ` Sandbox PSP    ${sandboxRails.length > 0 ? `${sandboxUrl} (${sandboxRails.join(', ')})` : '(not started: every rail is real)'}`,
     ` Ops API key    ${config.OPS_API_KEY}`,

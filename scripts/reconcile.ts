@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { providerForEscrow } from '../activities/escrow-providers.js';
 import { reconcilePass } from '../activities/reconciliation.js';
-import { loadConfig, temporalAddress } from '../infra/config.js';
+import { loadConfig } from '../infra/config.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import {
   createCollectionListing,
@@ -28,10 +28,7 @@ for (const [name, value] of Object.entries(values)) {
 }
 const config = loadConfig();
 const sql = commandDatabase('reconcile', 'escrow-reconcile');
-const temporal = createTemporalClient({
-  address: temporalAddress(config),
-  namespace: config.TEMPORAL_NAMESPACE,
-});
+const temporal = createTemporalClient(config);
 const providers = createProviders(config);
 try {
   const summary = await reconcilePass(

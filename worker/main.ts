@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { loadConfig, temporalAddress } from '../infra/config.js';
+import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
-import { createTemporalClient } from '../infra/temporal-client.js';
+import {
+  createTemporalClient,
+  dataConverterFrom,
+  temporalTarget,
+} from '../infra/temporal-client.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import {
   clientInterceptors,
@@ -22,6 +26,7 @@ import {
 import { providerBuilder } from '../psp/registry.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
+import { startWorkerHealth } from './health.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
@@ -47,16 +52,15 @@ const sql = createSql(config.DATABASE_URL, {
 // Migrations run at start-up under an advisory lock, so replicas starting together wait in turn.
 const { applied } = await migrate(sql);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+const temporal = temporalTarget(config);
+const connection = await NativeConnection.connect(temporal.connection);
 // Activities signal escrows (reconciliation); the schedule is created (or updated) here.
-const client = createTemporalClient({
-  address: temporalAddress(config),
-  namespace: config.TEMPORAL_NAMESPACE,
-  interceptors: clientInterceptors(tracing),
-});
+const client = createTemporalClient(config, { interceptors: clientInterceptors(tracing) });
 const worker = await Worker.create({
   connection,
-  namespace: config.TEMPORAL_NAMESPACE,
+  namespace: temporal.namespace,
+  // Payloads are encrypted (ENCRYPTION_KEYS); unencrypted ones from before still decode.
+  dataConverter: dataConverterFrom(config),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   // Production images prebuild the bundle; development bundles from source at start.
   ...(config.WORKFLOW_BUNDLE_PATH
@@ -82,14 +86,24 @@ await ensureReconciliationSchedule(client, {
   everyMs: config.RECONCILE_EVERY,
   settleLagMs: config.RECONCILE_SETTLE_LAG,
 });
+// WORKER_HEALTH_PORT: /healthz for container health checks (200 while the worker runs).
+const health =
+  config.WORKER_HEALTH_PORT === undefined
+    ? undefined
+    : await startWorkerHealth({
+        host: config.HOST,
+        port: config.WORKER_HEALTH_PORT,
+        state: () => worker.getState(),
+      });
 const webhooks = startWebhookDispatcher({ sql, logger, ...dispatcherSettings(config) });
 logger.info(
-  { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporalAddress(config) },
+  { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporal.connection.address },
   'worker running',
 );
 // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
 await worker.run();
 await webhooks.stop();
+await health?.stop();
 await client.connection.close();
 await connection.close();
 await sql.end({ timeout: 5 });

@@ -8,6 +8,7 @@ import { createLogger } from '../../infra/logger.js';
 import { workerTracing } from '../../infra/temporal-tracing.js';
 import { claimIdempotencyKey, purgeExpiredIdempotencyKeys } from '../../store/idempotency.js';
 import { eventually } from '../support/eventually.js';
+import { testDataConverter } from '../support/temporal.js';
 import { escrowBody, expectProblem, useApiHarness } from './harness.js';
 
 const api = useApiHarness();
@@ -204,6 +205,7 @@ describe('Idempotency-Key on POST /v1/escrows', () => {
       taskQueue: queue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       ...workerTracing(undefined),
+      dataConverter: testDataConverter,
       activities: createActivities({
         sql: api.h.db.sql,
         provider: api.h.stack.provider,

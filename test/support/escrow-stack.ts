@@ -24,7 +24,7 @@ import { createZalopayProvider } from '../../psp/zalopay/adapter.js';
 import { startSandboxPsp } from '../../sandbox/server.js';
 import { startCheckout, startEscrow } from '../../workflows/client.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { connectTestTemporal, type TestTemporal } from './temporal.js';
+import { connectTestTemporal, type TestTemporal, testDataConverter } from './temporal.js';
 
 const TMN_CODE = 'TESTMRCH';
 const HASH_SECRET = 'test-hash-secret-0123456789abcdef';
@@ -175,6 +175,7 @@ export async function startEscrowStack({
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         ...workerTracing(tracing),
+        dataConverter: testDataConverter,
         activities: createActivities({
           sql,
           provider,

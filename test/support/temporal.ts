@@ -8,7 +8,15 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { configSchema } from '../../infra/config.js';
+import { dataConverterFrom } from '../../infra/temporal-client.js';
 import { workerTracing } from '../../infra/temporal-tracing.js';
+
+/**
+ * The data converter of the development configuration (ENCRYPTION_KEYS' dev key), as the API,
+ * the worker and the worker processes tests spawn use it: every test's payloads are encrypted.
+ */
+export const testDataConverter = dataConverterFrom(configSchema.parse({}));
 
 let runtimeInstalled = false;
 
@@ -38,7 +46,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter }),
     nativeConnection,
     taskQueue,
     createWorker: (options) =>
@@ -48,6 +56,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
         workflowBundle: { codePath: inject('workflowBundlePath') },
         // The bundle has the tracing interceptors: their sink, a no-op with tracing off.
         ...workerTracing(undefined),
+        dataConverter: testDataConverter,
         ...options,
       }),
     close: async () => {

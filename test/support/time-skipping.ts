@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../devstack/temporal-server.js';
-import { installTestRuntime } from './temporal.js';
+import { installTestRuntime, testDataConverter } from './temporal.js';
 
 /**
  * A time-skipping test server of this file's own (time is global to a server, so files must
@@ -12,6 +12,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   installTestRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+    client: { dataConverter: testDataConverter },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
