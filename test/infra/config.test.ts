@@ -100,6 +100,7 @@ describe('configuration', () => {
       TOKEN_SECRET: 't'.repeat(32),
       OPS_SESSION_SECRET: 's'.repeat(32),
       CREDENTIALS_KEY: Buffer.alloc(32, 3).toString('base64'),
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 4).toString('base64')}`,
       PAYMENT_RAILS: 'payos',
       PAYOS_CLIENT_ID: 'client',
       PAYOS_API_KEY: 'k'.repeat(16),

@@ -12,7 +12,7 @@ import { escrowBody } from '../api/harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type EscrowStack, startEscrowStack } from '../support/escrow-stack.js';
 import { eventually } from '../support/eventually.js';
-import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
+import { connectTestTemporal, type TestTemporal, testDataConverter } from '../support/temporal.js';
 
 // Tracing as api/main.ts and worker/main.ts start it, with an in-memory exporter in place of
 // OTLP: the API (with @hono/otel), its Temporal client and an in-process worker, all traced.
@@ -30,6 +30,7 @@ beforeAll(async () => {
   const client = new Client({
     connection: temporal.client.connection,
     interceptors: clientInterceptors(tracing),
+    dataConverter: testDataConverter,
   });
   stack = await startEscrowStack({ ...temporal, client, sql: db.sql, tracing });
 });

@@ -42,7 +42,9 @@ function payloadsOf(node: unknown, found: Payload[] = []): Payload[] {
     return found;
   }
   for (const [key, value] of Object.entries(record)) {
-    if (key !== 'searchAttributes') payloadsOf(value, found);
+    // Headers carry the trace context (`traceparent`), which the SDK sends uncoded; the whole
+    // history is still searched for personal data below.
+    if (key !== 'searchAttributes' && key !== 'header') payloadsOf(value, found);
   }
   return found;
 }
