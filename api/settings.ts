@@ -1,4 +1,6 @@
 import { type Config, configSchema } from '../infra/config.js';
+import type { UrlPolicy } from '../webhooks/url-guard.js';
+import type { RateLimitSettings } from './rate-limits.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
 export interface ApiSettings {
@@ -21,7 +23,16 @@ export interface ApiSettings {
   latePaymentGraceMs: number;
   /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
   credentialsKey: Buffer;
+  /** Requests per minute per platform, per IP, per callback IP (0: off). */
+  rateLimits: RateLimitSettings;
+  /** Which webhook URLs may be registered and connected to (production: `strict`). */
+  webhookUrlPolicy: UrlPolicy;
+  /** Per request of `POST /v1/webhook-endpoints/{id}/test` (WEBHOOK_TIMEOUT_MS). */
+  webhookTimeoutMs: number;
 }
+
+/** Production's rate limits when the environment sets none; elsewhere they are off. */
+export const PRODUCTION_RATE_LIMITS = { platform: 1_200, ip: 120, callback: 6_000 } as const;
 
 export function apiSettingsFrom(config: Config): ApiSettings {
   const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(
@@ -40,8 +51,23 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
     credentialsKey: config.CREDENTIALS_KEY,
+    rateLimits: rateLimitsFrom(config),
+    webhookUrlPolicy: config.NODE_ENV === 'production' ? 'strict' : 'standard',
+    webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
   };
 }
 
 /** The development defaults (the same as an empty environment), for tests and tools. */
 export const defaultApiSettings = (): ApiSettings => apiSettingsFrom(configSchema.parse({}));
+
+function rateLimitsFrom(config: Config): RateLimitSettings {
+  const production = config.NODE_ENV === 'production';
+  const pick = (value: number | undefined, fallback: number) =>
+    value ?? (production ? fallback : 0);
+  return {
+    platformPerMinute: pick(config.RATE_LIMIT_PLATFORM_PER_MINUTE, PRODUCTION_RATE_LIMITS.platform),
+    ipPerMinute: pick(config.RATE_LIMIT_IP_PER_MINUTE, PRODUCTION_RATE_LIMITS.ip),
+    callbackPerMinute: pick(config.RATE_LIMIT_CALLBACK_PER_MINUTE, PRODUCTION_RATE_LIMITS.callback),
+    trustProxy: config.RATE_LIMIT_TRUST_PROXY,
+  };
+}
