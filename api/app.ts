@@ -23,6 +23,7 @@ import { mountOpenApi } from './openapi.js';
 import { opsRoutes } from './ops/routes.js';
 import { escrowPageRoutes } from './pages/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { createRateLimits } from './rate-limits.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { codecRoutes } from './routes/codec.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
@@ -31,6 +32,7 @@ import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { metaRoutes } from './routes/meta.js';
 import { partyTokenRoutes } from './routes/party-tokens.js';
+import { platformKeyRoutes } from './routes/platform-keys.js';
 import { platformRailRoutes } from './routes/platform-rails.js';
 import { platformRoutes } from './routes/platforms.js';
 import { pspCallbackRoutes } from './routes/psp-callback.js';
@@ -55,6 +57,10 @@ export interface AppDeps {
 
 /** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
 const isPspCallback = (path: string) => path.startsWith('/v1/psp/');
+
+/** Never rate limited: health checks and the metrics scrape. */
+const isMonitoring = (path: string) =>
+  path === '/healthz' || path === '/readyz' || path === '/metrics';
 
 /** The HTTP API. Built from its dependencies so tests run the very same app. */
 export function createApp(deps: AppDeps): OpenAPIHono {
@@ -104,13 +110,36 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     },
   });
   const authenticated = authenticate({ sql: deps.sql, settings });
+  // Rate limits (api/rate-limits.ts): a principal's budget once authenticated; the client IP's
+  // for a request without a valid credential (its 401 counts) and outside /v1; PSP callbacks
+  // their own, generous, per IP budget; health and metrics none.
+  const limits = createRateLimits(deps.sql, settings.rateLimits);
+  app.use('*', async (c, next) => {
+    if (isMonitoring(c.req.path) || c.req.path.startsWith('/v1/')) return next();
+    return limits.ip(c, next);
+  });
   const guard: MiddlewareHandler = async (c, next) => {
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
-    if (isPspCallback(c.req.path)) return limitBody(c, next);
-    return authenticated(c, async () => {
-      await limitBody(c, next);
-    });
+    if (isPspCallback(c.req.path)) {
+      return limits.callback(c, async () => {
+        await limitBody(c, next);
+      });
+    }
+    let identified = false;
+    try {
+      await authenticated(c, async () => {
+        identified = true;
+        await limits.principal(c, async () => {
+          await limitBody(c, next);
+        });
+      });
+    } catch (error) {
+      if (identified) throw error;
+      await limits.ip(c, async () => {
+        throw error;
+      });
+    }
   };
   app.use('/v1/*', guard);
 
@@ -121,6 +150,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', pspCallbackRoutes({ ...deps, platformProviders, taskQueue: settings.taskQueue }));
   app.route('/', platformRoutes(routeDeps));
   app.route('/', platformRailRoutes(routeDeps));
+  app.route('/', platformKeyRoutes(routeDeps));
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));
   app.route('/', checkoutRoutes(routeDeps));

@@ -1,7 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import type { OpsKey } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
-import { findPlatform } from '../store/platforms.js';
+import {
+  type ActiveKeyDigest,
+  activeKeyDigests,
+  touchPlatformKey,
+} from '../store/platform-keys.js';
 import {
   platformKeyMatches,
   platformOfKey,
@@ -20,17 +24,43 @@ export interface AuthDeps {
 /** Platform key digests, kept briefly in memory: most requests then need no lookup. */
 const DIGEST_TTL_MS = 30_000;
 const DIGEST_CACHE_MAX = 10_000;
+/** A key's `last_used_at` is written at most this often per process. */
+const TOUCH_EVERY_MS = 60_000;
 
-function keyDigests(sql: Sql) {
-  const cache = new Map<string, { digest: Buffer; until: number }>();
-  return async (platformId: string): Promise<Buffer | undefined> => {
+/** Every digest cache of this process, so a revocation here takes effect here at once. */
+const digestCaches = new Set<Map<string, unknown>>();
+
+/**
+ * Drops a platform's cached key digests in this process (after a key is added or revoked).
+ * Other API processes notice within DIGEST_TTL_MS.
+ */
+export function forgetPlatformKeys(platformId: string): void {
+  for (const cache of digestCaches) cache.delete(platformId);
+}
+
+function keyDigests(sql: Sql): (platformId: string) => Promise<ActiveKeyDigest[]> {
+  const cache = new Map<string, { digests: ActiveKeyDigest[]; until: number }>();
+  digestCaches.add(cache);
+  return async (platformId: string): Promise<ActiveKeyDigest[]> => {
     const hit = cache.get(platformId);
-    if (hit && hit.until > Date.now()) return hit.digest;
-    const platform = await findPlatform(sql, platformId);
-    if (!platform) return undefined;
+    if (hit && hit.until > Date.now()) return hit.digests;
+    const digests = await activeKeyDigests(sql, platformId);
     if (cache.size >= DIGEST_CACHE_MAX) cache.clear();
-    cache.set(platformId, { digest: platform.apiKeySha256, until: Date.now() + DIGEST_TTL_MS });
-    return platform.apiKeySha256;
+    cache.set(platformId, { digests, until: Date.now() + DIGEST_TTL_MS });
+    return digests;
+  };
+}
+
+/** Notes a key's use now and then, without holding up the request. */
+function keyToucher(sql: Sql): (keyId: string) => void {
+  const touched = new Map<string, number>();
+  return (keyId) => {
+    if (Date.now() - (touched.get(keyId) ?? 0) < TOUCH_EVERY_MS) return;
+    if (touched.size >= DIGEST_CACHE_MAX) touched.clear();
+    touched.set(keyId, Date.now());
+    touchPlatformKey(sql, keyId).catch(() => {
+      // Best effort: "last used" is a hint, not a record.
+    });
   };
 }
 
@@ -44,10 +74,11 @@ const unauthenticated = (detail: string): ProblemError =>
  * (the single OPS_API_KEY, operator `ops`, or a named one from OPS_KEYS).
  */
 export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
-  const digestOf = keyDigests(sql);
+  const digestsOf = keyDigests(sql);
+  const touch = keyToucher(sql);
   return async (c, next) => {
     try {
-      c.set('principal', await identify(c.req.header('authorization'), digestOf, settings));
+      c.set('principal', await identify(c.req.header('authorization'), digestsOf, touch, settings));
     } catch (error) {
       if (error instanceof ProblemError) c.header('WWW-Authenticate', 'Bearer realm="escrow"');
       throw error;
@@ -58,7 +89,8 @@ export function authenticate({ sql, settings }: AuthDeps): MiddlewareHandler {
 
 async function identify(
   header: string | undefined,
-  digestOf: (platformId: string) => Promise<Buffer | undefined>,
+  digestsOf: (platformId: string) => Promise<ActiveKeyDigest[]>,
+  touch: (keyId: string) => void,
   settings: AuthDeps['settings'],
 ): Promise<Principal> {
   if (!header) throw unauthenticated('Send Authorization: Bearer <API key or party token>.');
@@ -66,10 +98,11 @@ async function identify(
   if (!token) throw unauthenticated('The Authorization header must be: Bearer <credential>.');
   if (token.startsWith('sk_')) {
     const platformId = platformOfKey(token);
-    const digest = platformId ? await digestOf(platformId) : undefined;
-    if (!platformId || !digest || !platformKeyMatches(token, digest)) {
-      throw unauthenticated('This API key is not valid.');
-    }
+    // Each of the platform's active keys (at most two) is compared, in constant time each.
+    const digests = platformId ? await digestsOf(platformId) : [];
+    const matched = digests.filter((d) => platformKeyMatches(token, d.sha256))[0];
+    if (!platformId || !matched) throw unauthenticated('This API key is not valid.');
+    touch(matched.id);
     return { kind: 'platform', platformId };
   }
   if (token.startsWith('pt_')) {

@@ -101,3 +101,14 @@ export function toProblem(error: unknown): ProblemError | undefined {
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return undefined;
 }
+
+/** 429: over a rate limit; `Retry-After` says when the window resets. */
+export const tooManyRequests = (limit: number, retryAfterSeconds: number): ProblemError =>
+  new ProblemError(
+    429,
+    'rate-limited',
+    'Too many requests',
+    `More than ${limit} requests this minute; retry in ${retryAfterSeconds} s.`,
+    { retryAfterSeconds },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );

@@ -1,5 +1,7 @@
 import { type Config, configSchema, LEGACY_OPERATOR, type OpsKey } from '../infra/config.js';
 import type { EncryptionKey } from '../infra/payload-codec.js';
+import type { UrlPolicy } from '../webhooks/url-guard.js';
+import type { RateLimitSettings } from './rate-limits.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
 export interface ApiSettings {
@@ -40,7 +42,16 @@ export interface ApiSettings {
   encryptionKeys: EncryptionKey[];
   /** Origins of the Temporal Web UI the codec route answers cross-origin (TEMPORAL_UI_ORIGIN). */
   temporalUiOrigins: string[];
+  /** Requests per minute per platform, per IP, per callback IP (0: off). */
+  rateLimits: RateLimitSettings;
+  /** Which webhook URLs may be registered and connected to (production: `strict`). */
+  webhookUrlPolicy: UrlPolicy;
+  /** Per request of `POST /v1/webhook-endpoints/{id}/test` (WEBHOOK_TIMEOUT_MS). */
+  webhookTimeoutMs: number;
 }
+
+/** Production's rate limits when the environment sets none; elsewhere they are off. */
+export const PRODUCTION_RATE_LIMITS = { platform: 1_200, ip: 120, callback: 6_000 } as const;
 
 export function apiSettingsFrom(config: Config): ApiSettings {
   const publicBaseUrl = (config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`).replace(
@@ -71,6 +82,9 @@ export function apiSettingsFrom(config: Config): ApiSettings {
       `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
       `http://localhost:${config.TEMPORAL_UI_PORT}`,
     ],
+    rateLimits: rateLimitsFrom(config),
+    webhookUrlPolicy: config.NODE_ENV === 'production' ? 'strict' : 'standard',
+    webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
   };
 }
 
@@ -82,3 +96,14 @@ export const opsKeysOf = (settings: Pick<ApiSettings, 'opsApiKey' | 'opsKeys'>):
   ...(settings.opsApiKey === '' ? [] : [{ operator: LEGACY_OPERATOR, key: settings.opsApiKey }]),
   ...settings.opsKeys,
 ];
+function rateLimitsFrom(config: Config): RateLimitSettings {
+  const production = config.NODE_ENV === 'production';
+  const pick = (value: number | undefined, fallback: number) =>
+    value ?? (production ? fallback : 0);
+  return {
+    platformPerMinute: pick(config.RATE_LIMIT_PLATFORM_PER_MINUTE, PRODUCTION_RATE_LIMITS.platform),
+    ipPerMinute: pick(config.RATE_LIMIT_IP_PER_MINUTE, PRODUCTION_RATE_LIMITS.ip),
+    callbackPerMinute: pick(config.RATE_LIMIT_CALLBACK_PER_MINUTE, PRODUCTION_RATE_LIMITS.callback),
+    trustProxy: config.RATE_LIMIT_TRUST_PROXY,
+  };
+}

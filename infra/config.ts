@@ -51,6 +51,8 @@ export function parseOpsKeys(text: string): OpsKey[] | { reason: string } {
   }
   return keys;
 }
+/** Requests per minute; 0 is off, unset takes the environment's default. */
+const rateLimit = z.coerce.number().int().min(0).max(1_000_000).optional();
 
 /** Every environment variable the engine reads, with its default. README's table mirrors this. */
 export const configSchema = z.object({
@@ -219,6 +221,16 @@ export const configSchema = z.object({
   RECONCILE_EVERY: isoDuration('PT1H').pipe(z.number().min(60_000, 'at least PT1M')),
   /** How old a pending entry or a rail record must be before reconciliation judges it. */
   RECONCILE_SETTLE_LAG: isoDuration('PT15M'),
+  // Rate limits (api/rate-limits.ts): requests per minute, counted in Postgres across every API
+  // process; 0 turns one off. Unset: off outside production, the defaults in api/settings.ts in it.
+  /** Per platform (its API keys share one budget) and per party token. */
+  RATE_LIMIT_PLATFORM_PER_MINUTE: rateLimit,
+  /** Per client IP, for requests without a valid credential (401s included, docs, OpenAPI). */
+  RATE_LIMIT_IP_PER_MINUTE: rateLimit,
+  /** Per client IP, for PSP callbacks: generous, since a PSP sends every merchant's from few IPs. */
+  RATE_LIMIT_CALLBACK_PER_MINUTE: rateLimit,
+  /** Behind a reverse proxy: the client IP is the last `X-Forwarded-For` entry, not the socket's. */
+  RATE_LIMIT_TRUST_PROXY: z.stringbool().default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,7 @@ import { fanOut } from './fanout.js';
 import { type ClaimedDelivery, claimDue, giveUpOrphans, recordAttempt } from './queue.js';
 import { DEFAULT_RETRY_SCHEDULE, totalRetryWindowMs } from './schedule.js';
 import { sendWebhook } from './send.js';
+import type { UrlPolicy } from './url-guard.js';
 
 export interface DispatcherOptions {
   sql: Sql;
@@ -21,6 +22,8 @@ export interface DispatcherOptions {
   perEndpointConcurrency?: number;
   /** How long a claim holds before another dispatcher may take the delivery over. */
   leaseMs?: number;
+  /** Which addresses deliveries may connect to (production: `strict`); default `standard`. */
+  urlPolicy?: UrlPolicy;
   fetch?: typeof fetch;
 }
 
@@ -38,6 +41,7 @@ export const dispatcherSettings = (config: Config) => ({
   pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
   concurrency: config.WEBHOOK_CONCURRENCY,
   perEndpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+  urlPolicy: (config.NODE_ENV === 'production' ? 'strict' : 'standard') as UrlPolicy,
 });
 
 const ERROR_PAUSE_MS = 1_000;
@@ -56,6 +60,7 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
     pollIntervalMs = 500,
     concurrency = 16,
     perEndpointConcurrency = 4,
+    urlPolicy = 'standard',
     fetch: fetchImpl,
   } = options;
   const leaseMs = options.leaseMs ?? timeoutMs + 5_000;
@@ -83,10 +88,13 @@ export function startWebhookDispatcher(options: DispatcherOptions): WebhookDispa
   async function deliver(delivery: ClaimedDelivery): Promise<void> {
     const result = await sendWebhook({
       url: delivery.url,
-      secret: delivery.secret,
+      secret: delivery.previousSecret
+        ? [delivery.secret, delivery.previousSecret]
+        : delivery.secret,
       id: delivery.payload.id,
       body: JSON.stringify(delivery.payload),
       timeoutMs,
+      urlPolicy,
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     });
     const context = {

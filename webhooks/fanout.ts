@@ -6,7 +6,7 @@ const DEFAULT_BATCH = 500;
 
 /**
  * Turns new outbox rows into one pending delivery per enabled endpoint of the row's platform
- * that existed when the event was recorded. One fan-out runs at a time (an advisory lock; the
+ * that existed when the event was recorded and whose event-type filter (if any) names it. One fan-out runs at a time (an advisory lock; the
  * others skip), taking rows in id order and committing each batch before the next, so an
  * escrow's event n has its deliveries before event n+1 does. Returns the outbox rows handled.
  */
@@ -32,6 +32,7 @@ export async function fanOut(sql: Sql, batchSize = DEFAULT_BATCH): Promise<numbe
             from batch b
             join webhook_endpoints e
               on e.platform_id = b.platform_id and e.enabled and e.created_at <= b.created_at
+             and (e.event_types is null or b.event_type = any (e.event_types))
            order by b.id, e.id
           on conflict (endpoint_id, outbox_id) do nothing
         )

@@ -8,6 +8,8 @@ export interface ClaimedDelivery {
   endpointId: string;
   url: string;
   secret: string;
+  /** The secret before the last rotation, while its overlap lasts: deliveries carry both. */
+  previousSecret: string | null;
   escrowId: string;
   seq: number;
   /** The attempt number this claim stands for; results are accepted only for it. */
@@ -96,7 +98,10 @@ export async function claimDue(
        where d.id = due.id
       returning d.id, d.endpoint_id, d.outbox_id, d.escrow_id, d.seq, d.attempts, d.round_attempts
     )
-    select c.id, c.endpoint_id as "endpointId", e.url, e.secret, c.escrow_id as "escrowId",
+    select c.id, c.endpoint_id as "endpointId", e.url, e.secret,
+           case when e.previous_secret_until > now() then e.previous_secret end
+             as "previousSecret",
+           c.escrow_id as "escrowId",
            c.seq, c.attempts as attempt, c.round_attempts as "roundAttempts", o.payload
       from claimed c
       join webhook_endpoints e on e.id = c.endpoint_id

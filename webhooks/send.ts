@@ -1,17 +1,40 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { AttemptResult } from './queue.js';
 import { signedHeaders } from './signing.js';
+import { guardedLookup, staticRefusal, type UrlPolicy } from './url-guard.js';
 
 const EXCERPT_BYTES = 512;
 const USER_AGENT = 'escrow-engine-webhooks/1';
 
 export interface SendInput {
   url: string;
-  secret: string;
+  /** Signing secrets: the endpoint's, then the previous one while a rotation overlaps. */
+  secret: string | readonly string[];
   /** The message id (`webhook-id`): the same on every attempt, so receivers can deduplicate. */
   id: string;
   body: string;
   timeoutMs: number;
+  /** Which addresses it may reach (url-guard.ts); default `standard`. */
+  urlPolicy?: UrlPolicy;
+  /**
+   * Tests only: sent through this instead of the guarded connection (the URL's form, names and
+   * IP literals are still checked).
+   */
   fetch?: typeof fetch;
+  /** Tests only: the resolver behind the connection's guarded lookup. */
+  lookup?: Parameters<typeof guardedLookup>[1];
+}
+
+/** One connection pool per policy (and test resolver), each resolving through the guard. */
+const agents = new Map<unknown, Agent>();
+function guardedAgent(policy: UrlPolicy, lookup: SendInput['lookup']): Agent {
+  const key = lookup ?? policy;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ connect: { lookup: guardedLookup(policy, lookup) } });
+    if (!lookup) agents.set(key, agent);
+  }
+  return agent;
 }
 
 /**
@@ -24,24 +47,34 @@ export async function sendWebhook({
   id,
   body,
   timeoutMs,
-  fetch: fetchImpl = fetch,
+  urlPolicy = 'standard',
+  fetch: fetchImpl,
+  lookup,
 }: SendInput): Promise<AttemptResult> {
   const startedAt = new Date();
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
+  const refused = staticRefusal(url, urlPolicy);
+  if (refused) return { startedAt, durationMs: 0, error: `refused to connect: ${refused}` };
   const signal = AbortSignal.timeout(timeoutMs);
+  const init = {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...signedHeaders(secret, id, body, startedAt),
+    },
+    body,
+    redirect: 'manual' as const,
+    signal,
+  };
   try {
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        ...signedHeaders(secret, id, body, startedAt),
-      },
-      body,
-      redirect: 'manual',
-      signal,
-    });
+    const response = fetchImpl
+      ? await fetchImpl(url, init)
+      : ((await undiciFetch(url, {
+          ...init,
+          dispatcher: guardedAgent(urlPolicy, lookup),
+        })) as unknown as Response);
     const responseExcerpt = await readExcerpt(response);
     return {
       startedAt,

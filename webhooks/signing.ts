@@ -36,18 +36,23 @@ export function sign({ secret, id, timestamp, body }: SignInput): string {
   return `v1,${mac}`;
 }
 
-/** The three headers a delivery carries, signed for this moment. */
+/**
+ * The three headers a delivery carries, signed for this moment. With several secrets (during a
+ * rotation's overlap: the new one, then the previous) `webhook-signature` carries one `v1,…`
+ * per secret, space-separated, and a receiver that knows either accepts it.
+ */
 export function signedHeaders(
-  secret: string,
+  secret: string | readonly string[],
   id: string,
   body: string,
   now: Date = new Date(),
 ): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const timestamp = Math.floor(now.getTime() / 1000);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': sign({ secret, id, timestamp, body }),
+    'webhook-signature': secrets.map((s) => sign({ secret: s, id, timestamp, body })).join(' '),
   };
 }
 

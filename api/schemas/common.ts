@@ -72,6 +72,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'Request body too large',
   415: 'Request body is not application/json',
   422: 'Invalid fields or parameters (an id is 1 to 64 characters), or an Idempotency-Key reused with a different body',
+  429: 'Over the rate limit (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`); retry after `Retry-After` seconds',
   503: 'The workflow engine or the database cannot take the request right now; retry after `Retry-After` seconds with the same Idempotency-Key',
 };
 
@@ -95,7 +96,7 @@ export const json = <S>(schema: S, description: string) => ({
  */
 export const problem = (code: number, description = PROBLEM_DESCRIPTIONS[code] ?? 'Error') => ({
   description,
-  ...(code === 503 ? { headers: RETRY_AFTER_HEADER } : {}),
+  ...(code === 503 || code === 429 ? { headers: RETRY_AFTER_HEADER } : {}),
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 

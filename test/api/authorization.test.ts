@@ -19,9 +19,14 @@ const CALLERS = ['A', 'B', 'buyer', 'seller', 'otherToken', 'ops', 'none', 'expi
 type Caller = (typeof CALLERS)[number];
 
 interface Endpoint {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** `:id` is an unpaid escrow of platform A, fresh for every cell; `:platform` is A's id. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * `:id` is an unpaid escrow of platform A, fresh for every cell; `:platform` is A's id;
+   * `:endpoint` a webhook endpoint of A, fresh for every cell; `:firstKey` A's first key's id.
+   */
   path: string;
+  /** Platform A is a new platform for every cell (for routes that change its keys). */
+  freshPlatform?: boolean;
   /** A function when the body is known only once the harness runs. */
   body?: unknown;
   /** Fields of the escrow created for each cell (e.g. a milestones escrow). */
@@ -217,6 +222,64 @@ const ENDPOINTS: Endpoint[] = [
     path: '/v1/webhook-deliveries/whd_unknown/redeliver',
     expect: row(404, 404, 403, 403, 403, 404),
   },
+  // Webhook endpoints are the platform's own: another platform's answer 404, ops may not.
+  { method: 'GET', path: '/v1/webhook-endpoints', expect: row(200, 200, 403, 403, 403, 403) },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints/:endpoint',
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/webhook-endpoints/:endpoint',
+    body: { eventTypes: ['escrow.funded'] },
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhook-endpoints/:endpoint',
+    expect: row(204, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:endpoint/disable',
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:endpoint/enable',
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:endpoint/test',
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:endpoint/rotate-secret',
+    body: { overlap: 'PT1H' },
+    expect: row(200, 404, 403, 403, 403, 403),
+  },
+  // A platform's keys: its own (another's are 404), ops any platform's.
+  {
+    method: 'GET',
+    path: '/v1/platforms/:platform/keys',
+    expect: row(200, 404, 403, 403, 403, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/platforms/:platform/keys',
+    freshPlatform: true,
+    expect: row(201, 404, 403, 403, 403, 201),
+  },
+  // Its only key: never revoked (409) — the caller got past access to be told so.
+  {
+    method: 'DELETE',
+    path: '/v1/platforms/:platform/keys/:firstKey',
+    freshPlatform: true,
+    expect: row(409, 404, 403, 403, 403, 409),
+  },
 ];
 
 async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
@@ -235,8 +298,9 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
   const results: string[] = [];
   await inBatches(cells, 8, async ({ endpoint, caller }) => {
     const escrow = await h.createEscrow(platformA.apiKey, endpoint.escrow);
+    const owner = endpoint.freshPlatform ? await h.createPlatform('Fresh') : platformA;
     const credentials: Record<Caller, string | undefined> = {
-      A: platformA.apiKey,
+      A: owner.apiKey,
       B: platformB.apiKey,
       buyer: token(escrow.id, 'buyer', inAnHour),
       seller: token(escrow.id, 'seller', inAnHour),
@@ -245,10 +309,18 @@ it('authorization matrix: every endpoint × every kind of caller', async () => {
       none: undefined,
       expired: token(escrow.id, 'buyer', Math.floor(Date.now() / 1000) - 1),
     };
-    const path = endpoint.path
+    let path = endpoint.path
       .replace(':id', escrow.id)
-      .replace(':platform', platformA.id)
-      .replace(':checkout', checkout.id);
+      .replace(':platform', owner.id)
+      .replace(':checkout', checkout.id)
+      .replace(':firstKey', `key_${owner.id.slice(4)}`);
+    if (path.includes(':endpoint')) {
+      const created = await h.call('POST', '/v1/webhook-endpoints', {
+        token: platformA.apiKey,
+        body: { url: 'http://127.0.0.1:9/hooks' },
+      });
+      path = path.replace(':endpoint', created.body.id);
+    }
     const reply = await h.call(endpoint.method, path, {
       token: credentials[caller],
       body: typeof endpoint.body === 'function' ? endpoint.body() : endpoint.body,

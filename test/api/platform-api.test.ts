@@ -274,6 +274,11 @@ describe('GET /openapi.json', () => {
     // What each operation needs to succeed: a credential, and an escrow in the right status.
     // A platform of its own for the rails' examples: the example credentials are no sandbox's.
     const examplePlatform = await api.h.createPlatform('Example rails');
+    // A webhook endpoint of the platform for the endpoint management examples.
+    const exampleEndpoint = await api.h.call('POST', '/v1/webhook-endpoints', {
+      token: api.platform.apiKey,
+      body: { url: 'http://127.0.0.1:9/hooks' },
+    });
     const fixtures: Record<string, { token: () => string; state?: string; id?: string }> = {
       'POST /v1/platforms': { token: () => api.h.opsKey },
       'POST /v1/escrows': { token: () => api.platform.apiKey },
@@ -316,6 +321,14 @@ describe('GET /openapi.json', () => {
       },
       'POST /v1/escrows/{id}/refund/retry': { token: () => api.h.opsKey, state: 'refund_failed' },
       'POST /v1/webhook-endpoints': { token: () => api.platform.apiKey },
+      'PATCH /v1/webhook-endpoints/{id}': {
+        token: () => api.platform.apiKey,
+        id: exampleEndpoint.body.id,
+      },
+      'POST /v1/webhook-endpoints/{id}/rotate-secret': {
+        token: () => api.platform.apiKey,
+        id: exampleEndpoint.body.id,
+      },
       ...Object.fromEntries(
         ['vnpay', 'momo', 'zalopay', 'payos'].map((rail) => [
           `PUT /v1/platforms/{id}/rails/${rail}`,

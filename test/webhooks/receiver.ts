@@ -33,6 +33,8 @@ export interface ReceivedRequest {
   seq: number;
   type: string;
   body: string;
+  /** The Standard Webhooks headers as received. */
+  headers: { 'webhook-id': string; 'webhook-timestamp': string; 'webhook-signature': string };
   signatureValid: boolean;
   /** What this receiver answered (0: no answer, the request hung until the sender gave up). */
   answered: number;
@@ -111,6 +113,11 @@ export async function startReceiver(): Promise<Receiver> {
       seq: payload.data.seq,
       type: payload.type,
       body,
+      headers: {
+        'webhook-id': String(req.headers['webhook-id']),
+        'webhook-timestamp': String(req.headers['webhook-timestamp']),
+        'webhook-signature': String(req.headers['webhook-signature']),
+      },
       signatureValid: receiverAccepts(
         receiver.secret,
         {

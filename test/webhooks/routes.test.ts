@@ -124,6 +124,7 @@ describe('POST /v1/webhook-endpoints', () => {
     expect(created.json).toEqual({
       id: expect.stringMatching(/^we_[0-9a-f]{24}$/),
       url: 'https://hooks.example.com/escrow',
+      eventTypes: null,
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+=*$/),
       enabled: true,
       createdAt: expect.any(String),
@@ -139,7 +140,10 @@ describe('POST /v1/webhook-endpoints', () => {
         enabled: true,
         disabledAt: null,
         disabledReason: null,
+        eventTypes: null,
+        previousSecretExpiresAt: null,
         createdAt: created.json.createdAt,
+        updatedAt: expect.any(String),
       },
     ]);
     const otherTenant = await call('GET', '/v1/webhook-endpoints', {
