@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { EVIDENCE_MAX_FILE_BYTES, EVIDENCE_MAX_FILES } from '../domain/evidence.js';
 import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -19,6 +20,8 @@ import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpMetrics } from './metrics.js';
 import { mountOpenApi } from './openapi.js';
 import { ProblemError, problemResponse } from './problem.js';
+import { caseRecordRoutes } from './routes/case-record.js';
+import { disputeEvidenceRoutes } from './routes/dispute-evidence.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
 import { escrowRoutes } from './routes/escrows.js';
 import { healthRoutes } from './routes/health.js';
@@ -43,6 +46,11 @@ export interface AppDeps {
   /** From configuration (`apiSettingsFrom(config)`); the development defaults fill the rest. */
   settings?: Partial<ApiSettings>;
 }
+
+/** Dispute messages carry files: their own body limit (each file is checked on its own). */
+const isEvidenceUpload = (method: string, path: string) =>
+  method === 'POST' && /^\/v1\/escrows\/[^/]+\/disputes\/messages\/?$/.test(path);
+const EVIDENCE_MAX_BODY_BYTES = EVIDENCE_MAX_FILES * (EVIDENCE_MAX_FILE_BYTES + 4096) + 65_536;
 
 /** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
 const isPspCallback = (path: string) => path.startsWith('/v1/psp/');
@@ -90,13 +98,20 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       throw payloadTooLarge(settings.maxBodyBytes);
     },
   });
+  const limitEvidence = bodyLimit({
+    maxSize: EVIDENCE_MAX_BODY_BYTES,
+    onError: () => {
+      throw payloadTooLarge(EVIDENCE_MAX_BODY_BYTES);
+    },
+  });
   const authenticated = authenticate({ sql: deps.sql, settings });
   const guard: MiddlewareHandler = async (c, next) => {
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
     if (isPspCallback(c.req.path)) return limitBody(c, next);
+    const limit = isEvidenceUpload(c.req.method, c.req.path) ? limitEvidence : limitBody;
     return authenticated(c, async () => {
-      await limitBody(c, next);
+      await limit(c, next);
     });
   };
   app.use('/v1/*', guard);
@@ -108,6 +123,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', platformRailRoutes(routeDeps));
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));
+  app.route('/', disputeEvidenceRoutes(routeDeps));
+  app.route('/', caseRecordRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));
   app.route('/', ledgerRoutes(routeDeps));
   app.route('/', reconciliationRoutes(routeDeps));

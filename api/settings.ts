@@ -1,3 +1,4 @@
+import { type CaseSigningKey, caseSigningKey } from '../infra/case-signing.js';
 import { type Config, configSchema } from '../infra/config.js';
 
 /** What the HTTP API needs from configuration, resolved once at start-up. */
@@ -21,6 +22,8 @@ export interface ApiSettings {
   latePaymentGraceMs: number;
   /** Seals platforms' rail credentials (CREDENTIALS_KEY). */
   credentialsKey: Buffer;
+  /** Signs case records (CASE_SIGNING_KEY; the development key when unset outside production). */
+  caseSigningKey: CaseSigningKey;
 }
 
 export function apiSettingsFrom(config: Config): ApiSettings {
@@ -40,6 +43,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     partyTokenMaxTtlSeconds: 7 * 86_400,
     latePaymentGraceMs: config.LATE_PAYMENT_GRACE,
     credentialsKey: config.CREDENTIALS_KEY,
+    caseSigningKey: caseSigningKey(config.CASE_SIGNING_KEY, config.CASE_SIGNING_KEY_ID),
   };
 }
 

@@ -2,6 +2,8 @@
 // record. The workflow applies it and carries out the money movements; the property test runs
 // it directly. Amounts are safe integers in minor units (JSON-friendly for Temporal payloads);
 // every multiplication goes through BigInt, and the ledger code works in bigint throughout.
+
+import type { EvidenceFileRef } from './evidence.js';
 import {
   escrowStatusOf,
   feeOnRelease,
@@ -222,6 +224,8 @@ export type EscrowInput =
       foundBy?: 'query';
     }
   | { type: 'attention'; reason: string; detail: string }
+  /** A message (and files, by hash) added to the escrow's dispute: recorded, nothing moves. */
+  | ({ type: 'disputeMessage' } & DisputeMessageInput)
   /** The escrow's checkout went unpaid: its escrows expire together. */
   | { type: 'checkoutExpired' }
   | { type: 'payoutStarted' }
@@ -233,6 +237,25 @@ export type EscrowInput =
   | { type: 'refundStarted'; refundId: string }
   | { type: 'refundResult'; refundId: string; ok: true; pspRefundId: string }
   | { type: 'refundResult'; refundId: string; ok: false; error: string };
+
+/** One dispute message as the event log keeps it: who wrote it, the text, the files' hashes. */
+export interface DisputeMessageInput {
+  messageId: string;
+  role: Role;
+  actorId: string;
+  text: string;
+  files: EvidenceFileRef[];
+}
+
+/**
+ * Why a dispute message is refused now, or undefined: an escrow takes them while it has a
+ * dispute, open or resolved. A run resumed after its workflow closed does not carry its dispute
+ * (it is terminal): the API has checked the read model's dispute before sending the message.
+ */
+export function rejectDisputeMessage(s: EscrowState): string | undefined {
+  if (s.dispute || isTerminal(s.status)) return undefined;
+  return `the escrow is ${s.status} and has no dispute: messages and evidence belong to a dispute`;
+}
 
 export type RejectionCode = 'forbidden' | 'invalid_state' | 'invalid_argument';
 
@@ -531,6 +554,22 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       record(s, now, 'expired', { checkoutId: s.terms.checkout?.checkoutId });
       enter(s, 'expired', now);
       s.closeAfter = now + latePaymentGrace(s);
+      break;
+    case 'disputeMessage':
+      if (rejectDisputeMessage(s)) return;
+      record(s, now, 'dispute_message', {
+        messageId: input.messageId,
+        author: input.role,
+        actorId: input.actorId,
+        text: input.text,
+        files: input.files.map((f) => ({
+          id: f.id,
+          name: f.name,
+          contentType: f.contentType,
+          size: f.size,
+          sha256: f.sha256,
+        })),
+      });
       break;
     case 'attention':
       flag(s, input.reason);

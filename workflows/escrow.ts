@@ -24,6 +24,7 @@ import {
   pendingRefunds,
   type RefundJob,
   rejectAction,
+  rejectDisputeMessage,
   resumedState,
   step,
 } from '../domain/escrow.js';
@@ -35,6 +36,8 @@ import {
   type AnyActionArgs,
   actionUpdates,
   attentionSignal,
+  DISPUTE_MESSAGE_REJECTED,
+  disputeMessageUpdate,
   type PaymentLink,
   paymentConfirmedSignal,
   paymentLinkUpdate,
@@ -175,6 +178,26 @@ export async function escrowWorkflow(
   setHandler(attentionSignal, (flag) => {
     apply({ type: 'attention', reason: flag.reason, detail: flag.detail });
   });
+  setHandler(
+    disputeMessageUpdate,
+    async (message) => {
+      const seq = apply({ type: 'disputeMessage', ...message });
+      await recorded(seq);
+      return { seq };
+    },
+    {
+      validator: (_message) => {
+        const refusal = rejectDisputeMessage(state);
+        if (refusal) {
+          throw ApplicationFailure.create({
+            type: DISPUTE_MESSAGE_REJECTED,
+            message: refusal,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
   setHandler(stateQuery, () => escrowView(state));
   setHandler(paymentLinkUpdate, async () => {
     await condition(() => paymentLink !== undefined);
