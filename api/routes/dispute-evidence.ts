@@ -114,7 +114,9 @@ const postMessage = createRoute({
     params: EscrowIdParams,
     headers: IdempotencyKeyHeader,
     body: {
-      required: true,
+      // Each media type is validated by its own schema only when it is the one sent (a
+      // required body would run both); a request without a body is a 422 from the handler.
+      required: false,
       content: {
         'application/json': { schema: DisputeMessageJson },
         'multipart/form-data': { schema: DisputeMessageForm },
@@ -233,7 +235,10 @@ interface ParsedMessage {
 async function readMessage(c: Context): Promise<ParsedMessage> {
   const type = c.req.header('content-type') ?? '';
   if (!type.toLowerCase().startsWith('multipart/form-data')) {
-    const body = (c.req as unknown as { valid: (t: 'json') => { text: string } }).valid('json');
+    const body = (c.req as unknown as { valid: (t: 'json') => { text?: string } }).valid('json');
+    if (typeof body.text !== 'string') {
+      throw validationFailed([{ field: 'body.text', message: 'required: the message' }]);
+    }
     return { text: body.text, files: [] };
   }
   const form = (c.req as unknown as { valid: (t: 'form') => Record<string, unknown> }).valid(
