@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { signPartyToken } from '../../api/credentials.js';
 import { EVIDENCE_MAX_FILE_BYTES } from '../../domain/evidence.js';
 import { verifyCaseRecord } from '../../infra/case-record.js';
+import { escrowWorkflowId } from '../../workflows/client.js';
 import { eventually } from '../support/eventually.js';
 import { expectProblem, useApiHarness } from './harness.js';
 
@@ -184,6 +185,23 @@ describe('dispute evidence', () => {
     });
     expectProblem(undisputed, 409, 'invalid-state');
   });
+});
+
+it('a resolved dispute still takes messages after its workflow has closed (update-with-start)', async () => {
+  const id = await disputedEscrow();
+  const resolved = await api.h.call('POST', `/v1/escrows/${id}/disputes/resolve`, {
+    token: api.h.opsKey,
+    body: { outcome: 'release' },
+  });
+  expect(resolved.status, resolved.text).toBe(200);
+  const handle = api.h.temporal.client.workflow.getHandle(escrowWorkflowId(id));
+  await eventually(async () => expect((await handle.describe()).status.name).toBe('COMPLETED'));
+  const seller = await api.h.partyToken(api.platform.apiKey, id, 'seller');
+  const late = await upload(id, seller, 'Paid, thanks.', [{ name: 'receipt.pdf', bytes: PDF }]);
+  expect(late.status, late.text).toBe(201);
+  const record = await api.h.call('GET', `/v1/escrows/${id}/case-record`, { token: seller });
+  expect(record.body.events.at(-1)).toMatchObject({ type: 'dispute_message', seq: late.body.seq });
+  expect(verifyCaseRecord(record.body).ok).toBe(true);
 });
 
 describe('case record', () => {
