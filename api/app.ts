@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { EVIDENCE_MAX_FILE_BYTES, EVIDENCE_MAX_FILES } from '../domain/evidence.js';
 import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -24,8 +25,10 @@ import { opsRoutes } from './ops/routes.js';
 import { escrowPageRoutes } from './pages/routes.js';
 import { ProblemError, problemResponse } from './problem.js';
 import { createRateLimits } from './rate-limits.js';
+import { caseRecordRoutes } from './routes/case-record.js';
 import { checkoutRoutes } from './routes/checkouts.js';
 import { codecRoutes } from './routes/codec.js';
+import { disputeEvidenceRoutes } from './routes/dispute-evidence.js';
 import { escrowActionRoutes } from './routes/escrow-actions.js';
 import { escrowRoutes } from './routes/escrows.js';
 import { healthRoutes } from './routes/health.js';
@@ -54,6 +57,11 @@ export interface AppDeps {
   /** A span per request (@hono/otel), when the process started tracing (infra/tracing.ts). */
   tracing?: boolean;
 }
+
+/** Dispute messages carry files: their own body limit (each file is checked on its own). */
+const isEvidenceUpload = (method: string, path: string) =>
+  method === 'POST' && /^\/v1\/escrows\/[^/]+\/disputes\/messages\/?$/.test(path);
+const EVIDENCE_MAX_BODY_BYTES = EVIDENCE_MAX_FILES * (EVIDENCE_MAX_FILE_BYTES + 4096) + 65_536;
 
 /** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
 const isPspCallback = (path: string) => path.startsWith('/v1/psp/');
@@ -109,6 +117,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       throw payloadTooLarge(settings.maxBodyBytes);
     },
   });
+  const limitEvidence = bodyLimit({
+    maxSize: EVIDENCE_MAX_BODY_BYTES,
+    onError: () => {
+      throw payloadTooLarge(EVIDENCE_MAX_BODY_BYTES);
+    },
+  });
   const authenticated = authenticate({ sql: deps.sql, settings });
   // Rate limits (api/rate-limits.ts): a principal's budget once authenticated; the client IP's
   // for a request without a valid credential (its 401 counts) and outside /v1; PSP callbacks
@@ -126,12 +140,13 @@ export function createApp(deps: AppDeps): OpenAPIHono {
         await limitBody(c, next);
       });
     }
+    const limit = isEvidenceUpload(c.req.method, c.req.path) ? limitEvidence : limitBody;
     let identified = false;
     try {
       await authenticated(c, async () => {
         identified = true;
         await limits.principal(c, async () => {
-          await limitBody(c, next);
+          await limit(c, next);
         });
       });
     } catch (error) {
@@ -154,6 +169,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', escrowRoutes(routeDeps));
   app.route('/', escrowActionRoutes(routeDeps));
   app.route('/', checkoutRoutes(routeDeps));
+  app.route('/', disputeEvidenceRoutes(routeDeps));
+  app.route('/', caseRecordRoutes(routeDeps));
   app.route('/', partyTokenRoutes(routeDeps));
   app.route('/', ledgerRoutes(routeDeps));
   app.route('/', reconciliationRoutes(routeDeps));

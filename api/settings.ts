@@ -1,3 +1,4 @@
+import { type CaseSigningKey, caseSigningKey } from '../infra/case-signing.js';
 import { type Config, configSchema, LEGACY_OPERATOR, type OpsKey } from '../infra/config.js';
 import type { EncryptionKey } from '../infra/payload-codec.js';
 import type { UrlPolicy } from '../webhooks/url-guard.js';
@@ -48,6 +49,8 @@ export interface ApiSettings {
   webhookUrlPolicy: UrlPolicy;
   /** Per request of `POST /v1/webhook-endpoints/{id}/test` (WEBHOOK_TIMEOUT_MS). */
   webhookTimeoutMs: number;
+  /** Signs case records (CASE_SIGNING_KEY; the development key when unset outside production). */
+  caseSigningKey: CaseSigningKey;
 }
 
 /** Production's rate limits when the environment sets none; elsewhere they are off. */
@@ -85,6 +88,7 @@ export function apiSettingsFrom(config: Config): ApiSettings {
     rateLimits: rateLimitsFrom(config),
     webhookUrlPolicy: config.NODE_ENV === 'production' ? 'strict' : 'standard',
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    caseSigningKey: caseSigningKey(config.CASE_SIGNING_KEY, config.CASE_SIGNING_KEY_ID),
   };
 }
 

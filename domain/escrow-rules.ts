@@ -13,6 +13,7 @@ import {
   ACTION_RULES,
   type Action,
   actionsAllowedIn,
+  isTerminal,
   itemTargetsOf,
   type Role,
 } from './lifecycle.js';
@@ -191,4 +192,14 @@ export function targetItems(s: EscrowState, input: ActionInput): ItemState[] {
       (named === undefined || named.includes(item.id)) &&
       itemTargetsOf(input.action, item.status).length > 0,
   );
+}
+
+/**
+ * Why a dispute message is refused now, or undefined: an escrow takes them while it has a
+ * dispute, open or resolved. A run resumed after its workflow closed does not carry its dispute
+ * (it is terminal): the API has checked the read model's dispute before sending the message.
+ */
+export function rejectDisputeMessage(s: EscrowState): string | undefined {
+  if (s.dispute || isTerminal(s.status)) return undefined;
+  return `the escrow is ${s.status} and has no dispute: messages and evidence belong to a dispute`;
 }

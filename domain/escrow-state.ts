@@ -1,5 +1,6 @@
 // The escrow's data: its terms, its state, the inputs the reducer takes and the facts it
 // records (JSON-friendly: Temporal payloads, Postgres rows), and the two sums of its money.
+import type { EvidenceFileRef } from './evidence.js';
 import type { ItemState } from './items.js';
 import type { Action, EscrowStatus, Role, Timer } from './lifecycle.js';
 import type { Rail } from './rails.js';
@@ -193,6 +194,8 @@ export type EscrowInput =
       foundBy?: 'query';
     }
   | { type: 'attention'; reason: string; detail: string }
+  /** A message (and files, by hash) added to the escrow's dispute: recorded, nothing moves. */
+  | ({ type: 'disputeMessage' } & DisputeMessageInput)
   /** The escrow's checkout went unpaid: its escrows expire together. */
   | { type: 'checkoutExpired' }
   | { type: 'payoutStarted' }
@@ -204,6 +207,15 @@ export type EscrowInput =
   | { type: 'refundStarted'; refundId: string }
   | { type: 'refundResult'; refundId: string; ok: true; pspRefundId: string }
   | { type: 'refundResult'; refundId: string; ok: false; error: string };
+
+/** One dispute message as the event log keeps it: who wrote it, the text, the files' hashes. */
+export interface DisputeMessageInput {
+  messageId: string;
+  role: Role;
+  actorId: string;
+  text: string;
+  files: EvidenceFileRef[];
+}
 
 export type RejectionCode = 'forbidden' | 'invalid_state' | 'invalid_argument';
 

@@ -3,7 +3,7 @@
 // it directly. Amounts are safe integers in minor units (JSON-friendly for Temporal payloads);
 // every multiplication goes through BigInt, and the ledger code works in bigint throughout.
 
-import { openDispute, rejectAction, targetItems } from './escrow-rules.js';
+import { openDispute, rejectAction, rejectDisputeMessage, targetItems } from './escrow-rules.js';
 import {
   type ActionInput,
   type Actor,
@@ -41,7 +41,7 @@ import {
   timersIn,
 } from './lifecycle.js';
 
-export { availableActions, rejectAction } from './escrow-rules.js';
+export { availableActions, rejectAction, rejectDisputeMessage } from './escrow-rules.js';
 export * from './escrow-state.js';
 
 export function initialState(terms: EscrowTerms, now: number): EscrowState {
@@ -131,6 +131,22 @@ function applyInput(s: EscrowState, input: EscrowInput, now: number): void {
       record(s, now, 'expired', { checkoutId: s.terms.checkout?.checkoutId });
       enter(s, 'expired', now);
       s.closeAfter = now + latePaymentGrace(s);
+      break;
+    case 'disputeMessage':
+      if (rejectDisputeMessage(s)) return;
+      record(s, now, 'dispute_message', {
+        messageId: input.messageId,
+        author: input.role,
+        actorId: input.actorId,
+        text: input.text,
+        files: input.files.map((f) => ({
+          id: f.id,
+          name: f.name,
+          contentType: f.contentType,
+          size: f.size,
+          sha256: f.sha256,
+        })),
+      });
       break;
     case 'attention':
       flag(s, input.reason);

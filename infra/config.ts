@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDuration, parseIsoDurationList } from '../domain/durations.js';
 import { RAILS, type Rail } from '../domain/rails.js';
+import { parseSigningKey } from './case-signing.js';
 import { parseEncryptionKeys } from './payload-codec.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -189,6 +190,24 @@ export const configSchema = z.object({
     }),
   /** Port of the worker's `/healthz` (unset: no health server). */
   WORKER_HEALTH_PORT: port.optional(),
+  /** Signs case records (Ed25519): a PKCS8 PEM or a 32-byte seed in base64; unset: the dev key. */
+  CASE_SIGNING_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return undefined;
+      try {
+        return parseSigningKey(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** The key id published with CASE_SIGNING_KEY; default: a thumbprint of its public key. */
+  CASE_SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,64}$/, '1 to 64 printable ASCII characters')
+    .optional(),
   /** Where the PSP sends the buyer's browser after paying; defaults to the API's own page. */
   PAYMENT_RETURN_URL: z.url().optional(),
   /** Largest request body the API reads, in bytes; larger ones get 413. */
@@ -284,6 +303,7 @@ function assertProductionSecrets(
     'OPS_SESSION_SECRET',
     'CREDENTIALS_KEY',
     'ENCRYPTION_KEYS',
+    'CASE_SIGNING_KEY',
     ...rails.flatMap((rail) => RAIL_SECRETS[rail]),
     'PAYOS_PAYOUT_CLIENT_ID',
     'PAYOS_PAYOUT_API_KEY',

@@ -1,8 +1,10 @@
 import type { EscrowEvent, EscrowTerms, PaymentLinkInfo } from '../domain/escrow.js';
 import type { EscrowView } from '../domain/view.js';
+import { eventHash } from '../infra/case-chain.js';
 import type { Sql, Tx } from '../infra/db.js';
 import { postEscrowMovement } from '../ledger/escrow-movements.js';
 import { escrowEventPayload } from '../webhooks/event-payload.js';
+import { linkBefore } from './case-chain.js';
 import { storable } from './storable-text.js';
 
 export interface TransitionRecord {
@@ -14,35 +16,47 @@ export interface TransitionRecord {
 }
 
 /**
- * Records one escrow event in one transaction: the event log row, the current-state row, the
- * ledger entry when money moves, and the webhook outbox row (a transactional outbox: an event
- * and its announcement commit together; the body is webhooks/event-payload.ts's). Idempotent
- * by (escrow id, seq): a retried call finds the event recorded and changes nothing.
+ * Records one escrow event in one transaction: the event log row with its link in the chain
+ * (prev_hash, hash: infra/case-chain.ts), the current-state row, the ledger entry when money
+ * moves, and the webhook outbox row (a transactional outbox: an event and its announcement
+ * commit together; the body is webhooks/event-payload.ts's). Idempotent by (escrow id, seq): a
+ * retried call finds the event recorded and changes nothing. The workflow writes an escrow's
+ * events one at a time in seq order, so the event before this one is already stored.
  */
 export async function recordTransition(sql: Sql, record: TransitionRecord): Promise<boolean> {
   const { terms, event, view, paymentLink } = storable(record);
-  // Most events move no money: then one statement is the whole transaction (one round trip).
-  if (!event.money) return writeEvent(sql, terms, event, view, paymentLink);
   const { money } = event;
   return sql.begin(async (tx) => {
     const inserted = await writeEvent(tx, terms, event, view, paymentLink);
-    if (inserted) await postEscrowMovement(tx, terms, event.seq, money);
+    if (inserted && money) await postEscrowMovement(tx, terms, event.seq, money);
     return inserted;
   });
 }
 
 /**
- * The event log row, the current-state row and the outbox row, in one statement. The current
+ * The event log row, the current-state row and the outbox row, in one statement after the
+ * lookup of the link before. The current
  * state only moves forward (last_seq); the outbox row exists only if the event was new.
  */
 async function writeEvent(
-  sql: Sql | Tx,
+  sql: Tx,
   terms: EscrowTerms,
   event: EscrowEvent,
   view: EscrowView,
   paymentLink: PaymentLinkInfo | undefined,
 ): Promise<boolean> {
   const at = new Date(event.at);
+  const prevHash = await linkBefore(sql, terms.escrowId, event.seq);
+  // Hashed as Postgres gives it back: the JSON text of the data, parsed again.
+  const hash = eventHash({
+    escrowId: terms.escrowId,
+    seq: event.seq,
+    type: event.type,
+    status: event.status,
+    data: JSON.parse(JSON.stringify(event.data)),
+    occurredAt: at.toISOString(),
+    prevHash,
+  });
   const [row] = await sql<{ inserted: number }[]>`
     with current_state as (
       insert into escrows (id, platform_id, reference, buyer_id, seller_id, amount, currency,
@@ -63,9 +77,9 @@ async function writeEvent(
         updated_at = excluded.updated_at
       where escrows.last_seq < excluded.last_seq
     ), recorded as (
-      insert into escrow_events (escrow_id, seq, type, status, data, occurred_at)
+      insert into escrow_events (escrow_id, seq, type, status, data, occurred_at, prev_hash, hash)
       values (${terms.escrowId}, ${event.seq}, ${event.type}, ${event.status},
-              ${sql.json(event.data as never)}, ${at})
+              ${sql.json(event.data as never)}, ${at}, ${prevHash}, ${hash})
       on conflict (escrow_id, seq) do nothing
       returning seq
     ), announced as (

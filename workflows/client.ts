@@ -7,7 +7,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, type SignalDefinition } from '@temporalio/common';
-import type { EscrowTerms, Rejection } from '../domain/escrow.js';
+import type { DisputeMessageInput, EscrowTerms, Rejection } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
 import type { CheckoutWorkflowInput, checkoutWorkflow } from './checkout.js';
@@ -27,6 +27,8 @@ import {
   type AttentionFlag,
   actionUpdates,
   attentionSignal,
+  DISPUTE_MESSAGE_REJECTED,
+  disputeMessageUpdate,
   type PaymentConfirmation,
   type PaymentLink,
   paymentConfirmedSignal,
@@ -209,4 +211,48 @@ export async function confirmCheckoutPayment(
     await confirmPayment(client, taskQueue, share.escrowId, confirmation);
   }
   return 'escrows';
+}
+
+/** Refused by the workflow: the escrow has no dispute to add a message to. */
+export class DisputeMessageRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DisputeMessageRejectedError';
+  }
+}
+
+/**
+ * Adds a message to the escrow's dispute and waits until its `dispute_message` event is in
+ * Postgres; answers with the event's seq. Update-with-start: when the workflow has closed (the
+ * dispute resolved, the money settled), a new run picks the escrow up from Postgres, records
+ * the message and closes again.
+ */
+export async function addDisputeMessage(
+  client: Client,
+  taskQueue: string,
+  escrowId: string,
+  message: DisputeMessageInput,
+  updateId?: string,
+): Promise<{ seq: number }> {
+  const resume: ResumeEscrowInput = { resume: { escrowId } };
+  const start = new WithStartWorkflowOperation<typeof escrowWorkflow>('escrowWorkflow', {
+    workflowId: escrowWorkflowId(escrowId),
+    taskQueue,
+    args: [resume],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Escrow ${escrowId}, resumed for a dispute message after it had closed`,
+  });
+  try {
+    return await client.workflow.executeUpdateWithStart(disputeMessageUpdate, {
+      args: [message],
+      startWorkflowOperation: start,
+      ...(updateId ? { updateId } : {}),
+    });
+  } catch (error) {
+    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === DISPUTE_MESSAGE_REJECTED) {
+      throw new DisputeMessageRejectedError(cause.message);
+    }
+    throw error;
+  }
 }

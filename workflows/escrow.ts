@@ -16,6 +16,7 @@ import type { Activities } from '../activities/index.js';
 import {
   type ActionInput,
   type Actor,
+  type DisputeMessageInput,
   type EscrowInput,
   type EscrowState,
   type EscrowTerms,
@@ -26,6 +27,7 @@ import {
   pendingRefunds,
   type RefundJob,
   rejectAction,
+  rejectDisputeMessage,
   resumedState,
   step,
 } from '../domain/escrow.js';
@@ -42,6 +44,8 @@ import {
   type AnyActionArgs,
   actionUpdates,
   attentionSignal,
+  DISPUTE_MESSAGE_REJECTED,
+  disputeMessageUpdate,
   type PaymentLink,
   paymentConfirmedSignal,
   paymentLinkUpdate,
@@ -143,6 +147,36 @@ const patientCheck = (withinMs: number) =>
 export async function escrowWorkflow(
   input: EscrowWorkflowInput | ResumeEscrowInput,
 ): Promise<void> {
+  // Dispute messages may arrive with the start of a resumed run (update-with-start), before the
+  // escrow is loaded: their handler is set first and waits for the state. Unset updates would
+  // be refused. `pendingMessages` keeps a settled run open until each one is recorded.
+  let pendingMessages = 0;
+  let refuseMessage: () => string | undefined = () => undefined;
+  let addMessage: ((message: DisputeMessageInput) => Promise<{ seq: number }>) | undefined;
+  setHandler(
+    disputeMessageUpdate,
+    async (message) => {
+      pendingMessages += 1;
+      try {
+        await condition(() => addMessage !== undefined);
+        return await (addMessage as NonNullable<typeof addMessage>)(message);
+      } finally {
+        pendingMessages -= 1;
+      }
+    },
+    {
+      validator: (_message) => {
+        const refusal = refuseMessage();
+        if (refusal) {
+          throw ApplicationFailure.create({
+            type: DISPUTE_MESSAGE_REJECTED,
+            message: refusal,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
   const closed = 'resume' in input ? await loadClosedEscrow(input.resume.escrowId) : undefined;
   let state: EscrowState = closed
     ? resumedState(closed, Date.now())
@@ -241,6 +275,12 @@ export async function escrowWorkflow(
     await requestRefundLane({ checkoutId, request: { workflowId, runId, requestId } });
     await condition(() => laneGranted.has(requestId));
     return requestId;
+  };
+  refuseMessage = () => rejectDisputeMessage(state);
+  addMessage = async (message) => {
+    const seq = apply({ type: 'disputeMessage', ...message });
+    await recorded(seq);
+    return { seq };
   };
   setHandler(stateQuery, () => escrowView(state));
   setHandler(paymentLinkUpdate, async () => {
@@ -454,7 +494,12 @@ export async function escrowWorkflow(
     startJobs();
     await flush();
     const settled = isSettled(state) && runningJobs.size === 0;
-    if (settled && Date.now() >= (state.closeAfter ?? 0)) break;
+    if (settled && Date.now() >= (state.closeAfter ?? 0)) {
+      if (pendingMessages === 0) break;
+      // A dispute message is on its way (a resumed run): record it before closing.
+      await condition(() => recordedSeq < state.seq || pendingMessages === 0);
+      continue;
+    }
     const next = nextDeadline(state);
     const wakeAt = Math.min(
       next?.at ?? Infinity,

@@ -2,7 +2,7 @@
 // sends them. The workflow imports this file, so it holds definitions and types only.
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionInput, Actor, PaymentLinkInfo } from '../domain/escrow.js';
+import type { ActionInput, Actor, DisputeMessageInput, PaymentLinkInfo } from '../domain/escrow.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { EscrowView } from '../domain/view.js';
 
@@ -70,6 +70,18 @@ export interface AttentionFlag {
 }
 
 export const attentionSignal = defineSignal<[AttentionFlag]>('flagAttention');
+
+/**
+ * Adds a message (with its files' hashes) to the escrow's dispute: a `dispute_message` event in
+ * the chain. Answers once the event is in Postgres, with its seq. Sent with update-with-start,
+ * so a message on a resolved dispute still lands after the workflow has closed.
+ */
+export const disputeMessageUpdate = defineUpdate<{ seq: number }, [DisputeMessageInput]>(
+  'disputeMessage',
+);
+
+/** ApplicationFailure type of a refused dispute message (the escrow has no dispute). */
+export const DISPUTE_MESSAGE_REJECTED = 'DisputeMessageRejected';
 
 export const stateQuery = defineQuery<EscrowView>('state');
 

@@ -199,6 +199,43 @@ const ENDPOINTS: Endpoint[] = [
     escrow: MILESTONES,
     expect: row(409, 404, 409, 403, 404, 403),
   },
+  // Dispute messages: the unpaid escrow has no dispute, so a caller that may post gets 409.
+  {
+    method: 'POST',
+    path: '/v1/escrows/:id/disputes/messages',
+    body: { text: 'hello' },
+    expect: row(409, 404, 409, 409, 404, 409),
+  },
+  {
+    method: 'GET',
+    path: '/v1/escrows/:id/disputes/messages',
+    expect: row(200, 404, 200, 200, 404, 200),
+  },
+  {
+    method: 'GET',
+    path: '/v1/escrows/:id/disputes/files/dfile_unknown',
+    expect: row(404, 404, 404, 404, 404, 404),
+  },
+  {
+    method: 'GET',
+    path: '/v1/escrows/:id/case-record',
+    expect: row(200, 404, 200, 200, 404, 200),
+  },
+  // Public: the keys that verify case records.
+  {
+    method: 'GET',
+    path: '/.well-known/escrow-signing-keys',
+    expect: {
+      A: 200,
+      B: 200,
+      buyer: 200,
+      seller: 200,
+      otherToken: 200,
+      ops: 200,
+      none: 200,
+      expired: 200,
+    },
+  },
   { method: 'GET', path: '/v1/ledger/check', expect: row(403, 403, 403, 403, 403, 200) },
   {
     method: 'GET',

@@ -184,6 +184,10 @@ describe('GET /openapi.json', () => {
       '/v1/escrows/{id}/party-tokens',
       '/v1/checkouts',
       '/v1/checkouts/{id}',
+      '/v1/escrows/{id}/disputes/messages',
+      '/v1/escrows/{id}/disputes/files/{fileId}',
+      '/v1/escrows/{id}/case-record',
+      '/.well-known/escrow-signing-keys',
       '/v1/ledger/check',
       '/v1/escrows/{id}/ledger',
       '/v1/platforms/{id}/rails',
@@ -304,6 +308,10 @@ describe('GET /openapi.json', () => {
         state: 'disputed',
       },
       'POST /v1/escrows/{id}/disputes/resolve': { token: () => api.h.opsKey, state: 'disputed' },
+      'POST /v1/escrows/{id}/disputes/messages': {
+        token: () => api.platform.apiKey,
+        state: 'disputed',
+      },
       'POST /v1/escrows/{id}/payout/retry': { token: () => api.h.opsKey, state: 'payout_failed' },
       'POST /v1/escrows/{id}/milestones/deliver': {
         token: () => api.platform.apiKey,

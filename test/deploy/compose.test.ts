@@ -19,6 +19,7 @@ const SECRETS: Record<string, string> = {
   OPS_API_KEY: 'ops-key-0123456789abcdef',
   TOKEN_SECRET: 'token-secret-0123456789abcdef0123456789',
   OPS_SESSION_SECRET: 'ops-session-secret-0123456789abcdef0123',
+  CASE_SIGNING_KEY: Buffer.alloc(32, 5).toString('base64'),
   CREDENTIALS_KEY: Buffer.alloc(32, 1).toString('base64'),
   ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}`,
 };

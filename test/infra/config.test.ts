@@ -101,6 +101,7 @@ describe('configuration', () => {
       OPS_SESSION_SECRET: 's'.repeat(32),
       CREDENTIALS_KEY: Buffer.alloc(32, 3).toString('base64'),
       ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 4).toString('base64')}`,
+      CASE_SIGNING_KEY: Buffer.alloc(32, 6).toString('base64'),
       PAYMENT_RAILS: 'payos',
       PAYOS_CLIENT_ID: 'client',
       PAYOS_API_KEY: 'k'.repeat(16),
