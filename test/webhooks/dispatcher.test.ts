@@ -287,6 +287,8 @@ describe('webhook dispatcher', () => {
     // Both slow requests still hang, and never more than two at once went to that endpoint.
     expect(slow.receiver.requests).toHaveLength(2);
     expect(slow.receiver.requests.every((r) => r.answered === 0)).toBe(true);
+    // Let the hanging requests go, so stopping the dispatcher need not wait out their timeout.
+    await slow.receiver.close();
   });
 
   it('two dispatchers side by side never send the same attempt twice, and keep the order', async () => {
