@@ -25,6 +25,7 @@ import {
 } from './checkout-messages.js';
 import { escrowWorkflow } from './escrow.js';
 import type { PaymentConfirmation } from './messages.js';
+import { patientCheck, psp, quickCheck } from './psp-activities.js';
 
 export interface CheckoutWorkflowInput {
   checkoutId: string;
@@ -48,36 +49,6 @@ const { recordCheckout } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-const psp = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '10 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PspPermanentError'],
-  },
-});
-// As the escrow workflow's: a few quick tries before expiry, then patiently during the grace.
-const quickCheck = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['PspPermanentError'],
-  },
-}).checkPayment;
-const patientCheck = (withinMs: number) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: Math.max(1_000, withinMs),
-    retry: {
-      initialInterval: '30 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '30 minutes',
-      nonRetryableErrorTypes: ['PspPermanentError'],
-    },
-  }).checkPayment;
 
 /**
  * A multi-seller cart: one payment link for the whole cart, one child escrow workflow per

@@ -52,6 +52,7 @@ import {
   type ResumeEscrowInput,
   stateQuery,
 } from './messages.js';
+import { patientCheck, psp, quickCheck } from './psp-activities.js';
 import {
   refundLaneGrantedSignal,
   refundLaneReleaseSignal,
@@ -99,45 +100,11 @@ const { recordTransition, loadClosedEscrow } = proxyActivities<Activities>({
     nonRetryableErrorTypes: [PERMANENT_DATA_ERROR],
   },
 });
-// PSP calls: transient failures retry with backoff under the same idempotency key; permanent
-// ones (declined, invalid destination) come back as non-retryable failures the workflow handles.
-const psp = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '10 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PspPermanentError'],
-  },
-});
-// The last word before an unpaid escrow expires: a few quick tries; if the rail cannot answer,
-// the escrow expires and the rail is asked again, patiently, while a late payment may still be
-// booked (and refunded).
-const quickCheck = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['PspPermanentError'],
-  },
-}).checkPayment;
 // Asking for the checkout's refund lane: retried until the lane has the request.
 const { requestRefundLane } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-const patientCheck = (withinMs: number) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: Math.max(1_000, withinMs),
-    retry: {
-      initialInterval: '30 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '30 minutes',
-      nonRetryableErrorTypes: ['PspPermanentError'],
-    },
-  }).checkPayment;
 
 /**
  * One escrow's whole life: holds the buyer's money until the deal ends, then settles it. Started
