@@ -161,7 +161,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', healthRoutes(deps));
   app.route('/', metaRoutes(metrics));
   // Temporal codec server for the Web UI (ops key, CORS to TEMPORAL_UI_ORIGIN): api/routes/codec.ts.
-  app.route('/', codecRoutes({ settings }));
+  app.route('/', codecRoutes({ settings: { ...settings, uiWithoutKey: !settings.production } }));
   app.route('/', pspCallbackRoutes({ ...deps, platformProviders, taskQueue: settings.taskQueue }));
   app.route('/', platformRoutes(routeDeps));
   app.route('/', platformRailRoutes(routeDeps));

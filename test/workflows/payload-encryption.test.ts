@@ -224,10 +224,25 @@ describe('payload encryption', () => {
     });
     expect(foreignPost.status).toBe(403);
     expect(foreignPost.headers.get('access-control-allow-origin')).toBeNull();
-    // The UI's own request carries the CORS answer, on errors too (so the UI can show them).
+    // Outside production the dev UI, which has no login to send a key, decodes from its origin.
     const fromUi = await decode({ origin: ui });
-    expect(fromUi.status).toBe(401);
+    expect(fromUi.status).toBe(200);
     expect(fromUi.headers.get('access-control-allow-origin')).toBe(ui);
+    // In production it needs an ops key; the CORS answer comes on errors too (the UI shows them).
+    const production = createApp({
+      sql: ctx.db.sql,
+      temporal: ctx.temporal.client,
+      logger: createLogger({ level: 'silent', pretty: false }),
+      providers: ctx.stack.providers,
+      settings: { ...ctx.stack.apiSettings, production: true },
+    });
+    const fromUiInProduction = await production.request('/codec/decode', {
+      method: 'POST',
+      headers: { origin: ui },
+      body: JSON.stringify({ payloads: wire.slice(0, 1) }),
+    });
+    expect(fromUiInProduction.status).toBe(401);
+    expect(fromUiInProduction.headers.get('access-control-allow-origin')).toBe(ui);
     const withKey = await decode({
       origin: ui,
       authorization: `Bearer ${ctx.stack.apiSettings.opsApiKey}`,
