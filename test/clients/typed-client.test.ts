@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateClientSchema, readCommittedSchema } from '../../clients/generate.js';
 import { createEscrowClient, type Schema } from '../../clients/typescript/index.js';
-import { generateClientSchema, readCommittedSchema } from '../../scripts/client-generate.js';
 import { type ApiHarness, escrowBody, startApiHarness } from '../api/harness.js';
 
 describe('the typed client (clients/typescript)', () => {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { openApiDocument } from '../../clients/generate.js';
 import type { EscrowEvent } from '../../domain/escrow-state.js';
 import {
   EVENT_TYPE_NAMES,
@@ -8,7 +9,6 @@ import {
   isWebhookEventType,
   WEBHOOK_EVENT_TYPES,
 } from '../../domain/events.js';
-import { openApiDocument } from '../../scripts/client-generate.js';
 
 /** The names domain/escrow.ts passes to record(): the compiler checks each is an EventType. */
 async function recordedNames(): Promise<string[]> {
