@@ -1,5 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { EVENT_TYPE_NAMES, EVENT_TYPES } from '../domain/events.js';
 import { ProblemSchema } from './schemas/common.js';
+import { WebhookHeadersSchema, webhookEventSchema } from './schemas/webhook-events.js';
 
 export const BEARER = 'bearerAuth';
 /** `security` of a route that needs a credential. */
@@ -66,9 +68,42 @@ function registerOperationalRoutes(app: OpenAPIHono): void {
   });
 }
 
+/**
+ * The `webhooks` section: one entry per event type a platform's endpoint may receive
+ * (`escrow.<type>`, domain/events.ts), with its body and the Standard Webhooks headers.
+ */
+function registerWebhooks(app: OpenAPIHono): void {
+  for (const type of EVENT_TYPE_NAMES) {
+    app.openAPIRegistry.registerWebhook({
+      method: 'post',
+      path: `escrow.${type}`,
+      tags: ['Webhook events'],
+      operationId: `webhook_${type}`,
+      summary: EVENT_TYPES[type],
+      description: `POSTed to each enabled webhook endpoint of the escrow's platform whose \`eventTypes\` is null or includes \`escrow.${type}\`. Verify \`webhook-signature\` over the raw body before parsing it; events of one escrow arrive in \`seq\` order, at least once (deduplicate on \`id\`).`,
+      request: {
+        headers: WebhookHeadersSchema,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: webhookEventSchema(type) } },
+        },
+      },
+      responses: {
+        200: { description: 'Any 2xx acknowledges the event.' },
+        410: { description: 'Gone: the endpoint is disabled and gets no further events.' },
+        default: {
+          description:
+            'Anything else (or no answer within the timeout) is retried with backoff for about three days.',
+        },
+      },
+    });
+  }
+}
+
 /** Serves the OpenAPI 3.1 document generated from the routes' zod schemas. */
 export function mountOpenApi(app: OpenAPIHono): void {
   registerOperationalRoutes(app);
+  registerWebhooks(app);
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
     type: 'http',
     scheme: 'bearer',
@@ -88,6 +123,12 @@ export function mountOpenApi(app: OpenAPIHono): void {
       { name: 'Actions', description: 'Move an escrow through its lifecycle.' },
       { name: 'Party tokens', description: 'Short-lived credentials for buyers and sellers.' },
       { name: 'Operations', description: 'Ledger check, health and metrics.' },
+      { name: 'Webhooks', description: 'Webhook endpoints and their deliveries.' },
+      {
+        name: 'Webhook events',
+        description:
+          'Events POSTed to your webhook endpoints (`POST /v1/webhook-endpoints`), signed per Standard Webhooks.',
+      },
     ],
   }));
 }

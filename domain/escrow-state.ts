@@ -1,5 +1,6 @@
 // The escrow's data: its terms, its state, the inputs the reducer takes and the facts it
 // records (JSON-friendly: Temporal payloads, Postgres rows), and the two sums of its money.
+import type { EventType } from './events.js';
 import type { EvidenceFileRef } from './evidence.js';
 import type { ItemState } from './items.js';
 import type { Action, EscrowStatus, Role, Timer } from './lifecycle.js';
@@ -125,7 +126,7 @@ export type MoneyMovement =
 /** A fact in the escrow's timeline; recorded in Postgres with its sequence number. */
 export interface EscrowEvent {
   seq: number;
-  type: string;
+  type: EventType;
   at: number;
   status: EscrowStatus;
   data: Record<string, unknown>;
@@ -150,7 +151,7 @@ export interface EscrowState {
   refunds: RefundJob[];
   attention: string[];
   /** Facts Postgres refused for good: they stay in the workflow's timeline, not in the store. */
-  unrecorded: Array<{ seq: number; type: string; error: string; movesMoney: boolean }>;
+  unrecorded: Array<{ seq: number; type: EventType; error: string; movesMoney: boolean }>;
   /** The workflow may finish once terminal, jobs done and this time passed (late payments). */
   closeAfter?: number;
   seq: number;

@@ -15,6 +15,7 @@ import {
   type MoneyMovement,
   type RefundJob,
 } from './escrow-state.js';
+import type { EventType } from './events.js';
 import {
   escrowStatusOf,
   feeOnRelease,
@@ -781,7 +782,7 @@ function unflag(s: EscrowState, reason: string): void {
 function record(
   s: EscrowState,
   at: number,
-  type: string,
+  type: EventType,
   data: Record<string, unknown>,
   money?: MoneyMovement,
 ): void {

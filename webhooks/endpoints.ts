@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { isWebhookEventType, type WebhookEventType } from '../domain/events.js';
 import type { Sql } from '../infra/db.js';
 import { generateSecret } from './signing.js';
+
+/** A filter names only event types the platform may receive (the API's schema checks it first). */
+function assertEventTypes(eventTypes: readonly string[] | null | undefined): void {
+  const unknown = (eventTypes ?? []).filter((t) => !isWebhookEventType(t));
+  if (unknown.length > 0) throw new Error(`unknown webhook event types: ${unknown.join(', ')}`);
+}
 
 export interface WebhookEndpoint {
   id: string;
@@ -35,8 +42,9 @@ export async function createEndpoint(
   platformId: string,
   url: string,
   id: string = newEndpointId(),
-  eventTypes: readonly string[] | null = null,
+  eventTypes: readonly WebhookEventType[] | null = null,
 ): Promise<WebhookEndpoint & { secret: string }> {
+  assertEventTypes(eventTypes);
   const [row] = await sql<(WebhookEndpoint & { secret: string })[]>`
     with inserted as (
       insert into webhook_endpoints (id, platform_id, url, secret, event_types)
@@ -77,7 +85,7 @@ export async function findEndpoint(
 export interface EndpointChanges {
   url?: string;
   /** null: every event type. */
-  eventTypes?: readonly string[] | null;
+  eventTypes?: readonly WebhookEventType[] | null;
 }
 
 /** Changes the URL and/or the event-type filter; undefined when there is no such endpoint. */
@@ -87,6 +95,7 @@ export async function updateEndpoint(
   id: string,
   changes: EndpointChanges,
 ): Promise<WebhookEndpoint | undefined> {
+  assertEventTypes(changes.eventTypes);
   const eventTypes =
     changes.eventTypes === undefined
       ? undefined

@@ -88,7 +88,7 @@ const iso = z.string().openapi({ format: 'date-time', example: '2026-05-01T08:30
 // One shape for both the escrow and the escrow just created: the latter's `payment` is the link
 // to pay, not the payment received, so it is a schema of its own rather than an allOf whose two
 // `payment` properties no response could satisfy at once.
-const escrowShape = {
+export const escrowShape = {
   id: z.string().openapi({ example: 'esc_4f9a1c2b3d4e5f607182' }),
   platformId: z.string(),
   reference: z.string(),

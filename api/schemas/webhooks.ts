@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ISO_DURATION_PATTERN, parseIsoDuration } from '../../domain/durations.js';
+import { WEBHOOK_EVENT_TYPES } from '../../domain/events.js';
 import { PageInfo, queryInteger, withoutControlChars } from './common.js';
 
 // The host is checked by the URL check itself: a refinement would run on unparsable input.
@@ -14,14 +15,19 @@ const EndpointUrl = withoutControlChars(
 });
 
 const EventTypes = z
-  .array(z.string().regex(/^escrow\.[a-z][a-z0-9_]{0,63}$/, 'an event type such as escrow.shipped'))
+  .array(
+    z.enum(WEBHOOK_EVENT_TYPES, {
+      error:
+        'not an event type: one of the webhooks of the OpenAPI document, such as escrow.shipped',
+    }),
+  )
   .min(1)
   .max(100)
   .nullable()
   .openapi({
     description:
-      'Only these event types are sent (the `type` of each event: `escrow.funds_released`, …); null or absent: every event.',
-    example: ['escrow.funded', 'escrow.shipped', 'escrow.funds_released'],
+      'Only these event types are sent (the `type` of each event: `escrow.funds_released`, …; every one is listed under `webhooks` in this document); null or absent: every event.',
+    example: ['escrow.payment_confirmed', 'escrow.shipped', 'escrow.funds_released'],
   });
 
 export const CreateEndpointBody = z
@@ -38,7 +44,7 @@ export const UpdateEndpointBody = z
   .openapi('UpdateWebhookEndpoint', {
     example: {
       url: 'https://shop.example.com/hooks/escrow-v2',
-      eventTypes: ['escrow.funded', 'escrow.shipped'],
+      eventTypes: ['escrow.payment_confirmed', 'escrow.shipped'],
     },
   });
 

@@ -269,7 +269,7 @@ const ENDPOINTS: Endpoint[] = [
   {
     method: 'PATCH',
     path: '/v1/webhook-endpoints/:endpoint',
-    body: { eventTypes: ['escrow.funded'] },
+    body: { eventTypes: ['escrow.payment_confirmed'] },
     expect: row(200, 404, 403, 403, 403, 403),
   },
   {

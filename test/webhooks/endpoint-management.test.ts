@@ -92,16 +92,18 @@ const verifies = (secret: string, request: Receiver['requests'][number]): boolea
 
 describe('webhook endpoint management', () => {
   it('GET, PATCH (URL and event types), and the filter decides what is sent', async () => {
-    const { platform, receiver, id } = await withEndpoint({ eventTypes: ['escrow.funded'] });
+    const { platform, receiver, id } = await withEndpoint({
+      eventTypes: ['escrow.payment_confirmed'],
+    });
     const got = await call('GET', `/v1/webhook-endpoints/${id}`, platform.key);
     expect(got.status).toBe(200);
-    expect(got.json).toMatchObject({ id, eventTypes: ['escrow.funded'], enabled: true });
+    expect(got.json).toMatchObject({ id, eventTypes: ['escrow.payment_confirmed'], enabled: true });
 
-    // recordEvents' types by seq: 1 created, 2 funded, 3 shipped, 4 delivered.
+    // recordEvents' types by seq: 1 created, 2 payment_confirmed, 3 shipped, 4 delivered.
     const escrow = newEscrowId();
     await recordEvents(db.sql, platform.id, escrow, [1, 2, 3]);
     await eventually(() =>
-      expect(receiver.accepted().map((r) => r.type)).toEqual(['escrow.funded']),
+      expect(receiver.accepted().map((r) => r.type)).toEqual(['escrow.payment_confirmed']),
     );
 
     const second = await startReceiver();

@@ -9,11 +9,11 @@ export const newEscrowId = () => `esc_${randomBytes(10).toString('hex')}`;
 
 const TYPES = [
   'created',
-  'funded',
+  'payment_confirmed',
   'shipped',
   'delivered',
   'accepted',
-  'released',
+  'funds_released',
   'payout_succeeded',
 ];
 

@@ -14,7 +14,11 @@ describe('Standard Webhooks signing', () => {
 
   it('signs so that an independent receiver accepts it', () => {
     const secret = generateSecret();
-    const body = JSON.stringify({ id: 'evt_1', type: 'escrow.funded', data: { amount: 1 } });
+    const body = JSON.stringify({
+      id: 'evt_1',
+      type: 'escrow.payment_confirmed',
+      data: { amount: 1 },
+    });
     const headers = signedHeaders(secret, 'evt_1', body);
     expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(
