@@ -2,11 +2,7 @@ import type { Payload } from '@temporalio/common';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import {
-  EncryptionCodec,
-  type EncryptionKey,
-  PayloadDecryptionError,
-} from '../../infra/payload-codec.js';
+import { EncryptionCodec, PayloadDecryptionError } from '../../infra/payload-codec.js';
 import { secretsEqual } from '../credentials.js';
 import { ProblemError } from '../problem.js';
 import { type ApiSettings, opsKeysOf } from '../settings.js';
