@@ -221,6 +221,7 @@ export const EVENT_TEXT: Record<string, Text> = {
   dispute_responded: { vi: 'Người bán đã trả lời khiếu nại', en: 'Seller answered the dispute' },
   dispute_escalated: { vi: 'Khiếu nại được chuyển lên', en: 'Dispute escalated' },
   dispute_resolved: { vi: 'Khiếu nại đã được giải quyết', en: 'Dispute resolved' },
+  dispute_message: { vi: 'Tin nhắn khiếu nại mới', en: 'Dispute message' },
   seller_response_elapsed: {
     vi: 'Người bán không trả lời kịp',
     en: 'Seller did not answer in time',
