@@ -1,3 +1,4 @@
+import { EVIDENCE_MAX_FILE_BYTES, EVIDENCE_MAX_FILES } from '../../../domain/evidence.js';
 import type { EscrowView } from '../../../domain/view.js';
 import type { EscrowEventRecord } from '../../../store/escrow-queries.js';
 import type { CaseMessage } from '../case-messages.js';
@@ -209,7 +210,11 @@ export const CasePage = ({ view, events, messages, csrf, formId, now, ...page }:
               <textarea id="message-text" name="text" maxlength={5000} />
             </p>
             <p>
-              <label for="message-files">Files (JPEG, PNG, WebP or PDF; at most 5 MB each)</label>
+              <label for="message-files">
+                Files (JPEG, PNG, WebP or PDF; at most{' '}
+                {String(EVIDENCE_MAX_FILE_BYTES / 1024 / 1024)} MB each,{' '}
+                {String(EVIDENCE_MAX_FILES)} per dispute)
+              </label>
               <input
                 id="message-files"
                 name="files"
