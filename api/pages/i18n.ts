@@ -377,6 +377,11 @@ export const REFUSAL = {
     vi: 'Tệp "{file}" quá lớn ({size}); mỗi tệp tối đa {max}.',
     en: 'File "{file}" is too large ({size}); each file may be at most {max}.',
   },
+  notSentTitle: { vi: 'Không gửi được', en: 'Not sent' },
+  formTooLarge: {
+    vi: 'Biểu mẫu quá lớn. Mỗi tệp tối đa {max}; hãy gửi ít tệp hơn mỗi lần.',
+    en: 'This form is too large. Each file may be at most {max}; send fewer files at a time.',
+  },
   fileType: {
     vi: 'Tệp "{file}" không phải ảnh JPEG, PNG, WebP hay tài liệu PDF nên không được nhận.',
     en: 'File "{file}" is not a JPEG, PNG or WebP image or a PDF, so it was not taken.',

@@ -237,12 +237,8 @@ export function escrowPageRoutes(deps: RouteDeps) {
       MessagePage({
         lang,
         path: escrowPagePath(c.req.param('id') ?? ''),
-        title: REFUSAL.invalidTitle[lang],
-        message: fill(REFUSAL.fileTooLarge[lang], {
-          file: '',
-          size: '',
-          max: evidenceLimits(lang).size,
-        }),
+        title: REFUSAL.notSentTitle[lang],
+        message: fill(REFUSAL.formTooLarge[lang], { max: evidenceLimits(lang).size }),
       }),
       413,
     );

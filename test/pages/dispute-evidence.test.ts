@@ -224,6 +224,14 @@ describe('hosted page: dispute messages and evidence', () => {
     expect(tooBig.kind).toBe('error');
     expect(tooBig.text).toMatch(/Tệp &quot;lon.pdf&quot; quá lớn .*tối đa 5 MB/);
 
+    const overLimit = await page(`/e/${escrow.id}/actions/accept`, {
+      method: 'POST',
+      headers: { cookie: buyer.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${csrf}&details=${'x'.repeat(api.h.stack.apiSettings.maxBodyBytes + 1)}`,
+    });
+    expect(overLimit.status).toBe(413);
+    expect(await overLimit.text()).toContain('Biểu mẫu quá lớn. Mỗi tệp tối đa 5 MB');
+
     const english = `${buyer.cookie}; lang=en`;
     const empty = await flashAfter(
       await page(`/e/${escrow.id}/messages`, multipart(english, { _csrf: csrf, text: ' ' })),
