@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { EVIDENCE_MAX_FILE_BYTES, EVIDENCE_MAX_FILES } from '../domain/evidence.js';
+import { EVIDENCE_MAX_BODY_BYTES } from '../domain/evidence.js';
 import { configSchema } from '../infra/config.js';
 import type { Sql } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
@@ -61,7 +61,6 @@ export interface AppDeps {
 /** Dispute messages carry files: their own body limit (each file is checked on its own). */
 const isEvidenceUpload = (method: string, path: string) =>
   method === 'POST' && /^\/v1\/escrows\/[^/]+\/disputes\/messages\/?$/.test(path);
-const EVIDENCE_MAX_BODY_BYTES = EVIDENCE_MAX_FILES * (EVIDENCE_MAX_FILE_BYTES + 4096) + 65_536;
 
 /** Unauthenticated under /v1: provider callbacks, verified by their own signature. */
 const isPspCallback = (path: string) => path.startsWith('/v1/psp/');

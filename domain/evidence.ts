@@ -4,6 +4,9 @@
 export const EVIDENCE_MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const EVIDENCE_MAX_FILES = 20;
 export const DISPUTE_MESSAGE_MAX_CHARS = 5000;
+/** A request that carries a dispute's files: every file at its largest, and the rest of the form. */
+export const EVIDENCE_MAX_BODY_BYTES =
+  EVIDENCE_MAX_FILES * (EVIDENCE_MAX_FILE_BYTES + 4096) + 65_536;
 
 export const EVIDENCE_CONTENT_TYPES = [
   'image/jpeg',

@@ -3,8 +3,10 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import { EVIDENCE_MAX_BODY_BYTES } from '../../domain/evidence.js';
 import type { Action } from '../../domain/lifecycle.js';
 import { ledgerTotals } from '../../ledger/totals.js';
+import { getEvidenceFile } from '../../store/dispute-evidence.js';
 import { getScopedEscrow, listEscrowEvents } from '../../store/escrow-queries.js';
 import {
   attentionQueue,
@@ -15,6 +17,8 @@ import {
 import type { ActionArgs } from '../../workflows/messages.js';
 import type { RouteDeps } from '../deps.js';
 import { toProblem } from '../errors.js';
+import { checkedFiles, fileParts, formMessageId, messageText } from '../pages/evidence.js';
+import { evidenceFileResponse, recordDisputeMessage } from '../routes/dispute-evidence.js';
 import { act, actorOf } from '../routes/escrow-actions.js';
 import { ResolveDisputeBody } from '../schemas/actions.js';
 import { listCaseMessages } from './case-messages.js';
@@ -41,6 +45,7 @@ const TIMELINE_LIMIT = 500;
 /** Notices after a redirect, by code: the page never echoes text from the query string. */
 const NOTICES: Record<string, string> = {
   resolved: 'The dispute is resolved.',
+  'message-added': 'The message is added to the case.',
   'payout-retried': 'The payout is being retried.',
   'refund-retried': 'The refund is being retried.',
   'logged-out': 'You are logged out.',
@@ -61,12 +66,14 @@ export function opsRoutes(deps: RouteDeps) {
   const { settings, sql } = deps;
   const app = new Hono<OpsEnv>();
   app.use('*', securityHeaders);
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_FORM_BYTES,
-      onError: (c) => c.text('This form is too large.', 413),
-    }),
+  const onTooLarge = (c: Context) => c.text('This form is too large.', 413);
+  const limitForm = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: onTooLarge });
+  // A case message carries files: the evidence limit (each file is checked on its own).
+  const limitEvidence = bodyLimit({ maxSize: EVIDENCE_MAX_BODY_BYTES, onError: onTooLarge });
+  app.use('*', (c, next) =>
+    (c.req.method === 'POST' && /^\/ops\/escrows\/[^/]+\/messages\/?$/.test(c.req.path)
+      ? limitEvidence
+      : limitForm)(c, next),
   );
 
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css' }));
@@ -247,6 +254,68 @@ export function opsRoutes(deps: RouteDeps) {
       return casePage(c, c.req.param('id'), { error: `Not resolved: ${why}.`, status: 422 });
     }
     return perform(c, 'resolveDispute', parsed.data, 'resolved');
+  });
+
+  app.get('/escrows/:id/files/:fileId{[A-Za-z0-9_-]{1,64}}', async (c) => {
+    const id = c.req.param('id');
+    const file = await getEvidenceFile(sql, id, c.req.param('fileId'));
+    if (!file) {
+      return render(
+        c,
+        <Layout title="File not found" {...page(c)}>
+          <p>
+            Escrow {id} has no evidence file {c.req.param('fileId')}.{' '}
+            <a href={`/ops/escrows/${encodeURIComponent(id)}`}>Back to the case</a>
+          </p>
+        </Layout>,
+        404,
+      );
+    }
+    return evidenceFileResponse(c, file);
+  });
+
+  /** A message from ops on the case, with files: the API's rules, as the operator. */
+  app.post('/escrows/:id/messages', async (c) => {
+    const id = c.req.param('id');
+    const escrow = await getScopedEscrow(sql, { platformId: null }, id);
+    if (!escrow) return casePage(c, id);
+    if (!escrow.view.dispute) {
+      return casePage(c, id, { error: 'Not sent: this escrow has no dispute.', status: 409 });
+    }
+    const form = await c.req.parseBody({ all: true });
+    const text = messageText(form.text);
+    if (text === undefined) {
+      return casePage(c, id, {
+        error: 'Not sent: the message has characters or a length it may not have.',
+        status: 422,
+      });
+    }
+    const formId = typeof form.formId === 'string' ? form.formId.slice(0, 64) : randomUUID();
+    const principal = { kind: 'ops' as const, operator: c.get('session').operator };
+    try {
+      const files = await checkedFiles(fileParts(form));
+      if (text === '' && files.length === 0) {
+        return casePage(c, id, {
+          error: 'Not sent: write a message or attach a file.',
+          status: 422,
+        });
+      }
+      await recordDisputeMessage(deps, {
+        escrowId: id,
+        status: escrow.view.status,
+        messageId: formMessageId(id, 'ops-console', formId),
+        role: 'ops',
+        actorId: actorOf(principal),
+        text,
+        files,
+      });
+    } catch (error) {
+      const problem = toProblem(error);
+      if (!problem || problem.status >= 500) throw error;
+      return casePage(c, id, { error: `Not sent: ${problem.detail}`, status: problem.status });
+    }
+    deps.logger.info({ operator: principal.operator, escrowId: id }, 'ops console message');
+    return c.redirect(`/ops/escrows/${encodeURIComponent(id)}?notice=message-added`, 303);
   });
 
   app.post('/escrows/:id/retry-payout', (c) => perform(c, 'retryPayout', {}, 'payout-retried'));

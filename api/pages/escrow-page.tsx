@@ -3,12 +3,16 @@
 // party now. Works without JavaScript; /e/assets/countdown.js only keeps countdowns ticking.
 import type { Child } from 'hono/jsx';
 import { ACTION_RULES, type Action, type ItemStatus, type Timer } from '../../domain/lifecycle.js';
+import type { DisputeMessageRecord } from '../../store/dispute-evidence.js';
 import type { Escrow } from '../schemas/escrows.js';
+import { evidenceLimits } from './evidence.js';
 import { formatDate, formatMoney, formatRemaining } from './format.js';
 import {
   ACTION_TEXT,
+  AUTHOR_TEXT,
   DISPUTE_REASONS,
   eventText,
+  fill,
   ITEM_STATUS_TEXT,
   type Lang,
   STATUS_TEXT,
@@ -38,6 +42,8 @@ export interface EscrowPageProps {
   escrow: Escrow;
   events: TimelineEntry[];
   actions: OfferedAction[];
+  /** The dispute's messages and files (none without a dispute). */
+  messages: DisputeMessageRecord[];
   csrf: string;
   nonce: () => string;
   flash?: Flash | undefined;
@@ -219,13 +225,135 @@ function Items(props: { escrow: Escrow; lang: Lang; now: number }) {
   );
 }
 
-function DisputeSummary(props: { escrow: Escrow; lang: Lang }) {
+function Outcome(props: { escrow: Escrow; lang: Lang }) {
+  const { escrow, lang } = props;
+  const resolution = escrow.dispute?.resolution;
+  if (!resolution) return null;
+  const label =
+    resolution.outcome === 'release'
+      ? UI.outcomeRelease
+      : resolution.outcome === 'refund'
+        ? UI.outcomeRefund
+        : UI.outcomeSplit;
+  return (
+    <div class="outcome" data-outcome={resolution.outcome}>
+      <p>
+        <strong>{t(UI.outcome, lang)}:</strong> {t(label, lang)}
+      </p>
+      <dl class="money">
+        <dt>{t(UI.toSeller, lang)}</dt>
+        <dd data-outcome-money="seller">
+          {formatMoney(resolution.sellerAmount, escrow.currency, lang)}
+        </dd>
+        <dt>{t(UI.toBuyer, lang)}</dt>
+        <dd data-outcome-money="buyer">
+          {formatMoney(resolution.buyerAmount, escrow.currency, lang)}
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+function Evidence(props: {
+  escrow: Escrow;
+  lang: Lang;
+  messages: DisputeMessageRecord[];
+  csrf: string;
+  nonce: string;
+}) {
+  const { escrow, lang } = props;
+  const path = escrowPagePath(escrow.id);
+  const limits = evidenceLimits(lang);
+  return (
+    <div id="evidence" data-slot="dispute-evidence">
+      <h3>{t(UI.evidence, lang)}</h3>
+      {props.messages.length === 0 ? (
+        <p class="muted">{t(UI.noMessages, lang)}</p>
+      ) : (
+        <ol class="messages">
+          {props.messages.map((message) => (
+            <li data-message={message.id} data-author={message.authorRole}>
+              <strong>{AUTHOR_TEXT[message.authorRole]?.[lang] ?? message.authorRole}</strong>{' '}
+              <time class="muted" datetime={message.createdAt.toISOString()}>
+                {formatDate(message.createdAt, lang)}
+              </time>
+              {message.text ? <p class="message-text">{message.text}</p> : null}
+              {message.files.length > 0 ? (
+                <ul class="files">
+                  {message.files.map((file) => (
+                    <li data-file={file.id} data-content-type={file.contentType}>
+                      <a href={`${path}/files/${encodeURIComponent(file.id)}`} download={file.name}>
+                        {t(UI.download, lang)} {file.name}
+                      </a>{' '}
+                      <span class="muted">
+                        ({file.contentType}, {formatBytes(file.size, lang)})
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      )}
+      <form
+        method="post"
+        action={`${path}/messages`}
+        enctype="multipart/form-data"
+        data-form="dispute-message"
+        aria-labelledby="dispute-message-title"
+      >
+        <h4 id="dispute-message-title">{t(UI.addMessage, lang)}</h4>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <input type="hidden" name="_nonce" value={props.nonce} />
+        <label for="dispute-message-text">{t(UI.messageText, lang)}</label>
+        <textarea id="dispute-message-text" name="text" maxlength={5000} />
+        <FilesInput id="dispute-message-files" lang={lang} limits={limits} />
+        <button type="submit">{t(UI.send, lang)}</button>
+      </form>
+    </div>
+  );
+}
+
+function FilesInput(props: { id: string; lang: Lang; limits: { size: string; count: string } }) {
+  const { id, lang } = props;
+  return (
+    <>
+      <label for={id}>{t(UI.files, lang)}</label>
+      <input
+        type="file"
+        id={id}
+        name="files"
+        multiple
+        accept="image/jpeg,image/png,image/webp,application/pdf"
+        aria-describedby={`${id}-help`}
+      />
+      <div class="help" id={`${id}-help`}>
+        {fill(t(UI.filesHelp, lang), props.limits)}
+      </div>
+    </>
+  );
+}
+
+const formatBytes = (bytes: number, lang: Lang) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : `${new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 }).format(bytes / 1024)} KB`;
+
+function DisputeSummary(props: {
+  escrow: Escrow;
+  lang: Lang;
+  messages: DisputeMessageRecord[];
+  csrf: string;
+  nonce: string;
+}) {
   const { dispute } = props.escrow;
   const { lang } = props;
-  if (!dispute || dispute.resolution) return null;
+  if (!dispute) return null;
   return (
     <section aria-labelledby="dispute">
       <h2 id="dispute">{t(UI.dispute, lang)}</h2>
+      <Outcome escrow={props.escrow} lang={lang} />
       <p>
         <strong>{t(UI.reason, lang)}:</strong>{' '}
         {DISPUTE_REASONS.find((r) => r.value === dispute.reason)?.text[lang] ?? dispute.reason}
@@ -236,11 +364,13 @@ function DisputeSummary(props: { escrow: Escrow; lang: Lang }) {
           <strong>{t(UI.sellerAnswer, lang)}:</strong> {dispute.sellerResponse.message}
         </p>
       ) : null}
-      {/* Evidence: the dispute evidence API (another change) adds its upload form and list here. */}
-      <div id="evidence" data-slot="dispute-evidence">
-        <h3>{t(UI.evidence, lang)}</h3>
-        <p class="muted">{t(UI.evidenceLater, lang)}</p>
-      </div>
+      <Evidence
+        escrow={props.escrow}
+        lang={lang}
+        messages={props.messages}
+        csrf={props.csrf}
+        nonce={props.nonce}
+      />
     </section>
   );
 }
@@ -254,13 +384,20 @@ const eligibleItems = (escrow: Escrow, action: Action) => {
   );
 };
 
-type Field = 'carrier' | 'trackingNumber' | 'reason' | 'disputeReason' | 'details' | 'message';
+type Field =
+  | 'carrier'
+  | 'trackingNumber'
+  | 'reason'
+  | 'disputeReason'
+  | 'details'
+  | 'message'
+  | 'files';
 
 /** The fields of each action's form; the body schema in api/schemas/actions.ts checks them. */
 const FORM_FIELDS: Partial<Record<Action, Field[]>> = {
   markShipped: ['carrier', 'trackingNumber'],
   markReturnShipped: ['carrier', 'trackingNumber'],
-  openDispute: ['disputeReason', 'details'],
+  openDispute: ['disputeReason', 'details', 'files'],
   reject: ['reason'],
   disputeReturn: ['reason', 'details'],
   respondToDispute: ['message'],
@@ -314,6 +451,8 @@ function FieldInput(props: { field: Field; id: string; lang: Lang }) {
           <textarea id={id} name={field} maxlength={5000} required={field === 'message'} />
         </>
       );
+    case 'files':
+      return <FilesInput id={id} lang={lang} limits={evidenceLimits(lang)} />;
   }
 }
 
@@ -334,6 +473,7 @@ function ActionForm(props: {
       method="post"
       action={`${escrowPagePath(escrow.id)}/actions/${offered.name}`}
       data-action={offered.name}
+      enctype={fields.includes('files') ? 'multipart/form-data' : undefined}
       aria-labelledby={`${key}-title`}
     >
       <h3 id={`${key}-title`}>{t(text.label, lang)}</h3>
@@ -386,7 +526,13 @@ export function EscrowPage(props: EscrowPageProps) {
       <Money escrow={escrow} lang={lang} />
       <Deadlines escrow={escrow} lang={lang} now={props.now} />
       <Items escrow={escrow} lang={lang} now={props.now} />
-      <DisputeSummary escrow={escrow} lang={lang} />
+      <DisputeSummary
+        escrow={escrow}
+        lang={lang}
+        messages={props.messages}
+        csrf={props.csrf}
+        nonce={props.nonce()}
+      />
       <section aria-labelledby="actions">
         <h2 id="actions">{t(UI.actions, lang)}</h2>
         {props.actions.length === 0 ? (

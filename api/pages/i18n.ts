@@ -221,6 +221,7 @@ export const EVENT_TEXT: Record<string, Text> = {
   dispute_responded: { vi: 'Người bán đã trả lời khiếu nại', en: 'Seller answered the dispute' },
   dispute_escalated: { vi: 'Khiếu nại được chuyển lên', en: 'Dispute escalated' },
   dispute_resolved: { vi: 'Khiếu nại đã được giải quyết', en: 'Dispute resolved' },
+  dispute_message: { vi: 'Tin nhắn khiếu nại mới', en: 'Dispute message' },
   seller_response_elapsed: {
     vi: 'Người bán không trả lời kịp',
     en: 'Seller did not answer in time',
@@ -287,12 +288,40 @@ export const UI = {
     vi: 'Bạn có thể gửi ảnh và tài liệu sau khi mở khiếu nại.',
     en: 'You can send photos and documents once the dispute is open.',
   },
+  noMessages: { vi: 'Chưa có tin nhắn nào.', en: 'No messages yet.' },
+  addMessage: { vi: 'Gửi tin nhắn và bằng chứng', en: 'Send a message and evidence' },
+  messageText: { vi: 'Tin nhắn', en: 'Message' },
+  files: {
+    vi: 'Tệp đính kèm (ảnh JPEG, PNG, WebP hoặc PDF)',
+    en: 'Files (JPEG, PNG, WebP images or PDF)',
+  },
+  filesHelp: {
+    vi: 'Tối đa {size} mỗi tệp, {count} tệp cho mỗi khiếu nại.',
+    en: 'At most {size} per file, {count} files per dispute.',
+  },
+  send: { vi: 'Gửi', en: 'Send' },
+  messageSent: { vi: 'Đã gửi tin nhắn', en: 'Message sent' },
+  download: { vi: 'Tải về', en: 'Download' },
+  outcome: { vi: 'Kết quả', en: 'Outcome' },
+  outcomeRelease: { vi: 'Chuyển toàn bộ cho người bán', en: 'Released to the seller' },
+  outcomeRefund: { vi: 'Hoàn toàn bộ cho người mua', en: 'Refunded to the buyer' },
+  outcomeSplit: { vi: 'Chia tiền giữa hai bên', en: 'Split between buyer and seller' },
+  toSeller: { vi: 'Người bán nhận', en: 'Seller receives' },
+  toBuyer: { vi: 'Người mua được hoàn', en: 'Buyer gets back' },
   dispute: { vi: 'Khiếu nại', en: 'Dispute' },
   sellerAnswer: { vi: 'Người bán trả lời', en: "Seller's answer" },
   language: { vi: 'Ngôn ngữ', en: 'Language' },
   reference: { vi: 'Mã đơn hàng', en: 'Order reference' },
   done: { vi: 'Đã ghi nhận', en: 'Done' },
 } satisfies Record<string, Text>;
+
+/** Who wrote a dispute message. */
+export const AUTHOR_TEXT: Record<string, Text> = {
+  buyer: { vi: 'Người mua', en: 'Buyer' },
+  seller: { vi: 'Người bán', en: 'Seller' },
+  platform: { vi: 'Cửa hàng', en: 'The shop' },
+  ops: { vi: 'Bộ phận hỗ trợ', en: 'Support' },
+};
 
 export const DISPUTE_REASONS: ReadonlyArray<{ value: string; text: Text }> = [
   { value: 'not_as_described', text: { vi: 'Không đúng mô tả', en: 'Not as described' } },
@@ -343,6 +372,36 @@ export const REFUSAL = {
   wrongEscrow: {
     vi: 'Liên kết của bạn dành cho một giao dịch khác.',
     en: 'Your link is for another escrow.',
+  },
+  fileTooLarge: {
+    vi: 'Tệp "{file}" quá lớn ({size}); mỗi tệp tối đa {max}.',
+    en: 'File "{file}" is too large ({size}); each file may be at most {max}.',
+  },
+  notSentTitle: { vi: 'Không gửi được', en: 'Not sent' },
+  formTooLarge: {
+    vi: 'Biểu mẫu quá lớn. Mỗi tệp tối đa {max}; hãy gửi ít tệp hơn mỗi lần.',
+    en: 'This form is too large. Each file may be at most {max}; send fewer files at a time.',
+  },
+  fileType: {
+    vi: 'Tệp "{file}" không phải ảnh JPEG, PNG, WebP hay tài liệu PDF nên không được nhận.',
+    en: 'File "{file}" is not a JPEG, PNG or WebP image or a PDF, so it was not taken.',
+  },
+  tooManyFiles: {
+    vi: 'Khiếu nại đã có {stored} tệp; mỗi khiếu nại tối đa {max} tệp.',
+    en: 'The dispute holds {stored} files already; a dispute takes at most {max}.',
+  },
+  noDispute: {
+    vi: 'Giao dịch này không có khiếu nại nên không nhận tin nhắn.',
+    en: 'This escrow has no dispute, so it takes no messages.',
+  },
+  emptyMessage: {
+    vi: 'Vui lòng nhập tin nhắn hoặc đính kèm ít nhất một tệp.',
+    en: 'Write a message or attach at least one file.',
+  },
+  fileNotFound: { vi: 'Không tìm thấy tệp này.', en: 'No such file.' },
+  disputeFilesFailed: {
+    vi: 'Đã mở khiếu nại, nhưng tệp đính kèm không được nhận: {why}',
+    en: 'The dispute is open, but its files were not taken: {why}',
   },
   notFoundTitle: { vi: 'Không tìm thấy giao dịch', en: 'Escrow not found' },
   notFound: { vi: 'Giao dịch này không tồn tại.', en: 'This escrow does not exist.' },

@@ -9,6 +9,7 @@ import {
   EVIDENCE_MAX_FILES,
   sniffContentType,
 } from '../../domain/evidence.js';
+import type { Role } from '../../domain/lifecycle.js';
 import {
   type DisputeMessageRecord,
   discardDisputeMessage,
@@ -34,7 +35,7 @@ import {
   safeText,
 } from '../schemas/common.js';
 
-const MessageText = safeText(DISPUTE_MESSAGE_MAX_CHARS, { min: 0, multiline: true });
+export const MessageText = safeText(DISPUTE_MESSAGE_MAX_CHARS, { min: 0, multiline: true });
 
 const DisputeMessageJson = z
   .strictObject({
@@ -167,7 +168,7 @@ const getFile = createRoute({
   },
 });
 
-const fileTooLarge = (name: string, size: number) =>
+export const fileTooLarge = (name: string, size: number) =>
   new ProblemError(
     413,
     'payload-too-large',
@@ -176,7 +177,7 @@ const fileTooLarge = (name: string, size: number) =>
     { file: name, size, maxBytes: EVIDENCE_MAX_FILE_BYTES },
   );
 
-const unsupportedFile = (name: string, found: string) =>
+export const unsupportedFile = (name: string, found: string) =>
   new ProblemError(
     415,
     'unsupported-file-type',
@@ -198,7 +199,7 @@ const tooManyFiles = (error: TooManyFilesError) =>
     },
   );
 
-const noDispute = (escrowId: string, status: string) =>
+export const noDispute = (escrowId: string, status: string) =>
   new ProblemError(
     409,
     'invalid-state',
@@ -216,7 +217,7 @@ const actorOf = (principal: Principal): string =>
       : 'ops';
 
 /** A file name fit for the event log and a Content-Disposition header. */
-const cleanName = (name: string): string =>
+export const cleanName = (name: string): string =>
   [...name]
     .map((ch) => {
       const code = ch.codePointAt(0) ?? 0;
@@ -225,6 +226,121 @@ const cleanName = (name: string): string =>
     .join('')
     .trim()
     .slice(0, 200) || 'file';
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** The bytes of multipart file parts, each under the size limit (413 otherwise). */
+export async function readFileParts(parts: unknown[]): Promise<UploadedFile[]> {
+  const files: UploadedFile[] = [];
+  for (const part of parts) {
+    if (!(part instanceof Blob)) {
+      throw validationFailed([{ field: 'body.files', message: 'each files part must be a file' }]);
+    }
+    const name = cleanName((part as File).name ?? 'file');
+    if (part.size > EVIDENCE_MAX_FILE_BYTES) throw fileTooLarge(name, part.size);
+    files.push({ name, bytes: new Uint8Array(await part.arrayBuffer()) });
+  }
+  return files;
+}
+
+export type SniffedFile = Omit<NewEvidenceFile, 'id'>;
+
+/** Each file's type from its bytes (415 for anything but JPEG, PNG, WebP, PDF) and its SHA-256. */
+export const sniffFiles = (files: UploadedFile[]): SniffedFile[] =>
+  files.map((file) => {
+    const contentType = sniffContentType(file.bytes);
+    if (!contentType) throw unsupportedFile(file.name, describeBytes(file.bytes));
+    return {
+      name: file.name,
+      contentType,
+      size: file.bytes.byteLength,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      bytes: file.bytes,
+    };
+  });
+
+export interface DisputeMessageInput {
+  escrowId: string;
+  /** The escrow's status, for the refusal when the workflow says there is no dispute. */
+  status: string;
+  messageId: string;
+  role: Role;
+  actorId: string;
+  text: string;
+  files: SniffedFile[];
+}
+
+/**
+ * Stores a message and its files (the per-dispute limit under the store's lock), sends it to
+ * the workflow as the `disputeMessage` Update, and lists it once its event is written. The same
+ * messageId again continues the first attempt (the API's idempotency seed, a page form's nonce).
+ */
+export async function recordDisputeMessage(
+  deps: RouteDeps,
+  input: DisputeMessageInput,
+): Promise<DisputeMessageRecord> {
+  const { sql } = deps;
+  const { messageId, escrowId: id, role, actorId } = input;
+  // Ids from the message id: a retry that continues the first attempt names the same files.
+  const files: NewEvidenceFile[] = input.files.map((file, index) => ({
+    id: `dfile_${createHash('sha256').update(`${messageId}:${index}`).digest('hex').slice(0, 32)}`,
+    ...file,
+  }));
+  try {
+    await storeDisputeMessage(
+      sql,
+      { id: messageId, escrowId: id, role, actorId, text: input.text, files },
+      EVIDENCE_MAX_FILES,
+    );
+  } catch (error) {
+    if (error instanceof TooManyFilesError) throw tooManyFiles(error);
+    // A retry of the same first attempt finds its message stored already.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  }
+  let seq: number;
+  try {
+    ({ seq } = await withinDeadline(deps, () =>
+      addDisputeMessage(
+        deps.temporal,
+        deps.settings.taskQueue,
+        id,
+        {
+          messageId,
+          role,
+          actorId,
+          text: input.text,
+          files: files.map(({ bytes: _, ...ref }) => ref),
+        },
+        `dispute-message-${messageId}`,
+      ),
+    ));
+  } catch (error) {
+    if (error instanceof DisputeMessageRejectedError) {
+      await discardDisputeMessage(sql, messageId);
+      throw noDispute(id, input.status);
+    }
+    throw error;
+  }
+  await markRecorded(sql, messageId, seq);
+  const [stored] = (await listDisputeMessages(sql, id)).filter((m) => m.id === messageId);
+  if (!stored) throw new Error(`dispute message ${messageId} vanished after it was recorded`);
+  return stored;
+}
+
+/** An evidence file's bytes as a download: its stored (sniffed) type, never rendered inline. */
+export const evidenceFileResponse = (
+  c: Context,
+  file: { name: string; contentType: string; bytes: Buffer; sha256: string },
+): Response =>
+  c.body(new Uint8Array(file.bytes), 200, {
+    'content-type': file.contentType,
+    'content-disposition': `attachment; filename="${file.name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    'x-content-type-options': 'nosniff',
+    'x-content-sha256': file.sha256,
+  });
 
 interface ParsedMessage {
   text: string;
@@ -263,16 +379,7 @@ async function readMessage(c: Context): Promise<ParsedMessage> {
       parsedText.error.issues.map((i) => ({ field: 'body.text', message: i.message })),
     );
   }
-  const parts = [form.files ?? [], form['files[]'] ?? []].flat();
-  const files: ParsedMessage['files'] = [];
-  for (const part of parts) {
-    if (!(part instanceof Blob)) {
-      throw validationFailed([{ field: 'body.files', message: 'each files part must be a file' }]);
-    }
-    const name = cleanName((part as File).name ?? 'file');
-    if (part.size > EVIDENCE_MAX_FILE_BYTES) throw fileTooLarge(name, part.size);
-    files.push({ name, bytes: new Uint8Array(await part.arrayBuffer()) });
-  }
+  const files = await readFileParts([form.files ?? [], form['files[]'] ?? []].flat());
   if (parsedText.data === '' && files.length === 0) {
     throw validationFailed([
       { field: 'body.text', message: 'a message needs text or at least one file' },
@@ -301,64 +408,18 @@ export function disputeEvidenceRoutes(deps: RouteDeps) {
       const escrow = await visibleEscrow(c, sql, id);
       const message = await readMessage(c);
       if (!escrow.view.dispute) throw noDispute(id, escrow.status);
-      const sniffed = message.files.map((file) => {
-        const contentType = sniffContentType(file.bytes);
-        if (!contentType) throw unsupportedFile(file.name, describeBytes(file.bytes));
-        return {
-          name: file.name,
-          contentType,
-          size: file.bytes.byteLength,
-          sha256: createHash('sha256').update(file.bytes).digest('hex'),
-          bytes: file.bytes,
-        };
-      });
+      const sniffed = sniffFiles(message.files);
       const fingerprint = { text: message.text, files: sniffed.map((f) => [f.name, f.sha256]) };
       return deps.idempotent(c, { body: fingerprint }, async ({ seed }) => {
-        const messageId = `dmsg_${seed.replaceAll('-', '').slice(0, 32)}`;
-        // Ids from the seed: a retry that continues the first attempt names the same files.
-        const files: NewEvidenceFile[] = sniffed.map((file, index) => ({
-          id: `dfile_${createHash('sha256').update(`${messageId}:${index}`).digest('hex').slice(0, 32)}`,
-          ...file,
-        }));
-        const actorId = actorOf(principal);
-        try {
-          await storeDisputeMessage(
-            sql,
-            { id: messageId, escrowId: id, role, actorId, text: message.text, files },
-            EVIDENCE_MAX_FILES,
-          );
-        } catch (error) {
-          if (error instanceof TooManyFilesError) throw tooManyFiles(error);
-          // A retry of the same first attempt (same seed) finds its message stored already.
-          if ((error as { code?: string }).code !== '23505') throw error;
-        }
-        let seq: number;
-        try {
-          ({ seq } = await withinDeadline(deps, () =>
-            addDisputeMessage(
-              deps.temporal,
-              deps.settings.taskQueue,
-              id,
-              {
-                messageId,
-                role,
-                actorId,
-                text: message.text,
-                files: files.map(({ bytes: _, ...ref }) => ref),
-              },
-              `dispute-message-${messageId}`,
-            ),
-          ));
-        } catch (error) {
-          if (error instanceof DisputeMessageRejectedError) {
-            await discardDisputeMessage(sql, messageId);
-            throw noDispute(id, escrow.status);
-          }
-          throw error;
-        }
-        await markRecorded(sql, messageId, seq);
-        const [stored] = (await listDisputeMessages(sql, id)).filter((m) => m.id === messageId);
-        if (!stored) throw new Error(`dispute message ${messageId} vanished after it was recorded`);
+        const stored = await recordDisputeMessage(deps, {
+          escrowId: id,
+          status: escrow.status,
+          messageId: `dmsg_${seed.replaceAll('-', '').slice(0, 32)}`,
+          role,
+          actorId: actorOf(principal),
+          text: message.text,
+          files: sniffed,
+        });
         return c.json(presentMessage(stored), 201);
       });
     })
@@ -380,11 +441,6 @@ export function disputeEvidenceRoutes(deps: RouteDeps) {
           `Escrow ${id} has no evidence file ${fileId}.`,
         );
       }
-      return c.body(new Uint8Array(file.bytes), 200, {
-        'content-type': file.contentType,
-        'content-disposition': `attachment; filename="${file.name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-        'x-content-type-options': 'nosniff',
-        'x-content-sha256': file.sha256,
-      }) as never;
+      return evidenceFileResponse(c, file) as never;
     });
 }

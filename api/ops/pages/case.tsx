@@ -1,3 +1,4 @@
+import { EVIDENCE_MAX_FILE_BYTES, EVIDENCE_MAX_FILES } from '../../../domain/evidence.js';
 import type { EscrowView } from '../../../domain/view.js';
 import type { EscrowEventRecord } from '../../../store/escrow-queries.js';
 import type { CaseMessage } from '../case-messages.js';
@@ -170,8 +171,6 @@ export const CasePage = ({ view, events, messages, csrf, formId, now, ...page }:
         )}
       </section>
 
-      {/* Messages and evidence: read through listCaseMessages (case-messages.ts), a stub until
-          the dispute case record is merged. */}
       <section aria-labelledby="messages-heading" data-section="messages">
         <h2 id="messages-heading">Messages and evidence</h2>
         {messages.length === 0 ? (
@@ -179,13 +178,56 @@ export const CasePage = ({ view, events, messages, csrf, formId, now, ...page }:
         ) : (
           <ol>
             {messages.map((msg) => (
-              <li>
-                <strong>{msg.author}</strong> ({when(msg.at)}): {msg.body}
-                {msg.evidence.length > 0 ? ` — evidence: ${msg.evidence.join(', ')}` : ''}
+              <li data-message={msg.id} data-author={msg.author}>
+                <strong>{msg.author}</strong> ({msg.actorId}, {when(msg.at)}, event #
+                {String(msg.seq)}){msg.body ? `: ${msg.body}` : ''}
+                {msg.files.length > 0 ? (
+                  <ul aria-label={`Files from ${msg.author}`}>
+                    {msg.files.map((file) => (
+                      <li data-file={file.id}>
+                        <a href={`${base}/files/${encodeURIComponent(file.id)}`}>{file.name}</a> (
+                        {file.contentType}, {String(file.size)} bytes, SHA-256{' '}
+                        <code>{file.sha256}</code>)
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
               </li>
             ))}
           </ol>
         )}
+        {view.dispute ? (
+          <form
+            method="post"
+            action={`${base}/messages`}
+            enctype="multipart/form-data"
+            data-form="case-message"
+          >
+            <CsrfField token={csrf} />
+            <input type="hidden" name="formId" value={formId} />
+            <p>
+              <label for="message-text">Message to both sides</label>
+              <textarea id="message-text" name="text" maxlength={5000} />
+            </p>
+            <p>
+              <label for="message-files">
+                Files (JPEG, PNG, WebP or PDF; at most{' '}
+                {String(EVIDENCE_MAX_FILE_BYTES / 1024 / 1024)} MB each,{' '}
+                {String(EVIDENCE_MAX_FILES)} per dispute)
+              </label>
+              <input
+                id="message-files"
+                name="files"
+                type="file"
+                multiple
+                accept="image/jpeg,image/png,image/webp,application/pdf"
+              />
+            </p>
+            <p>
+              <button type="submit">Add message</button>
+            </p>
+          </form>
+        ) : null}
       </section>
 
       <section aria-labelledby="resolve-heading">
