@@ -284,10 +284,6 @@ export const UI = {
   message: { vi: 'Nội dung trả lời', en: 'Your answer' },
   chooseItems: { vi: 'Chọn món hàng', en: 'Choose items' },
   evidence: { vi: 'Bằng chứng', en: 'Evidence' },
-  evidenceLater: {
-    vi: 'Bạn có thể gửi ảnh và tài liệu sau khi mở khiếu nại.',
-    en: 'You can send photos and documents once the dispute is open.',
-  },
   noMessages: { vi: 'Chưa có tin nhắn nào.', en: 'No messages yet.' },
   addMessage: { vi: 'Gửi tin nhắn và bằng chứng', en: 'Send a message and evidence' },
   messageText: { vi: 'Tin nhắn', en: 'Message' },
