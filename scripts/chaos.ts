@@ -396,6 +396,7 @@ async function main(): Promise<number> {
     webhookDuplicates: receiver.duplicates,
     ledgerClean: Boolean(check.ok),
     ...counts,
+    selfExits: stack.selfExits,
     retriedRequests: retries,
     seconds: Math.round((Date.now() - started) / 1000),
   };

@@ -17,8 +17,9 @@ import { prefixedWriter } from '../lib/log-prefix.js';
 /** Only errors from the services (and not the ones the chaos itself causes on purpose). */
 const errorsOnly = (name: string, verbose: boolean) => {
   const write = prefixedWriter(name);
+  // Errors are expected here (connections cut by the restarts): only fatal ones are shown.
   return (line: string) => {
-    if (verbose || /"level":60|\b(FATAL|PANIC)\b/.test(line)) write(line);
+    if (verbose || /"level":60|\bPANIC\b/.test(line)) write(line);
   };
 };
 
@@ -31,8 +32,10 @@ interface Service {
   entry: string;
   env: NodeJS.ProcessEnv;
   child?: ChildProcess;
-  /** Killed by us: the supervisor restarts it after `restartDelayMs`. */
+  /** Started again after we killed it. */
   restarts: number;
+  /** Worker only: its WORKER_HEALTH_PORT (200 while it polls Temporal). */
+  healthUrl?: string;
 }
 
 /**
@@ -57,6 +60,8 @@ export class ChaosStack {
   private verbose: boolean;
   private say = prefixedWriter('chaos');
   private frontTurn = 0;
+  /** API or worker processes that exited without our kill (and were started again). */
+  selfExits = 0;
 
   constructor({ verbose = false } = {}) {
     this.verbose = verbose;
@@ -80,7 +85,9 @@ export class ChaosStack {
     await migrate(sql);
     await sql.end();
 
-    const [api1, api2, psp, front] = await Promise.all([
+    const [api1, api2, psp, front, health1, health2] = await Promise.all([
+      freePort(),
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
@@ -130,13 +137,17 @@ export class ChaosStack {
         role: 'worker',
         index,
         entry: 'worker/main.ts',
-        env,
+        env: { ...env, WORKER_HEALTH_PORT: String([health1, health2][index]) },
+        healthUrl: `http://127.0.0.1:${[health1, health2][index]}/healthz`,
         restarts: 0,
       });
     }
     for (const service of this.services) this.spawn(service);
     await waitForHttp(`${this.sandboxUrl}/_sandbox/payments`, 120_000, this.sandbox);
-    await Promise.all(this.apiUrls.map((url) => waitForHttp(`${url}/readyz`, 180_000)));
+    await Promise.all([
+      ...this.apiUrls.map((url) => waitForHttp(`${url}/readyz`, 180_000)),
+      ...this.services.flatMap((s) => (s.healthUrl ? [waitForHttp(s.healthUrl, 180_000)] : [])),
+    ]);
   }
 
   private spawn(service: Service): void {
@@ -147,6 +158,7 @@ export class ChaosStack {
     child.once('exit', (code, signal) => {
       if (this.stopping || service.child !== child) return;
       // Died on its own (not killed by us): say so and bring it back, as an orchestrator would.
+      this.selfExits++;
       this.say(`${service.name} exited by itself (${signal ?? `code ${code}`}); restarting it`);
       setTimeout(() => {
         if (!this.stopping && service.child === child) this.spawn(service);
@@ -167,7 +179,11 @@ export class ChaosStack {
     if (this.stopping) return;
     service.restarts++;
     this.spawn(service);
-    if (role === 'api') await waitForHttp(`${this.apiUrls[index]}/healthz`, 120_000);
+    // Back in service before the next blow: at most one of each kind is down at a time.
+    await waitForHttp(
+      role === 'api' ? `${this.apiUrls[index]}/healthz` : (service.healthUrl ?? ''),
+      120_000,
+    ).catch(() => {});
   }
 
   async restartTemporal(downMs: number): Promise<void> {
