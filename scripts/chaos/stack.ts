@@ -172,9 +172,12 @@ export class ChaosStack {
     if (!service?.child) return;
     const child = service.child;
     service.child = undefined;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
+    // It may have died by itself just now: then its exit event is already gone.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    }
     await new Promise((resolve) => setTimeout(resolve, downMs));
     if (this.stopping) return;
     service.restarts++;
