@@ -3,6 +3,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -44,6 +45,8 @@ export interface CheckoutWorkflowInput {
   returnUrl: string;
   clientIp: string;
 }
+
+const LINK_RECORDED_BEFORE_ANSWER = 'checkout-link-recorded-before-answer';
 
 const { recordCheckout } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -128,8 +131,14 @@ export async function checkoutWorkflow(input: CheckoutWorkflowInput): Promise<vo
     returnUrl: input.returnUrl,
     clientIp: input.clientIp,
   });
-  paymentLink = link;
-  await recordCheckout({ kind: 'update', checkoutId, paymentLink: link });
+  // Patch: the link is in Postgres before the create answers, so a GET right after shows it.
+  if (patched(LINK_RECORDED_BEFORE_ANSWER)) {
+    await recordCheckout({ kind: 'update', checkoutId, paymentLink: link });
+    paymentLink = link;
+  } else {
+    paymentLink = link;
+    await recordCheckout({ kind: 'update', checkoutId, paymentLink: link });
+  }
   setCurrentDetails(
     `**awaiting_payment** · ${amount} ${input.currency} · ${shares.length} sellers`,
   );
