@@ -1,18 +1,13 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { checkoutTotal } from '../../domain/checkout.js';
 import type { EscrowTerms } from '../../domain/escrow.js';
-import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
-import { RAIL_REGISTRY } from '../../psp/registry.js';
 import { checkoutEscrowStates, getScopedCheckout } from '../../store/checkouts.js';
-import { listPlatformRails } from '../../store/platform-rails.js';
-import { findPlatform } from '../../store/platforms.js';
 import { startCheckout } from '../../workflows/client.js';
 import { allow, callingPlatform, scopeOf } from '../access.js';
 import { newCheckoutId, newEscrowId } from '../credentials.js';
 import { type RouteDeps, withinDeadline } from '../deps.js';
 import { validationFailed, validationHook } from '../errors.js';
+import { clientIp, collectionTerms } from '../new-escrow.js';
 import { bearer } from '../openapi.js';
 import { ProblemError } from '../problem.js';
 import {
@@ -21,7 +16,7 @@ import {
   CreateCheckoutBody,
   CreatedCheckoutSchema,
 } from '../schemas/checkouts.js';
-import { IdempotencyKeyHeader, json, problems, windowsToMs } from '../schemas/common.js';
+import { IdempotencyKeyHeader, json, problems } from '../schemas/common.js';
 import { itemsToTerms } from '../schemas/items.js';
 
 const create = createRoute({
@@ -58,20 +53,10 @@ const get = createRoute({
 const checkoutNotFound = (id: string) =>
   new ProblemError(404, 'not-found', 'Checkout not found', `No checkout with id ${id}.`);
 
-/** The buyer's address for the PSP's fraud checks: the caller's, as we see it. */
-function clientIp(c: Context): string {
-  try {
-    const address = getConnInfo(c).remote.address;
-    return address?.replace(/^::ffff:/, '') || '127.0.0.1';
-  } catch {
-    return '127.0.0.1';
-  }
-}
-
 /** The rail's limits apply to the cart total, which no field holds: the 422 names the sellers. */
-function totalField<T>(pick: () => T): T {
+async function totalField<T>(pick: () => Promise<T>): Promise<T> {
   try {
-    return pick();
+    return await pick();
   } catch (error) {
     const errors = error instanceof ProblemError ? error.extensions.errors : undefined;
     if (!Array.isArray(errors)) throw error;
@@ -97,37 +82,15 @@ export function checkoutRoutes(deps: RouteDeps) {
         amount: checkoutTotal(seller.items),
       }));
       const total = checkoutTotal(sellers);
-      const [platform, ownRails] = await Promise.all([
-        findPlatform(sql, platformId),
-        listPlatformRails(sql, platformId),
-      ]);
-      const rail = totalField(() =>
-        currencies.railFor(
-          body.paymentMethod,
-          total,
-          body.currency,
-          ownRails.map((r) => r.rail),
-        ),
+      const { rail, windows } = await totalField(() =>
+        collectionTerms(deps, platformId, body, total),
       );
-      if (!RAIL_REGISTRY[rail].refunds && body.refundDestination === undefined) {
-        throw validationFailed([
-          {
-            field: 'body.refundDestination',
-            message: `${rail} cannot refund to the payer: refunds go out as payouts, so the buyer's bank account (refundDestination) is required`,
-          },
-        ]);
-      }
       const seed = JSON.stringify({
         checkoutId: newCheckoutId(),
         escrowIds: sellers.map(() => newEscrowId()),
       });
       return idempotent(c, { body, seed }, async (claimed) => {
         const ids = JSON.parse(claimed.seed) as { checkoutId: string; escrowIds: string[] };
-        const windows = {
-          ...DEFAULT_WINDOWS,
-          ...platform?.defaultWindows,
-          ...windowsToMs(body.windows),
-        };
         const escrows: EscrowTerms[] = sellers.map((seller, index) => ({
           escrowId: ids.escrowIds[index] as string,
           platformId,

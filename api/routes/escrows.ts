@@ -1,27 +1,16 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { EscrowTerms } from '../../domain/escrow.js';
-import { DEFAULT_WINDOWS } from '../../domain/lifecycle.js';
-import { RAIL_REGISTRY } from '../../psp/registry.js';
 import { listEscrowEvents, listScopedEscrows } from '../../store/escrow-queries.js';
-import { listPlatformRails } from '../../store/platform-rails.js';
-import { findPlatform } from '../../store/platforms.js';
 import { startEscrow } from '../../workflows/client.js';
 import { allow, callingPlatform, scopeOf, visibleEscrow } from '../access.js';
 import { newEscrowId } from '../credentials.js';
 import { type RouteDeps, withinDeadline } from '../deps.js';
-import { validationFailed, validationHook } from '../errors.js';
+import { validationHook } from '../errors.js';
+import { clientIp, collectionTerms } from '../new-escrow.js';
 import { bearer } from '../openapi.js';
 import { encodeCursor, presentEscrow, presentEvent } from '../presenters.js';
 import { roleOf } from '../principal.js';
-import {
-  EscrowIdParams,
-  IdempotencyKeyHeader,
-  json,
-  problems,
-  windowsToMs,
-} from '../schemas/common.js';
+import { EscrowIdParams, IdempotencyKeyHeader, json, problems } from '../schemas/common.js';
 import {
   CreatedEscrowSchema,
   CreateEscrowBody,
@@ -89,16 +78,6 @@ const events = createRoute({
   },
 });
 
-/** The buyer's address for the PSP's fraud checks: the caller's, as we see it. */
-function clientIp(c: Context): string {
-  try {
-    const address = getConnInfo(c).remote.address;
-    return address?.replace(/^::ffff:/, '') || '127.0.0.1';
-  } catch {
-    return '127.0.0.1';
-  }
-}
-
 export function escrowRoutes(deps: RouteDeps) {
   const { sql, temporal, settings, idempotent, currencies } = deps;
   return new OpenAPIHono({ defaultHook: validationHook })
@@ -106,24 +85,7 @@ export function escrowRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const platformId = callingPlatform(c);
       currencies.assertUsable(body.currency, 'body.currency');
-      const [platform, ownRails] = await Promise.all([
-        findPlatform(sql, platformId),
-        listPlatformRails(sql, platformId),
-      ]);
-      const rail = currencies.railFor(
-        body.paymentMethod,
-        body.amount,
-        body.currency,
-        ownRails.map((r) => r.rail),
-      );
-      if (!RAIL_REGISTRY[rail].refunds && body.refundDestination === undefined) {
-        throw validationFailed([
-          {
-            field: 'body.refundDestination',
-            message: `${rail} cannot refund to the payer: refunds go out as payouts, so the buyer's bank account (refundDestination) is required`,
-          },
-        ]);
-      }
+      const { rail, windows } = await collectionTerms(deps, platformId, body, body.amount);
       return idempotent(c, { body, seed: newEscrowId() }, async ({ seed }) => {
         const terms: EscrowTerms = {
           escrowId: seed,
@@ -141,11 +103,7 @@ export function escrowRoutes(deps: RouteDeps) {
             : { refundDestination: body.refundDestination }),
           ...(body.items === undefined ? {} : { items: itemsToTerms(body.items) }),
           ...(body.release === undefined ? {} : { release: body.release }),
-          windows: {
-            ...DEFAULT_WINDOWS,
-            ...platform?.defaultWindows,
-            ...windowsToMs(body.windows),
-          },
+          windows,
           latePaymentGrace: settings.latePaymentGraceMs,
           rail,
         };
