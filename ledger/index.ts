@@ -50,7 +50,9 @@ export {
   type EntryKind,
   type EntryResult,
   type Posting,
+  postEntries,
   postEntry,
   reverseEntry,
 } from './postings.js';
 export type { LedgerSql } from './sql.js';
+export { createLedgerWriter, type LedgerWriter, ledgerWriter } from './writer.js';

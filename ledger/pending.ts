@@ -11,7 +11,7 @@ import type { LedgerSql } from './sql.js';
  * part for a two-leg entry, the rest being released) or voided.
  */
 export async function createPendingEntry(sql: LedgerSql, input: EntryInput): Promise<EntryResult> {
-  return callPost(sql, entryPayload(input, 'pending'), input.idempotencyKey);
+  return callPost(sql, entryPayload(input, 'pending'));
 }
 
 export interface ResolvePendingInput {

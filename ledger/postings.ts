@@ -1,4 +1,5 @@
 import { canonicalJson } from '../infra/canonical-json.js';
+import type { Tx as TransactionSql } from '../infra/db.js';
 import {
   type AccountRef,
   type AccountRow,
@@ -8,7 +9,10 @@ import {
 } from './accounts.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
 import { requestHash, runLedgerTransaction } from './request.js';
-import type { LedgerSql } from './sql.js';
+import { inTransaction, type LedgerSql } from './sql.js';
+import { type EntryPayload, type EntryResult, ledgerWriter } from './writer.js';
+
+export type { EntryResult } from './writer.js';
 
 export const ENTRY_KINDS = [
   'funding',
@@ -36,12 +40,6 @@ export interface EntryInput {
   escrowId?: string;
   postings: Posting[];
   metadata?: Record<string, unknown>;
-}
-
-export interface EntryResult {
-  entryId: string;
-  /** False when the idempotency key replayed an earlier entry: nothing moved this time. */
-  created: boolean;
 }
 
 const MAX_LEGS = 64;
@@ -114,7 +112,7 @@ export function entryPayload(
   input: EntryInput,
   phase: 'final' | 'pending',
   reversesEntryId?: string,
-): Record<string, unknown> {
+): EntryPayload {
   const { escrowId } = validateEntry(input);
   const legs = input.postings.map(({ account, amount }) => ({
     ...accountColumns(account),
@@ -132,19 +130,72 @@ export function entryPayload(
 }
 
 /**
- * Posts one balanced journal entry, atomically, in one round trip. Idempotent by
- * (platformId, idempotencyKey). Throws InsufficientFundsError, IdempotencyConflictError,
- * UnknownCurrencyError, CurrencyMismatchError, PlatformMismatchError or InvalidEntryError.
+ * Posts one balanced journal entry, atomically. Idempotent by (platformId, idempotencyKey).
+ * With the pool, concurrent calls share a transaction (group commit, one subtransaction per
+ * entry); inside the caller's transaction, it commits with the caller's rows. Throws
+ * InsufficientFundsError, IdempotencyConflictError, UnknownCurrencyError, CurrencyMismatchError,
+ * PlatformMismatchError or InvalidEntryError.
  */
 export async function postEntry(sql: LedgerSql, input: EntryInput): Promise<EntryResult> {
-  return callPost(sql, entryPayload(input, 'final'), input.idempotencyKey);
+  return callPost(sql, entryPayload(input, 'final'));
 }
 
-export async function callPost(
+/**
+ * Posts several entries of one caller (a cart, a split) in one group: each is settled on its own,
+ * as if posted alone. Inside the caller's transaction each gets a savepoint, so a refused one
+ * leaves the others (and the caller's rows) in place.
+ */
+export async function postEntries(
   sql: LedgerSql,
-  payload: Record<string, unknown>,
-  idempotencyKey: string,
-): Promise<EntryResult> {
+  inputs: readonly EntryInput[],
+): Promise<PromiseSettledResult<EntryResult>[]> {
+  const payloads: (EntryPayload | Error)[] = inputs.map((input) => {
+    try {
+      return entryPayload(input, 'final');
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  const valid = payloads.filter((p): p is EntryPayload => !(p instanceof Error));
+  const posted = inTransaction(sql)
+    ? await savepointEach(sql, valid)
+    : (await ledgerWriter(sql).post(valid)).map(
+        (s): PromiseSettledResult<EntryResult> =>
+          s.ok ? { status: 'fulfilled', value: s.value } : { status: 'rejected', reason: s.error },
+      );
+  return payloads.map((p) =>
+    p instanceof Error ? { status: 'rejected', reason: p } : (posted.shift() as never),
+  );
+}
+
+async function savepointEach(
+  tx: TransactionSql,
+  payloads: EntryPayload[],
+): Promise<PromiseSettledResult<EntryResult>[]> {
+  const settled: PromiseSettledResult<EntryResult>[] = [];
+  for (const payload of payloads) {
+    try {
+      settled.push({
+        status: 'fulfilled',
+        value: await tx.savepoint(() => postDirect(tx, payload)),
+      });
+    } catch (reason) {
+      settled.push({ status: 'rejected', reason });
+    }
+  }
+  return settled;
+}
+
+export async function callPost(sql: LedgerSql, payload: EntryPayload): Promise<EntryResult> {
+  if (inTransaction(sql)) return postDirect(sql, payload);
+  const [settled] = await ledgerWriter(sql).post([payload]);
+  if (!settled) throw new LedgerError('LEDGER_NO_RESULT', 'the ledger writer returned no result');
+  if (!settled.ok) throw settled.error;
+  return settled.value;
+}
+
+/** Inside the caller's transaction: its failure aborts that transaction, the caller retries. */
+async function postDirect(sql: LedgerSql, payload: EntryPayload): Promise<EntryResult> {
   return runLedgerTransaction(
     sql,
     async () => {
@@ -153,7 +204,7 @@ export async function callPost(
       if (!row) throw new LedgerError('LEDGER_NO_RESULT', 'ledger_post returned no row');
       return row.result;
     },
-    { idempotencyKey },
+    payload,
   );
 }
 
@@ -209,5 +260,5 @@ export async function reverseEntry(
     postings: rows.map((r) => ({ account: accountRefOf(r), amount: -r.amount })),
     metadata: input.metadata,
   };
-  return callPost(sql, entryPayload(entry, 'final', input.entryId), input.idempotencyKey);
+  return callPost(sql, entryPayload(entry, 'final', input.entryId));
 }

@@ -10,6 +10,6 @@ type Types = Sql extends postgres.Sql<infer T> ? T : never;
  */
 export type LedgerSql = Sql | postgres.TransactionSql<Types>;
 
-export function inTransaction(sql: LedgerSql): boolean {
+export function inTransaction(sql: LedgerSql): sql is postgres.TransactionSql<Types> {
   return 'savepoint' in sql;
 }
