@@ -1,8 +1,11 @@
-// Ledger throughput: entries/s and latency of release-with-fee entries (three postings) on
-// distinct escrows, and with every entry also on one hot platform-fee account, against plain
-// single-row INSERT transactions on the same Postgres. Durable settings: every entry is a real
-// commit. Uses DATABASE_URL when set, otherwise starts (and stops) an embedded Postgres.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+// Ledger throughput: entries/s, latency and server CPU per entry of release-with-fee entries
+// (three postings) on distinct escrows, and with every entry also on one hot platform-fee
+// account, group-committed (the pool's default writer) and ungrouped (the same functions, one
+// entry per transaction: the previous design's shape), against plain single-row INSERT
+// transactions on the same Postgres. Durable settings: every commit is flushed. Uses
+// DATABASE_URL when set, otherwise starts (and stops) an embedded Postgres.
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../devstack/ports.js';
@@ -10,10 +13,11 @@ import { startPostgres } from '../devstack/postgres-server.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql, type Sql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
-import { type EntryInput, entryPayload, postEntry } from '../ledger/postings.js';
+import { type EntryInput, entryPayload } from '../ledger/postings.js';
+import { createLedgerWriter, type EntryResult, type LedgerWriter } from '../ledger/writer.js';
 
 const CELL_MS = Number(process.env.LEDGER_BENCH_CELL_MS ?? 3000);
-const CONCURRENCIES = [1, 8, 32];
+const CONCURRENCIES = (process.env.LEDGER_BENCH_CONCURRENCIES ?? '1,8,32').split(',').map(Number);
 const CURRENCY = 'VND';
 const ESCROW_AMOUNT = 1_000_000n;
 const FEE = 25_000n;
@@ -28,7 +32,44 @@ interface CellResult {
   perSec: number;
   p50: number;
   p99: number;
+  /** Server CPU (all of the server's processes) per operation, µs; null when not measurable. */
+  cpuUs: number | null;
 }
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/**
+ * CPU time, in µs, of a local Postgres: utime + stime of every child of the postmaster from
+ * /proc/<pid>/stat, plus what the postmaster collected from children that exited.
+ */
+async function serverCpuUs(postmaster: number | null): Promise<number | null> {
+  if (postmaster === null) return null;
+  const fields = async (pid: string) => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const master = await fields(String(postmaster));
+  if (master.length < 15) return null;
+  // state is field 3; ppid 4; utime 14, stime 15, cutime 16, cstime 17 (1-based, man 5 proc).
+  let ticks = Number(master[13]) + Number(master[14]);
+  for (const pid of await readdir('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    const f = await fields(pid);
+    if (f[1] === String(postmaster)) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/** The postmaster's pid, found as the parent of this connection's backend, if it runs here. */
+async function postmasterPid(sql: Sql): Promise<number | null> {
+  const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  const stat = await readFile(`/proc/${row?.pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+let postmaster: number | null = null;
 
 const runId = Date.now().toString(36);
 
@@ -44,6 +85,7 @@ async function runCell(
   op: (worker: number, i: number) => Promise<boolean>,
 ): Promise<CellResult> {
   const latencies: number[] = [];
+  const cpuBefore = await serverCpuUs(postmaster);
   const started = performance.now();
   const deadline = started + CELL_MS;
   let finished = started;
@@ -58,6 +100,7 @@ async function runCell(
       }
     }),
   );
+  const cpuAfter = await serverCpuUs(postmaster);
   latencies.sort((a, b) => a - b);
   const seconds = (finished - started) / 1000;
   return {
@@ -67,6 +110,10 @@ async function runCell(
     perSec: Math.round(latencies.length / seconds),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpuUs:
+      cpuBefore === null || cpuAfter === null || latencies.length === 0
+        ? null
+        : Math.round((cpuAfter - cpuBefore) / latencies.length),
   };
 }
 
@@ -106,20 +153,25 @@ async function fundEscrows(
 
 async function releaseCell(
   sql: Sql,
+  writer: LedgerWriter,
   scenario: 'distinct' | 'hot',
+  grouping: 'grouped' | 'ungrouped' | 'direct',
   concurrency: number,
 ): Promise<CellResult> {
-  const cell = `${scenario}${concurrency}`;
+  const cell = `${scenario}${grouping}${concurrency}`;
   // distinct: each worker's fee account is its own platform's; hot: all share one platform's.
   const platformOf = (worker: number) =>
     scenario === 'hot' ? `plt_${runId}_hot` : `plt_${runId}_${cell}_${worker}`;
   await fundEscrows(sql, cell, concurrency, platformOf);
   const perWorker = ESCROWS_PER_WORKER(concurrency);
-  return runCell(scenario, concurrency, async (worker, i) => {
+  const name = { grouped: scenario, ungrouped: `${scenario}-1`, direct: `${scenario}-old` }[
+    grouping
+  ];
+  return runCell(name, concurrency, async (worker, i) => {
     if (i >= perWorker) return false;
     const id = escrowId(cell, worker, i);
     const platformId = platformOf(worker);
-    await postEntry(sql, {
+    const entry: EntryInput = {
       platformId,
       idempotencyKey: `release:${id}`,
       kind: 'release',
@@ -139,13 +191,16 @@ async function releaseCell(
         },
         { account: { kind: 'platform_fee_revenue', platformId, currency: CURRENCY }, amount: FEE },
       ],
-    });
+    };
+    // The client side of postEntry (validation, canonical JSON, hash), then the writer.
+    const [settled] = await writer.post([entryPayload(entry, 'final')]);
+    if (!settled?.ok) throw settled?.error;
     return true;
   });
 }
 
 async function baselineCell(sql: Sql, concurrency: number): Promise<CellResult> {
-  return runCell('baseline', concurrency, async (worker, i) => {
+  return runCell('insert', concurrency, async (worker, i) => {
     await sql`insert into ledger_bench_baseline (k, amount) values (${`${worker}:${i}`}, ${String(FEE)}::int8)`;
     return true;
   });
@@ -177,19 +232,35 @@ const results = await withDatabase(async (url) => {
   });
   try {
     await migrate(sql);
+    postmaster = await postmasterPid(sql);
+    // LEDGER_BENCH_GROUP='{"windowMs":1,"maxUnits":64,"maxInFlight":4}' tries other settings.
+    const grouped = createLedgerWriter(sql, JSON.parse(process.env.LEDGER_BENCH_GROUP ?? '{}'));
+    const ungrouped = createLedgerWriter(sql, { maxUnits: 1 });
+    // Today's ledger_post, one per transaction, as postEntry called it before group commit.
+    const direct: LedgerWriter = {
+      post: async ([payload]) => {
+        const [row] = await sql<{ result: EntryResult }[]>`
+          select ledger_post(${sql.json(payload as never)}) as result`;
+        return [row ? { ok: true, value: row.result } : { ok: false, error: new Error('no row') }];
+      },
+    };
     await sql`create table if not exists ledger_bench_baseline (
       id bigint generated always as identity primary key, k text not null, amount bigint not null)`;
     const cells: CellResult[] = [];
     for (const concurrency of CONCURRENCIES) {
       cells.push(await baselineCell(sql, concurrency));
-      cells.push(await releaseCell(sql, 'distinct', concurrency));
-      cells.push(await releaseCell(sql, 'hot', concurrency));
+      for (const scenario of ['distinct', 'hot'] as const) {
+        cells.push(await releaseCell(sql, direct, scenario, 'direct', concurrency));
+        cells.push(await releaseCell(sql, ungrouped, scenario, 'ungrouped', concurrency));
+        cells.push(await releaseCell(sql, grouped, scenario, 'grouped', concurrency));
+      }
     }
     await sql`drop table ledger_bench_baseline`;
     const [settings] = await sql<{ fsync: string; synchronous_commit: string }[]>`
       select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
     process.stdout.write(
-      `Postgres fsync=${settings?.fsync} synchronous_commit=${settings?.synchronous_commit}; ${CELL_MS} ms per cell\n`,
+      `Postgres fsync=${settings?.fsync} synchronous_commit=${settings?.synchronous_commit}; ${CELL_MS} ms per cell; ` +
+        `server CPU from /proc/<pid>/stat of the postmaster's processes${postmaster === null ? ' (not local: not measured)' : ''}\n`,
     );
     return cells;
   } finally {
@@ -199,19 +270,31 @@ const results = await withDatabase(async (url) => {
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 process.stdout.write(
-  `${'scenario'.padEnd(10)}${pad('conc', 6)}${pad('entries', 9)}${pad('per s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}\n`,
+  `${'scenario'.padEnd(12)}${pad('conc', 6)}${pad('entries', 9)}${pad('per s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('cpu µs', 9)}\n`,
 );
 for (const r of results) {
   process.stdout.write(
-    `${r.scenario.padEnd(10)}${pad(r.concurrency, 6)}${pad(r.ops, 9)}${pad(r.perSec, 9)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}\n`,
+    `${r.scenario.padEnd(12)}${pad(r.concurrency, 6)}${pad(r.ops, 9)}${pad(r.perSec, 9)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(r.cpuUs ?? '-', 9)}\n`,
   );
 }
 const at32 = (scenario: string) =>
-  results.find((r) => r.scenario === scenario && r.concurrency === 32)?.perSec ?? 0;
+  results.find((r) => r.scenario === scenario && r.concurrency === 32);
+const perSec = (scenario: string) => at32(scenario)?.perSec ?? 0;
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null || b === 0 ? null : Number((a / b).toFixed(3));
 const summary = {
-  distinctPerSec: at32('distinct'),
-  hotPerSec: at32('hot'),
-  baselinePerSec: at32('baseline'),
-  ratio: Number((at32('distinct') / Math.max(1, at32('baseline'))).toFixed(3)),
+  distinctPerSec: perSec('distinct'),
+  hotPerSec: perSec('hot'),
+  ungroupedDistinctPerSec: perSec('distinct-1'),
+  ungroupedHotPerSec: perSec('hot-1'),
+  ratio: ratio(perSec('distinct'), perSec('distinct-1')),
+  hotRatio: ratio(perSec('hot'), perSec('hot-1')),
+  cpuUsPerEntry: at32('distinct')?.cpuUs ?? null,
+  ungroupedCpuUsPerEntry: at32('distinct-1')?.cpuUs ?? null,
+  cpuRatio: ratio(at32('distinct')?.cpuUs, at32('distinct-1')?.cpuUs),
+  hotCpuUsPerEntry: at32('hot')?.cpuUs ?? null,
+  ungroupedHotCpuUsPerEntry: at32('hot-1')?.cpuUs ?? null,
+  rawInsertPerSec: perSec('insert'),
+  rawInsertRatio: ratio(perSec('distinct'), perSec('insert')),
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);

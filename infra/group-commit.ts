@@ -28,7 +28,7 @@ interface Pending<U, T> {
 
 export function groupCommitter<U, T>(
   commit: (units: U[]) => Promise<Settled<T>[]>,
-  { windowMs = 1, maxUnits = 64, maxInFlight = 4 }: GroupCommitOptions = {},
+  { windowMs = 2, maxUnits = 12, maxInFlight = 6 }: GroupCommitOptions = {},
 ): GroupCommitter<U, T> {
   let queue: Pending<U, T>[] = [];
   let timer: NodeJS.Timeout | undefined;

@@ -33,7 +33,8 @@ begin
                  then ledger_shard_for(g.value->>'idempotencyKey') else 0 end as shard
           from jsonb_array_elements(p) g, jsonb_array_elements(g.value->'legs') leg
       ) l
-     where not exists (select from ledger_accounts a where a.ref_key = l.ref_key and a.shard = l.shard)
+     -- A scalar subquery, not NOT EXISTS: an anti-join would read the whole accounts index.
+     where (select a.id from ledger_accounts a where a.ref_key = l.ref_key and a.shard = l.shard) is null
      order by l.ref_key, l.shard
   loop
     begin
