@@ -1,8 +1,8 @@
 // Where a workflow's time goes, read from its history's event timestamps: each workflow task
 // (scheduled → started: queueing for a worker; started → completed: the worker's work, local
 // activities included), each activity (scheduled → started: queueing; started → completed: the
-// work itself, a Postgres commit or a PSP call) per activity type, and the local activities
-// each history's markers name.
+// work itself, a Postgres commit or a PSP call) per activity type, and each local activity
+// (scheduled → completed, inside its workflow task) as its marker tells.
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
 import proto from '@temporalio/proto';
 import { percentile } from '../stats.js';
@@ -74,8 +74,8 @@ export function historyTiming(histories: History[]): Span[] {
           break;
         }
         case EventType.EVENT_TYPE_MARKER_RECORDED: {
-          const type = localActivityType(event);
-          if (type) add(`local activity ${type} (marker)`, 0);
+          const marker = localActivity(event);
+          if (marker) add(`local activity ${marker.type}: scheduled → completed`, marker.ms);
           break;
         }
       }
@@ -97,18 +97,32 @@ export function historyTiming(histories: History[]): Span[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The activity type a local activity's marker names (the SDK writes its data as JSON). */
-function localActivityType(event: HistoryEvent): string | undefined {
+/**
+ * A local activity's type and time from schedule to completion, as its marker's data says (the
+ * SDK's core writes it as JSON, with the worker's clock at both ends).
+ */
+function localActivity(event: HistoryEvent): { type: string; ms: number } | undefined {
   const attrs = event.markerRecordedEventAttributes;
   if (attrs?.markerName !== 'core_local_activity') return undefined;
   const data = attrs.details?.data?.payloads?.[0]?.data;
-  try {
-    const parsed = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as object) : {};
-    return (parsed as { activity_type?: string }).activity_type ?? '?';
-  } catch {
-    return '?';
-  }
+  if (!data) return { type: '?', ms: Number.NaN };
+  const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
+    activity_type?: string;
+    complete_time?: CoreTime;
+    original_schedule_time?: CoreTime;
+  };
+  return {
+    type: marker.activity_type ?? '?',
+    ms: coreMillis(marker.complete_time) - coreMillis(marker.original_schedule_time),
+  };
 }
+
+interface CoreTime {
+  seconds: number;
+  nanos: number;
+}
+const coreMillis = (t: CoreTime | undefined): number =>
+  t ? t.seconds * 1000 + Math.floor(t.nanos / 1e6) : Number.NaN;
 
 /** The spans as a Markdown table. */
 export function timingTable(title: string, spans: Span[]): string {
