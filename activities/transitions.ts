@@ -1,8 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { EscrowEvent } from '../domain/escrow.js';
 import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import type { Sql } from '../infra/db.js';
 import { loadClosedEscrow } from '../store/closed-escrows.js';
-import { recordTransition, type TransitionRecord } from '../store/escrow-records.js';
+import {
+  recordTransition,
+  recordTransitions,
+  TransitionBatchError,
+  type TransitionRecord,
+} from '../store/escrow-records.js';
 import { permanentWriteError } from '../store/permanent-errors.js';
 
 export function createTransitionActivities(sql: Sql) {
@@ -32,5 +38,35 @@ export function createTransitionActivities(sql: Sql) {
         });
       }
     },
+
+    /**
+     * An escrow's pending events, in seq order, in one transaction: one commit per step, not
+     * one per event. A write Postgres refuses for good stays isolated: the events before it are
+     * written again without it, and the answer names it (the workflow flags it and sends the
+     * ones after it next). Any other failure is retried whole (idempotent by seq).
+     */
+    async recordTransitions(batch: TransitionBatch): Promise<{ refused?: RefusedEvent }> {
+      const records = batch.events.map((event) => ({ ...batch, event }));
+      try {
+        await recordTransitions(sql, records);
+        return {};
+      } catch (error) {
+        if (!(error instanceof TransitionBatchError)) throw error;
+        const reason = permanentWriteError(error.cause);
+        if (reason === undefined) throw error.cause;
+        const before = records.filter((r) => r.event.seq < error.seq);
+        if (before.length > 0) await recordTransitions(sql, before);
+        return { refused: { seq: error.seq, error: `${PERMANENT_DATA_ERROR}: ${reason}` } };
+      }
+    },
   };
+}
+
+/** One escrow's events and what goes with each of them (one view: the escrow now). */
+export type TransitionBatch = Omit<TransitionRecord, 'event'> & { events: EscrowEvent[] };
+
+/** The event Postgres refused for good, and why. */
+export interface RefusedEvent {
+  seq: number;
+  error: string;
 }

@@ -28,10 +28,13 @@ import { createVnpayProvider } from '../psp/vnpay/adapter.js';
 import { startSandboxPsp } from '../sandbox/server.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
+import { historyTiming, type Span, timingTable } from './lifecycle/history-timing.js';
 import { percentile, runPool } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_ESCROWS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
+/** How many histories of each workload the timing breakdown reads. */
+const SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 20);
 const TMN = 'BENCHMRC';
 const SECRET = 'bench-hash-secret-0123456789abcdef';
 const PAYOS_PAYOUT = {
@@ -111,8 +114,12 @@ try {
     while (!(await check())) await new Promise((r) => setTimeout(r, 50));
   };
 
+  // The workflows of the measured runs, for the timing breakdown.
+  const ran = { escrow: [] as string[], baseline: [] as string[] };
+
   const escrowRun = async (i: number) => {
     const escrowId = `esc_bench_${i}_${randomUUID().slice(0, 8)}`;
+    ran.escrow.push(escrowWorkflowId(escrowId));
     const created = await startEscrow(client, taskQueue, {
       terms: {
         escrowId,
@@ -153,6 +160,7 @@ try {
 
   const baselineRun = async (i: number) => {
     const workflowId = `baseline-${i}-${randomUUID().slice(0, 8)}`;
+    ran.baseline.push(workflowId);
     const start = new WithStartWorkflowOperation('baselineWorkflow', {
       workflowId,
       taskQueue,
@@ -169,6 +177,8 @@ try {
 
   const measure = async (name: string, run: (i: number) => Promise<void>) => {
     await runPool(Math.min(5, TOTAL), CONCURRENCY, run); // warm-up: bundle load, JIT, caches
+    ran.escrow.length = 0;
+    ran.baseline.length = 0;
     const started = performance.now();
     const latencies = await runPool(TOTAL, CONCURRENCY, run);
     const seconds = (performance.now() - started) / 1000;
@@ -181,7 +191,16 @@ try {
   };
 
   const baseline = await measure('baseline (bare workflow)', baselineRun);
+  const baselineIds = [...ran.baseline];
   const escrows = await measure('escrow happy path', escrowRun);
+  const timing = async (ids: string[]) =>
+    historyTiming(
+      await Promise.all(
+        ids.slice(0, SAMPLE).map((id) => client.workflow.getHandle(id).fetchHistory()),
+      ),
+    );
+  const escrowSpans = await timing(ran.escrow);
+  const baselineSpans = await timing(baselineIds);
 
   const payouts = sandbox.records.payouts().filter((p) => p.status === 'succeeded').length;
   process.stdout.write(
@@ -195,9 +214,31 @@ try {
       `| ${row.name} | ${row.perSec.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} |\n`,
     );
   }
-  const round = (n: number) => Math.round(n * 100) / 100;
+  const sampled = Math.min(SAMPLE, TOTAL);
   process.stdout.write(
-    `\n${JSON.stringify({ escrowsPerSec: round(escrows.perSec), baselinePerSec: round(baseline.perSec), ratio: round(escrows.perSec / baseline.perSec) })}\n`,
+    `\nWhere a run's time goes (${sampled} histories of each, event timestamps):\n\n`,
+  );
+  process.stdout.write(`${timingTable('escrow happy path', escrowSpans)}\n`);
+  process.stdout.write(`${timingTable('baseline', baselineSpans)}`);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const perRun = (spans: Span[], prefix: string, suffix = '') =>
+    round(
+      spans
+        .filter((s) => s.name.startsWith(prefix) && s.name.endsWith(suffix))
+        .reduce((sum, s) => sum + s.perRun, 0),
+    );
+  process.stdout.write(
+    `\n${JSON.stringify({
+      escrowsPerSec: round(escrows.perSec),
+      baselinePerSec: round(baseline.perSec),
+      ratio: round(escrows.perSec / baseline.perSec),
+      escrowWorkflowTasks: perRun(escrowSpans, 'workflow task: started'),
+      escrowActivities: perRun(escrowSpans, 'activity ', 'started → completed'),
+      escrowLocalActivities: perRun(escrowSpans, 'local activity '),
+      baselineWorkflowTasks: perRun(baselineSpans, 'workflow task: started'),
+      baselineActivities: perRun(baselineSpans, 'activity ', 'started → completed'),
+      baselineLocalActivities: perRun(baselineSpans, 'local activity '),
+    })}\n`,
   );
 } finally {
   for (const stop of stops) await stop().catch(() => {});

@@ -150,11 +150,12 @@ export interface EscrowState {
   payout: PayoutJob;
   refunds: RefundJob[];
   attention: string[];
-  /** Facts Postgres refused for good: they stay in the workflow's timeline, not in the store. */
+  /** Facts Postgres refused for good: they stay in Temporal's history, not in the store. */
   unrecorded: Array<{ seq: number; type: EventType; error: string; movesMoney: boolean }>;
   /** The workflow may finish once terminal, jobs done and this time passed (late payments). */
   closeAfter?: number;
   seq: number;
+  /** This run's facts in seq order; the workflow keeps only those Postgres does not have yet. */
   timeline: EscrowEvent[];
 }
 

@@ -790,6 +790,16 @@ function record(
   s.timeline.push({ seq: s.seq, type, at, status: s.status, data, ...(money ? { money } : {}) });
 }
 
+/**
+ * The state without the events up to `seq`, once Postgres has them (or has refused them for
+ * good, `unrecorded` says which): the rules read no past event, so the workflow keeps only the
+ * ones still to write.
+ */
+export const withoutRecorded = (s: EscrowState, seq: number): EscrowState => ({
+  ...s,
+  timeline: s.timeline.filter((e) => e.seq > seq),
+});
+
 /** Refunds queued and not yet sent to the PSP. */
 export const pendingRefunds = (s: EscrowState): RefundJob[] =>
   s.refunds.filter((r) => r.status === 'pending');

@@ -24,13 +24,42 @@ export interface TransitionRecord {
  * events one at a time in seq order, so the event before this one is already stored.
  */
 export async function recordTransition(sql: Sql, record: TransitionRecord): Promise<boolean> {
+  return sql.begin((tx) => writeTransition(tx, record));
+}
+
+/** One escrow's events, several at once: what went wrong with which of them. */
+export class TransitionBatchError extends Error {
+  constructor(
+    readonly seq: number,
+    override readonly cause: unknown,
+  ) {
+    super(`event ${seq}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'TransitionBatchError';
+  }
+}
+
+/**
+ * Records several events of one escrow in seq order, each as recordTransition does, all in one
+ * transaction: one commit for a step's events. Idempotent by (escrow id, seq) like it. When
+ * one fails, nothing commits and a TransitionBatchError names its seq (the caller decides
+ * whether to write the ones before it again).
+ */
+export async function recordTransitions(sql: Sql, records: TransitionRecord[]): Promise<void> {
+  await sql.begin(async (tx) => {
+    for (const record of records) {
+      await writeTransition(tx, record).catch((error: unknown) => {
+        throw new TransitionBatchError(record.event.seq, error);
+      });
+    }
+  });
+}
+
+async function writeTransition(tx: Tx, record: TransitionRecord): Promise<boolean> {
   const { terms, event, view, paymentLink } = storable(record);
   const { money } = event;
-  return sql.begin(async (tx) => {
-    const inserted = await writeEvent(tx, terms, event, view, paymentLink);
-    if (inserted && money) await postEscrowMovement(tx, terms, event.seq, money);
-    return inserted;
-  });
+  const inserted = await writeEvent(tx, terms, event, view, paymentLink);
+  if (inserted && money) await postEscrowMovement(tx, terms, event.seq, money);
+  return inserted;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -17,6 +18,7 @@ import {
   type ActionInput,
   type Actor,
   type DisputeMessageInput,
+  type EscrowEvent,
   type EscrowInput,
   type EscrowState,
   type EscrowTerms,
@@ -30,6 +32,7 @@ import {
   rejectDisputeMessage,
   resumedState,
   step,
+  withoutRecorded,
 } from '../domain/escrow.js';
 import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import { ACTIONS, type Action } from '../domain/lifecycle.js';
@@ -88,17 +91,31 @@ const ONE_REFUND_AT_A_TIME = 'one-refund-at-a-time';
  * the payment at a time across all its escrows.
  */
 const CHECKOUT_REFUND_LANE = 'checkout-refund-lane';
+/**
+ * Patch: the escrow's Postgres reads and writes are local activities, and a flush writes every
+ * pending event in one of them (one transaction) instead of one activity per event.
+ */
+const LOCAL_RECORDS = 'local-batched-records';
 
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
 // the event log must not have holes and the escrow must not fail with money held. Only a write
 // Postgres refuses for good comes back as a failure, which the workflow flags and steps over.
+const recordRetry = {
+  initialInterval: '1 second',
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: [PERMANENT_DATA_ERROR],
+};
 const { recordTransition, loadClosedEscrow } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [PERMANENT_DATA_ERROR],
-  },
+  retry: recordRetry,
+});
+// The same writes and read as local activities (LOCAL_RECORDS): short and idempotent, they run
+// inside the workflow task, with no round trip to the server. The same retries, forever: a
+// backoff longer than the threshold waits in a server timer, not in a held workflow task.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: recordRetry,
 });
 // Asking for the checkout's refund lane: retried until the lane has the request.
 const { requestRefundLane } = proxyActivities<Activities>({
@@ -144,7 +161,9 @@ export async function escrowWorkflow(
       },
     },
   );
-  const closed = 'resume' in input ? await loadClosedEscrow(input.resume.escrowId) : undefined;
+  const localRecords = patched(LOCAL_RECORDS);
+  const loadClosed = localRecords ? local.loadClosedEscrow : loadClosedEscrow;
+  const closed = 'resume' in input ? await loadClosed(input.resume.escrowId) : undefined;
   let state: EscrowState = closed
     ? resumedState(closed, Date.now())
     : initialState((input as EscrowWorkflowInput).terms, Date.now());
@@ -158,8 +177,7 @@ export async function escrowWorkflow(
   // A checkout's escrow: the rail knows the one payment by the checkout's id, not this escrow's.
   const order = terms.checkout === undefined ? {} : { orderId: terms.checkout.checkoutId };
   // The timeline of a resumed run starts after the events already in Postgres.
-  const firstSeq = state.seq - state.timeline.length;
-  let recordedSeq = firstSeq;
+  let recordedSeq = state.seq - state.timeline.length;
   let paymentLink: PaymentLink | undefined = closed?.paymentLink;
   /** A checkout's escrow: the checkout's total (its one payment), once the checkout says. */
   let checkoutAmount: number | undefined;
@@ -255,22 +273,35 @@ export async function escrowWorkflow(
     return { ...escrowView(state), paymentLink: paymentLink as PaymentLink };
   });
 
-  /** Writes every fact not yet in Postgres, in order, with its ledger entry. */
+  /**
+   * Writes every fact not yet in Postgres, in order, with its ledger entry; each carries the
+   * view at flush time. Written facts leave the workflow's memory (Postgres has them).
+   */
   const flush = async () => {
     while (recordedSeq < state.seq) {
-      const event = state.timeline[recordedSeq - firstSeq];
-      if (!event) break;
-      try {
-        await recordTransition({ terms, event, view: escrowView(state), paymentLink });
-      } catch (error) {
-        // One fact Postgres cannot take must not freeze the escrow: it stays in the timeline
-        // (and history), ops are flagged with the reason, timers and actions go on.
-        if (failureType(error) !== PERMANENT_DATA_ERROR) throw error;
-        apply({ type: 'recordFailed', seq: event.seq, error: failureMessage(error) });
-      }
-      recordedSeq = event.seq;
+      const pending = state.timeline.filter((e) => e.seq > recordedSeq);
+      if (pending.length === 0) break;
+      await (localRecords ? recordAll(pending) : recordOne(pending[0] as EscrowEvent));
+      state = withoutRecorded(state, recordedSeq);
     }
     publish();
+  };
+  // One fact Postgres cannot take must not freeze the escrow: it stays in the history, ops are
+  // flagged with the reason, timers and actions go on.
+  const recordAll = async (events: EscrowEvent[]) => {
+    const view = escrowView(state);
+    const { refused } = await local.recordTransitions({ terms, events, view, paymentLink });
+    recordedSeq = refused?.seq ?? (events.at(-1) as EscrowEvent).seq;
+    if (refused) apply({ type: 'recordFailed', seq: refused.seq, error: refused.error });
+  };
+  const recordOne = async (event: EscrowEvent) => {
+    try {
+      await recordTransition({ terms, event, view: escrowView(state), paymentLink });
+    } catch (error) {
+      if (failureType(error) !== PERMANENT_DATA_ERROR) throw error;
+      apply({ type: 'recordFailed', seq: event.seq, error: failureMessage(error) });
+    }
+    recordedSeq = event.seq;
   };
 
   let published = '';

@@ -8,6 +8,7 @@ import {
   initialState,
   rejectAction,
   step,
+  withoutRecorded,
 } from '../../domain/escrow.js';
 import {
   ACTION_RULES,
@@ -285,6 +286,33 @@ describe('escrow rules (property)', () => {
         });
       }),
       { numRuns: 500 },
+    );
+  });
+  it('decides the same once the workflow drops the events Postgres has from its timeline', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(input, fc.boolean()), { maxLength: 40, size: 'max' }),
+        (steps) => {
+          let now = 1_000;
+          let full = initialState(terms, now);
+          let lean = full;
+          for (const [next, flushed] of steps) {
+            now += 1_000;
+            if (next.type === 'timer') now = Math.max(now, full.deadlines[next.timer] ?? now);
+            full = step(full, next, now);
+            lean = step(lean, next, now);
+            if (flushed) lean = withoutRecorded(lean, lean.seq);
+            const { timeline: fullTimeline, ...fullRest } = full;
+            const { timeline: leanTimeline, ...leanRest } = lean;
+            expect(leanRest).toEqual(fullRest);
+            expect(leanTimeline).toEqual(
+              fullTimeline.slice(fullTimeline.length - leanTimeline.length),
+            );
+            if (flushed) expect(leanTimeline).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

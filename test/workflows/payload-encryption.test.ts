@@ -26,8 +26,9 @@ type Payload = proto.temporal.api.common.v1.IPayload;
 
 /**
  * Every payload in a history, except indexed search attributes (plain by design: ids, amount,
- * status) and the SDK's own patch markers (`patched()` ids, written by the SDK's core without
- * the codec).
+ * status) and what the SDK's core writes itself, without the codec: patch markers (`patched()`
+ * ids) and a local activity marker's bookkeeping (its type, attempt and times; its result is a
+ * payload like any other).
  */
 function payloadsOf(node: unknown, found: Payload[] = []): Payload[] {
   if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return found;
@@ -37,6 +38,9 @@ function payloadsOf(node: unknown, found: Payload[] = []): Payload[] {
   }
   const record = node as Record<string, unknown>;
   if (record.markerName === 'core_patch') return found;
+  if (record.markerName === 'core_local_activity') {
+    return payloadsOf((record.details as Record<string, unknown> | undefined)?.result, found);
+  }
   if (record.data instanceof Uint8Array && typeof record.metadata === 'object') {
     found.push(record as Payload);
     return found;

@@ -1,0 +1,134 @@
+// Where a workflow's time goes, read from its history's event timestamps: each workflow task
+// (scheduled → started: queueing for a worker; started → completed: the worker's work, local
+// activities included), each activity (scheduled → started: queueing; started → completed: the
+// work itself, a Postgres commit or a PSP call) per activity type, and each local activity
+// (scheduled → completed, inside its workflow task) as its marker tells.
+// @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
+import proto from '@temporalio/proto';
+import { percentile } from '../stats.js';
+
+type History = proto.temporal.api.history.v1.IHistory;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+const { EventType } = proto.temporal.api.enums.v1;
+
+export interface Span {
+  name: string;
+  count: number;
+  /** Per history: how many of these one workflow has. */
+  perRun: number;
+  p50: number;
+  p99: number;
+  totalMsPerRun: number;
+}
+
+const millis = (event: HistoryEvent | undefined): number => {
+  const t = event?.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Number.NaN;
+};
+
+/** The spans of a sample of histories, one row per kind of span. */
+export function historyTiming(histories: History[]): Span[] {
+  const samples = new Map<string, number[]>();
+  const add = (name: string, ms: number) => {
+    if (!Number.isFinite(ms)) return;
+    const list = samples.get(name) ?? [];
+    list.push(ms);
+    samples.set(name, list);
+  };
+  for (const history of histories) {
+    const events = history.events ?? [];
+    const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+    const activityType = new Map<number, string>();
+    for (const event of events) {
+      switch (event.eventType) {
+        case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
+          const scheduled = byId.get(
+            Number(event.workflowTaskStartedEventAttributes?.scheduledEventId),
+          );
+          add('workflow task: scheduled → started', millis(event) - millis(scheduled));
+          break;
+        }
+        case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
+          const started = byId.get(
+            Number(event.workflowTaskCompletedEventAttributes?.startedEventId),
+          );
+          add('workflow task: started → completed', millis(event) - millis(started));
+          break;
+        }
+        case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+          activityType.set(
+            Number(event.eventId),
+            event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?',
+          );
+          break;
+        case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+          const attrs = event.activityTaskCompletedEventAttributes;
+          const scheduledId = Number(attrs?.scheduledEventId);
+          const type = activityType.get(scheduledId) ?? '?';
+          const started = byId.get(Number(attrs?.startedEventId));
+          add(
+            `activity ${type}: scheduled → started`,
+            millis(started) - millis(byId.get(scheduledId)),
+          );
+          add(`activity ${type}: started → completed`, millis(event) - millis(started));
+          break;
+        }
+        case EventType.EVENT_TYPE_MARKER_RECORDED: {
+          const marker = localActivity(event);
+          if (marker) add(`local activity ${marker.type}: scheduled → completed`, marker.ms);
+          break;
+        }
+      }
+    }
+  }
+  const runs = Math.max(1, histories.length);
+  return [...samples.entries()]
+    .map(([name, list]) => {
+      const sorted = [...list].sort((a, b) => a - b);
+      return {
+        name,
+        count: sorted.length,
+        perRun: sorted.length / runs,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        totalMsPerRun: sorted.reduce((sum, ms) => sum + ms, 0) / runs,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * A local activity's type and time from schedule to completion, as its marker's data says (the
+ * SDK's core writes it as JSON, with the worker's clock at both ends).
+ */
+function localActivity(event: HistoryEvent): { type: string; ms: number } | undefined {
+  const attrs = event.markerRecordedEventAttributes;
+  if (attrs?.markerName !== 'core_local_activity') return undefined;
+  const data = attrs.details?.data?.payloads?.[0]?.data;
+  if (!data) return { type: '?', ms: Number.NaN };
+  const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
+    activity_type?: string;
+    complete_time?: CoreTime;
+    original_schedule_time?: CoreTime;
+  };
+  return {
+    type: marker.activity_type ?? '?',
+    ms: coreMillis(marker.complete_time) - coreMillis(marker.original_schedule_time),
+  };
+}
+
+interface CoreTime {
+  seconds: number;
+  nanos: number;
+}
+const coreMillis = (t: CoreTime | undefined): number =>
+  t ? t.seconds * 1000 + Math.floor(t.nanos / 1e6) : Number.NaN;
+
+/** The spans as a Markdown table. */
+export function timingTable(title: string, spans: Span[]): string {
+  const rows = spans.map(
+    (s) =>
+      `| ${s.name} | ${s.perRun.toFixed(1)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.totalMsPerRun.toFixed(0)} |`,
+  );
+  return `${title}\n\n| span | per run | p50 ms | p99 ms | ms per run |\n| --- | ---: | ---: | ---: | ---: |\n${rows.join('\n')}\n`;
+}
