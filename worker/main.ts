@@ -27,11 +27,18 @@ import { providerBuilder } from '../psp/registry.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
 import { startWorkerHealth } from './health.js';
+import { heapMismatch } from './heap.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
 if (!config.DATABASE_URL) {
   logger.fatal('DATABASE_URL is not set');
+  process.exit(78);
+}
+// The cache and the memory bound are sized for WORKER_HEAP_MIB: a worker on another heap refuses.
+const heapProblem = heapMismatch(config.WORKER_HEAP_MIB);
+if (heapProblem) {
+  logger.fatal(heapProblem);
   process.exit(78);
 }
 // Observability first: the Runtime (with its Prometheus exporter) before any connection.
@@ -69,6 +76,12 @@ const worker = await Worker.create({
   // Workflow interceptors are bundled (see infra/temporal-tracing.ts); activity ones and the sink here.
   interceptors: { ...traced.interceptors, workflowModules: [WORKFLOW_TRACING_MODULE] },
   sinks: traced.sinks,
+  // Bounded on purpose (README, Configuration): an evicted escrow replays its short history on
+  // its next task, and the slots keep a timer burst from taking every Postgres connection.
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
   activities: createActivities({
     sql,
     provider: createProvider(config),
@@ -97,7 +110,12 @@ const health =
       });
 const webhooks = startWebhookDispatcher({ sql, logger, ...dispatcherSettings(config) });
 logger.info(
-  { taskQueue: config.TEMPORAL_TASK_QUEUE, address: temporal.connection.address },
+  {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    address: temporal.connection.address,
+    heapMiB: config.WORKER_HEAP_MIB,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  },
   'worker running',
 );
 // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks have drained.
