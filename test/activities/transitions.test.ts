@@ -59,7 +59,12 @@ describe('recordTransitions: an escrow step’s events in one activity call', ()
     const { escrowId } = s.terms;
     const batch = { terms: s.terms, events: s.timeline, view: escrowView(s) };
     const activities = createTransitionActivities(db.sql);
-    expect(s.timeline.map((e) => e.type)).toEqual(['created', 'payment_confirmed', 'shipped', 'delivered']);
+    expect(s.timeline.map((e) => e.type)).toEqual([
+      'created',
+      'payment_confirmed',
+      'shipped',
+      'delivered',
+    ]);
 
     expect(await activities.recordTransitions(batch)).toEqual({});
     const first = await stored(escrowId);
