@@ -98,9 +98,9 @@ function ensureChromium() {
     return;
   }
   process.stdout.write('setup: installing Chromium for the browser tests (apt-get)…\n');
-  run('apt-get', ['update', '-qq'], 'apt-get update');
+  run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], 'apt-get update');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const result = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+  const result = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', 'chromium'], {
     cwd: root,
     stdio: 'inherit',
     env,
