@@ -100,11 +100,15 @@ function ensureChromium() {
   process.stdout.write('setup: installing Chromium for the browser tests (apt-get)…\n');
   run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-qq'], 'apt-get update');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const result = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', 'chromium'], {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  });
+  const result = spawnSync(
+    'apt-get',
+    ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', 'chromium'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    },
+  );
   if (result.status !== 0) fail(`apt-get install chromium failed (exit ${result.status}).`);
 }
 
