@@ -241,7 +241,7 @@ try {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   out('');
   out(
-    `${openIds.length} escrows opened in ${createSeconds.toFixed(0)} s · ${CONCURRENCY} creators · worker: cache ${cache}, heap ${stack.workerConfig.WORKER_HEAP_MIB} MiB, ${stack.workerConfig.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${stack.workerConfig.WORKER_MAX_CONCURRENT_ACTIVITIES} activities at once · load ${load.join(' ')} before, ${loadavg().map(r1).join(' ')} after`,
+    `${openIds.length} escrows opened in ${createSeconds.toFixed(0)} s · ${CONCURRENCY} creators · worker: cache ${cache}, ${stack.workerConfig.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${stack.workerConfig.WORKER_MAX_CONCURRENT_ACTIVITIES} activities at once · load ${load.join(' ')} before, ${loadavg().map(r1).join(' ')} after`,
   );
   out('');
   out('| open escrows | worker RSS MiB |\n| ---: | ---: |');
@@ -287,7 +287,6 @@ try {
       workerRssMaxBurstMiB: Math.round(run.rssDuringBurstMiB),
       rssPerCachedEscrowKiB: Math.round(rssPerCachedKiB),
       maxCachedWorkflows: cache,
-      heapMiB: stack.workerConfig.WORKER_HEAP_MIB,
       createErrors: run.errors,
       seconds: Math.round(createSeconds),
     }),

@@ -1,11 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { configSchema } from '../infra/config.js';
-import { heapFlag } from '../worker/heap.js';
 import { repoRoot } from './paths.js';
 import { forwardLines, spawnWatched } from './watchdog.js';
-
-/** The worker's heap is fixed when its process starts: WORKER_HEAP_MIB of the env it gets. */
-const WORKER_ENTRY = 'worker/main.ts';
 
 /**
  * Runs a TypeScript entry point in its own Node process (tsx loader), lines to `onLine`. By
@@ -18,11 +13,7 @@ export function spawnService(
   onLine: (line: string) => void,
   { watched = true }: { watched?: boolean } = {},
 ): ChildProcess {
-  const heap =
-    entry === WORKER_ENTRY
-      ? [heapFlag(configSchema.shape.WORKER_HEAP_MIB.parse(env.WORKER_HEAP_MIB))]
-      : [];
-  const args = [...heap, '--import', 'tsx', entry];
+  const args = ['--import', 'tsx', entry];
   const child = watched
     ? spawnWatched(process.execPath, args, { stopSignal: 'TERM', env, cwd: repoRoot })
     : spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,16 +10,26 @@ import type { WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from './tracing.js';
 
 /**
- * The workflow side of Temporal's OpenTelemetry interceptors: every workflow bundle includes it
- * (`workflowInterceptorModules`: scripts/bundle-workflows.ts, the worker's own bundling, the
- * tests' global set-up), whether tracing is on or not, so one prebuilt bundle serves both. It
- * only adds span context to headers (no command changes; its new behaviours are behind SDK
- * flags, so older histories replay: test/workflows/replay.test.ts). Its spans leave the
- * sandbox through the `exporter` sink that `workerTracing` installs.
+ * The workflow side of Temporal's OpenTelemetry interceptors. It only adds span context to
+ * headers (no command changes; its new behaviours are behind SDK flags, so histories replay
+ * with it and without it: test/workflows/replay.test.ts). Its spans leave the sandbox through
+ * the `exporter` sink that `workerTracing` installs.
  */
 export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
   '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
 );
+
+/**
+ * The workflow interceptor modules of a bundle: the tracing ones only for a traced worker. The
+ * sandbox evaluates them (about 110 OpenTelemetry modules and a tracer provider) once per
+ * workflow it caches: about 0.5 MB and a third of the CPU of each new workflow's first task.
+ */
+export const workflowInterceptorModules = (traced: boolean): string[] =>
+  traced ? [WORKFLOW_TRACING_MODULE] : [];
+
+/** The traced twin of a prebuilt workflow bundle (scripts/bundle-workflows.ts writes both). */
+export const tracedBundlePath = (bundlePath: string): string =>
+  bundlePath.replace(/(\.js)?$/, '-traced.js');
 
 /** The Temporal client's interceptors: a span around start, signal, update …, passed on in headers. */
 export function clientInterceptors(tracing: Tracing | undefined): ClientInterceptors {

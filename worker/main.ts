@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../infra/config.js';
@@ -11,11 +10,7 @@ import {
   temporalTarget,
 } from '../infra/temporal-client.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
-import {
-  clientInterceptors,
-  WORKFLOW_TRACING_MODULE,
-  workerTracing,
-} from '../infra/temporal-tracing.js';
+import { clientInterceptors } from '../infra/temporal-tracing.js';
 import { startTracing } from '../infra/tracing.js';
 import {
   createCollectionListing,
@@ -27,18 +22,12 @@ import { providerBuilder } from '../psp/registry.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
 import { startWorkerHealth } from './health.js';
-import { heapMismatch } from './heap.js';
+import { cacheMisfit, heapLimitMiB, workerOptions } from './options.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
 if (!config.DATABASE_URL) {
   logger.fatal('DATABASE_URL is not set');
-  process.exit(78);
-}
-// The cache and the memory bound are sized for WORKER_HEAP_MIB: a worker on another heap refuses.
-const heapProblem = heapMismatch(config.WORKER_HEAP_MIB);
-if (heapProblem) {
-  logger.fatal(heapProblem);
   process.exit(78);
 }
 // Observability first: the Runtime (with its Prometheus exporter) before any connection.
@@ -50,7 +39,13 @@ installTemporalRuntime(logger, { metricsBindAddress });
 if (metricsBindAddress)
   logger.info({ url: `http://${metricsBindAddress}/metrics` }, 'worker metrics');
 const tracing = startTracing('escrow-worker');
-const traced = workerTracing(tracing);
+// The cache must fit the heap V8 gave this process (whatever set it); a worker that cannot hold
+// its cache would collect ever harder and then die, so it refuses to start.
+const misfit = cacheMisfit(config, tracing !== undefined);
+if (misfit) {
+  logger.fatal(misfit);
+  process.exit(78);
+}
 
 const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
@@ -68,20 +63,7 @@ const worker = await Worker.create({
   namespace: temporal.namespace,
   // Payloads are encrypted (ENCRYPTION_KEYS); unencrypted ones from before still decode.
   dataConverter: dataConverterFrom(config),
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  // Production images prebuild the bundle; development bundles from source at start.
-  ...(config.WORKFLOW_BUNDLE_PATH
-    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
-    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-  // Workflow interceptors are bundled (see infra/temporal-tracing.ts); activity ones and the sink here.
-  interceptors: { ...traced.interceptors, workflowModules: [WORKFLOW_TRACING_MODULE] },
-  sinks: traced.sinks,
-  // Bounded on purpose (README, Configuration): an evicted escrow replays its short history on
-  // its next task, and the slots keep a timer burst from taking every Postgres connection.
-  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-  maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+  ...workerOptions(config, tracing),
   activities: createActivities({
     sql,
     provider: createProvider(config),
@@ -113,7 +95,8 @@ logger.info(
   {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     address: temporal.connection.address,
-    heapMiB: config.WORKER_HEAP_MIB,
+    heapLimitMiB: heapLimitMiB(),
+    traced: tracing !== undefined,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   },
   'worker running',

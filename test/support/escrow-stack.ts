@@ -173,7 +173,9 @@ export async function startEscrowStack({
     ? await Worker.create({
         connection: nativeConnection,
         taskQueue,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
+        workflowBundle: {
+          codePath: inject(tracing ? 'tracedWorkflowBundlePath' : 'workflowBundlePath'),
+        },
         ...workerTracing(tracing),
         dataConverter: testDataConverter,
         activities: createActivities({

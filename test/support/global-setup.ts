@@ -7,7 +7,7 @@ import { temporalTestServerPath } from '../../devstack/paths.js';
 import { startThrowawayServers } from '../../devstack/throwaway-servers.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
-import { WORKFLOW_TRACING_MODULE } from '../../infra/temporal-tracing.js';
+import { tracedBundlePath, workflowInterceptorModules } from '../../infra/temporal-tracing.js';
 
 export const TEMPLATE_DATABASE = 'escrow_template';
 
@@ -17,7 +17,10 @@ declare module 'vitest' {
     postgresAdminUrl: string;
     templateDatabase: string;
     temporalAddress: string;
+    /** The bundle a worker without tracing runs (no tracing interceptors). */
     workflowBundlePath: string;
+    /** The bundle a worker with tracing runs: with the tracing interceptors. */
+    tracedWorkflowBundlePath: string;
     temporalTestServerPath: string;
   }
 }
@@ -25,7 +28,8 @@ declare module 'vitest' {
 /**
  * Starts the servers every test file shares, once per run, and stops them however the run
  * ends: an ephemeral Postgres (temporary data directory, free port) with a migrated template
- * database, a headless Temporal dev server with the search attributes, and one workflow bundle.
+ * database, a headless Temporal dev server with the search attributes, and the workflow bundles (plain
+ * and traced, as scripts/bundle-workflows.ts builds them).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const servers = await startThrowawayServers('test');
@@ -38,19 +42,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrate(template);
     await template.end();
 
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
-      // As production bundles it (scripts/bundle-workflows.ts): with the tracing interceptors.
-      workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    });
     const bundlePath = join(dir, 'workflow-bundle.js');
-    await writeFile(bundlePath, code);
+    for (const traced of [false, true]) {
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+        workflowInterceptorModules: workflowInterceptorModules(traced),
+        logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+      });
+      await writeFile(traced ? tracedBundlePath(bundlePath) : bundlePath, code);
+    }
 
     project.provide('postgresAdminUrl', postgres.url());
     project.provide('templateDatabase', TEMPLATE_DATABASE);
     project.provide('temporalAddress', temporal.address);
     project.provide('workflowBundlePath', bundlePath);
+    project.provide('tracedWorkflowBundlePath', tracedBundlePath(bundlePath));
     project.provide('temporalTestServerPath', temporalTestServerPath());
   } catch (error) {
     await servers.stop();

@@ -10,7 +10,6 @@ import {
 import { inject } from 'vitest';
 import { configSchema } from '../../infra/config.js';
 import { dataConverterFrom } from '../../infra/temporal-client.js';
-import { workerTracing } from '../../infra/temporal-tracing.js';
 
 /**
  * The data converter of the development configuration (ENCRYPTION_KEYS' dev key), as the API,
@@ -54,8 +53,6 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
         connection: nativeConnection,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        // The bundle has the tracing interceptors: their sink, a no-op with tracing off.
-        ...workerTracing(undefined),
         dataConverter: testDataConverter,
         ...options,
       }),
