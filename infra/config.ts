@@ -80,7 +80,7 @@ export const configSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   // The worker's memory bound and its share-out (worker/main.ts; why these defaults: README).
   /** Escrows whose workflow state the worker keeps in memory; others replay from history. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(10).max(100_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(10).max(100_000).default(500),
   /** Workflow tasks (activations) the worker runs at once. */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(20),
   /** Activities the worker runs at once (Postgres writes, PSP calls). */
