@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../infra/config.js';
-import { createSql } from '../infra/db.js';
+import { APP_ROLE, createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createTemporalClient } from '../infra/temporal-client.js';
 import { clientInterceptors } from '../infra/temporal-tracing.js';
@@ -19,6 +19,7 @@ if (!config.DATABASE_URL) {
 const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'escrow-api',
+  role: APP_ROLE,
 });
 // Before the client and the app: off (nothing started) unless an OTLP endpoint is set.
 const tracing = startTracing('escrow-api');

@@ -1,18 +1,20 @@
 // Ledger throughput: entries/s, latency and server CPU per entry of release-with-fee entries
 // (three postings) on distinct escrows, and with every entry also on one hot platform-fee
 // account, group-committed (the pool's default writer) and ungrouped (the same functions, one
-// entry per transaction: the previous design's shape), against plain single-row INSERT
-// transactions on the same Postgres. Durable settings: every commit is flushed. Uses
-// DATABASE_URL when set, otherwise starts (and stops) an embedded Postgres.
+// entry per transaction), as the application's role. Baselines in the same run: the previous
+// design (the migrations before 0120, in a database of its own: triggers, one ledger_post per
+// transaction) and plain single-row INSERT transactions on the same Postgres. Durable
+// settings: every commit is flushed. Uses DATABASE_URL when set, otherwise starts (and stops)
+// an embedded Postgres.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../devstack/ports.js';
 import { startPostgres } from '../devstack/postgres-server.js';
 import { loadConfig } from '../infra/config.js';
-import { createSql, type Sql } from '../infra/db.js';
-import { migrate } from '../infra/migrate.js';
+import { APP_ROLE, createSql, type Sql } from '../infra/db.js';
+import { MIGRATIONS_DIR, migrate } from '../infra/migrate.js';
 import { type EntryInput, entryPayload } from '../ledger/postings.js';
 import { createLedgerWriter, type EntryResult, type LedgerWriter } from '../ledger/writer.js';
 
@@ -206,6 +208,34 @@ async function baselineCell(sql: Sql, concurrency: number): Promise<CellResult> 
   });
 }
 
+/** The first migration of issue 15's ledger: the previous design is everything before it. */
+const FIRST_NEW_MIGRATION = '0120';
+
+/** A database of its own on the same server, migrated to the previous design. */
+async function previousDesignDatabase(
+  url: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-previous-'));
+  for (const name of await readdir(MIGRATIONS_DIR)) {
+    if (name.endsWith('.sql') && name < FIRST_NEW_MIGRATION)
+      await copyFile(join(MIGRATIONS_DIR, name), join(dir, name));
+  }
+  const name = `ledger_bench_previous_${runId}`;
+  const admin = createSql(url, { max: 1 });
+  await admin.unsafe(`create database ${name}`);
+  const previousUrl = url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+  const sql = createSql(previousUrl, { max: 1 });
+  await migrate(sql, dir).finally(() => sql.end());
+  await rm(dir, { recursive: true, force: true });
+  return {
+    url: previousUrl,
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
   if (config.DATABASE_URL) return run(config.DATABASE_URL);
@@ -226,36 +256,36 @@ async function withDatabase<T>(run: (url: string) => Promise<T>): Promise<T> {
 }
 
 const results = await withDatabase(async (url) => {
-  const sql = createSql(url, {
-    max: Math.max(...CONCURRENCIES) + 2,
-    applicationName: 'escrow-bench',
-  });
+  const pool = { max: Math.max(...CONCURRENCIES) + 2, applicationName: 'escrow-bench' };
+  const owner = createSql(url, { max: 1 });
+  await migrate(owner);
+  await owner`create table if not exists ledger_bench_baseline (
+    id bigint generated always as identity primary key, k text not null, amount bigint not null)`;
+  const previous = await previousDesignDatabase(url);
+  const sql = createSql(url, { ...pool, role: APP_ROLE });
+  const previousSql = createSql(previous.url, pool);
   try {
-    await migrate(sql);
     postmaster = await postmasterPid(sql);
     // LEDGER_BENCH_GROUP='{"windowMs":1,"maxUnits":64,"maxInFlight":4}' tries other settings.
     const grouped = createLedgerWriter(sql, JSON.parse(process.env.LEDGER_BENCH_GROUP ?? '{}'));
     const ungrouped = createLedgerWriter(sql, { maxUnits: 1 });
-    // Today's ledger_post, one per transaction, as postEntry called it before group commit.
+    // The previous design's ledger_post, one per transaction, as postEntry called it then.
     const direct: LedgerWriter = {
       post: async ([payload]) => {
-        const [row] = await sql<{ result: EntryResult }[]>`
-          select ledger_post(${sql.json(payload as never)}) as result`;
+        const [row] = await previousSql<{ result: EntryResult }[]>`
+          select ledger_post(${previousSql.json(payload as never)}) as result`;
         return [row ? { ok: true, value: row.result } : { ok: false, error: new Error('no row') }];
       },
     };
-    await sql`create table if not exists ledger_bench_baseline (
-      id bigint generated always as identity primary key, k text not null, amount bigint not null)`;
     const cells: CellResult[] = [];
     for (const concurrency of CONCURRENCIES) {
       cells.push(await baselineCell(sql, concurrency));
       for (const scenario of ['distinct', 'hot'] as const) {
-        cells.push(await releaseCell(sql, direct, scenario, 'direct', concurrency));
+        cells.push(await releaseCell(previousSql, direct, scenario, 'direct', concurrency));
         cells.push(await releaseCell(sql, ungrouped, scenario, 'ungrouped', concurrency));
         cells.push(await releaseCell(sql, grouped, scenario, 'grouped', concurrency));
       }
     }
-    await sql`drop table ledger_bench_baseline`;
     const [settings] = await sql<{ fsync: string; synchronous_commit: string }[]>`
       select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
     process.stdout.write(
@@ -264,7 +294,10 @@ const results = await withDatabase(async (url) => {
     );
     return cells;
   } finally {
-    await sql.end();
+    await Promise.all([sql.end(), previousSql.end()]);
+    await owner`drop table if exists ledger_bench_baseline`;
+    await owner.end();
+    await previous.drop();
   }
 });
 
@@ -294,6 +327,11 @@ const summary = {
   cpuRatio: ratio(at32('distinct')?.cpuUs, at32('distinct-1')?.cpuUs),
   hotCpuUsPerEntry: at32('hot')?.cpuUs ?? null,
   ungroupedHotCpuUsPerEntry: at32('hot-1')?.cpuUs ?? null,
+  previousDistinctPerSec: perSec('distinct-old'),
+  previousCpuUsPerEntry: at32('distinct-old')?.cpuUs ?? null,
+  previousRatio: ratio(perSec('distinct'), perSec('distinct-old')),
+  previousCpuRatio: ratio(at32('distinct')?.cpuUs, at32('distinct-old')?.cpuUs),
+  ungroupedPreviousCpuRatio: ratio(at32('distinct-1')?.cpuUs, at32('distinct-old')?.cpuUs),
   rawInsertPerSec: perSec('insert'),
   rawInsertRatio: ratio(perSec('distinct'), perSec('insert')),
 };

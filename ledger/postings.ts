@@ -8,9 +8,9 @@ import {
   assertAccountRef,
 } from './accounts.js';
 import { InvalidEntryError, LedgerError } from './errors.js';
-import { requestHash, runLedgerTransaction } from './request.js';
+import { requestHash } from './request.js';
 import { inTransaction, type LedgerSql } from './sql.js';
-import { type EntryPayload, type EntryResult, ledgerWriter } from './writer.js';
+import { type EntryPayload, type EntryResult, ledgerWriter, postOne } from './writer.js';
 
 export type { EntryResult } from './writer.js';
 
@@ -177,7 +177,7 @@ async function savepointEach(
     try {
       settled.push({
         status: 'fulfilled',
-        value: await tx.savepoint(() => postDirect(tx, payload)),
+        value: await tx.savepoint(() => postOne(tx, payload)),
       });
     } catch (reason) {
       settled.push({ status: 'rejected', reason });
@@ -187,25 +187,11 @@ async function savepointEach(
 }
 
 export async function callPost(sql: LedgerSql, payload: EntryPayload): Promise<EntryResult> {
-  if (inTransaction(sql)) return postDirect(sql, payload);
+  if (inTransaction(sql)) return postOne(sql, payload);
   const [settled] = await ledgerWriter(sql).post([payload]);
   if (!settled) throw new LedgerError('LEDGER_NO_RESULT', 'the ledger writer returned no result');
   if (!settled.ok) throw settled.error;
   return settled.value;
-}
-
-/** Inside the caller's transaction: its failure aborts that transaction, the caller retries. */
-async function postDirect(sql: LedgerSql, payload: EntryPayload): Promise<EntryResult> {
-  return runLedgerTransaction(
-    sql,
-    async () => {
-      const [row] = await sql<{ result: EntryResult }[]>`
-      select ledger_post(${sql.json(payload as never)}) as result`;
-      if (!row) throw new LedgerError('LEDGER_NO_RESULT', 'ledger_post returned no row');
-      return row.result;
-    },
-    payload,
-  );
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Sql } from '../infra/db.js';
 import { type GroupCommitOptions, groupCommitter, type Settled } from '../infra/group-commit.js';
 import { LedgerError, toLedgerError } from './errors.js';
 import { runLedgerTransaction } from './request.js';
+import type { LedgerSql } from './sql.js';
 
 /** A ledger_post payload (see entryPayload). */
 export type EntryPayload = Record<string, unknown> & { idempotencyKey: string };
@@ -55,11 +56,28 @@ async function commitGroup(sql: Sql, group: EntryPayload[]): Promise<Settled<Ent
 
 async function postAlone(sql: Sql, payload: EntryPayload): Promise<Settled<EntryResult>> {
   try {
-    const [result] = await runLedgerTransaction(sql, () => callGroup(sql, [payload]), payload);
-    return result ?? { ok: false, error: new LedgerError('LEDGER_NO_RESULT', 'no result') };
+    return { ok: true, value: await postOne(sql, payload) };
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/**
+ * One entry, one ledger_post call: in its own transaction on the pool (again on serialization
+ * failure or deadlock), or in the caller's, whose rows it then commits with. An entry alone
+ * needs no group's subtransaction, which costs about a third of an entry's server CPU.
+ */
+export async function postOne(sql: LedgerSql, payload: EntryPayload): Promise<EntryResult> {
+  return runLedgerTransaction(
+    sql,
+    async () => {
+      const [row] = await sql<{ result: EntryResult }[]>`
+        select ledger_post(${sql.json(payload as never)}) as result`;
+      if (!row) throw new LedgerError('LEDGER_NO_RESULT', 'ledger_post returned no row');
+      return row.result;
+    },
+    payload,
+  );
 }
 
 async function callGroup(sql: Sql, group: EntryPayload[]): Promise<Settled<EntryResult>[]> {

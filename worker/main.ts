@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../infra/config.js';
-import { createSql } from '../infra/db.js';
+import { APP_ROLE, createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
 import {
@@ -47,13 +47,16 @@ if (misfit) {
   process.exit(78);
 }
 
+// Migrations run at start-up, as the login (the tables' owner), under an advisory lock, so
+// replicas starting together wait in turn. Everything else runs as the application's role.
+const owner = createSql(config.DATABASE_URL, { max: 1, applicationName: 'escrow-migrate' });
+const { applied } = await migrate(owner).finally(() => owner.end());
+if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const sql = createSql(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
   applicationName: 'escrow-worker',
+  role: APP_ROLE,
 });
-// Migrations run at start-up under an advisory lock, so replicas starting together wait in turn.
-const { applied } = await migrate(sql);
-if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const temporal = temporalTarget(config);
 const connection = await NativeConnection.connect(temporal.connection);
 // Activities signal escrows (reconciliation); the schedule is created (or updated) here.

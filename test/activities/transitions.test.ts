@@ -80,7 +80,7 @@ describe('recordTransitions: an escrow step’s events in one activity call', ()
     const s = deliveredEscrow('REFUSED_IN_BATCH');
     const { escrowId } = s.terms;
     const activities = createTransitionActivities(db.sql);
-    await db.sql`
+    await db.ownerSql`
       alter table escrow_events add constraint refuses_one_carrier_in_batch
         check (coalesce(data->>'carrier', '') <> 'REFUSED_IN_BATCH') not valid`;
     try {
@@ -100,7 +100,7 @@ describe('recordTransitions: an escrow step’s events in one activity call', ()
       );
       expect(await stored(escrowId)).toEqual({ seqs: [1, 2, 4], outbox: 3, entries: 1 });
     } finally {
-      await db.sql`alter table escrow_events drop constraint refuses_one_carrier_in_batch`;
+      await db.ownerSql`alter table escrow_events drop constraint refuses_one_carrier_in_batch`;
     }
   });
 });

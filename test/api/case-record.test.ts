@@ -258,7 +258,8 @@ describe('case record', () => {
     const env = { DATABASE_URL: api.h.db.url };
     const clean = await script('case-check.ts', [], env);
     expect(clean.code, clean.stdout).toBe(0);
-    const { sql } = api.h.db;
+    // As the owner: only the owner may switch a trigger off.
+    const { ownerSql: sql } = api.h.db;
     await sql.begin(async (tx) => {
       await tx`alter table escrow_events disable trigger escrow_events_append_only`;
       await tx`update escrow_events set data = data || '{"tampered": 1}'::jsonb
@@ -284,7 +285,7 @@ describe('case record', () => {
 
   it('rows from before the chain are chained by case:backfill; the trigger lets only that through', async () => {
     const id = await disputedEscrow();
-    const { sql } = api.h.db;
+    const { ownerSql: sql } = api.h.db;
     await sql.begin(async (tx) => {
       await tx`alter table escrow_events disable trigger escrow_events_append_only`;
       await tx`update escrow_events set prev_hash = null, hash = null where escrow_id = ${id}`;

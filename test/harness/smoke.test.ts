@@ -9,8 +9,9 @@ let temporal: TestTemporal;
 
 beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
-  // A scratch table of this test's own: the service schema has no place for it.
-  await db.sql`
+  // A scratch table of this test's own: the service schema has no place for it. The owner
+  // creates it; the application's role may write it, as any table of a later migration.
+  await db.ownerSql`
     create table harness_pings (
       id text primary key,
       message text not null,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../infra/canonical-json.js';
 import { entryPayload } from '../../ledger/postings.js';
@@ -72,6 +73,75 @@ describe('canonicalJson output is pinned', () => {
     };
     expect(sha256(canonicalJson(body))).toBe(
       'd1ed074c9c7f192cf89013f80cbce960a3967c554c03135cba00f6d48975f426',
+    );
+  });
+});
+
+/** The definition canonicalJson first had, kept here as its specification. */
+const bySortingReplacer = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        ),
+      );
+    }
+    return v;
+  });
+
+describe('canonicalJson is its original definition, written out', () => {
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.double(),
+    fc.integer(),
+    fc.bigInt(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.constant(() => 1),
+    fc.date({ noInvalidDate: true }),
+    fc.constant(new Number(5)),
+    fc.constant(new String('ab')),
+    fc.constant(new Map([['k', 1]])),
+  );
+  const key = fc.oneof(
+    fc.string(),
+    fc.constantFrom('0', '9', '10', '01', '-1', '4294967294', '4294967295', '__proto__', 'toJSON'),
+  );
+  const tree = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 5 }),
+    object: fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }).map((entries) => {
+      const object: Record<string, unknown> = {};
+      for (const [k, v] of entries)
+        Object.defineProperty(object, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      return object;
+    }),
+  }));
+
+  it('gives the same text for any value, toJSON, holes and odd keys included', () => {
+    fc.assert(
+      fc.property(tree.value, (value) => {
+        expect(canonicalJson(value)).toBe(bySortingReplacer(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives the same text for whatever JSON.parse returns', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(bySortingReplacer(value));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

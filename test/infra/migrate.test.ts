@@ -29,8 +29,8 @@ async function copyOfMigrations(name: string): Promise<string> {
 }
 
 it('applies nothing twice, and records a checksum for every file', async () => {
-  expect(await migrate(db.sql)).toMatchObject({ applied: [] });
-  const rows = await db.sql<{ name: string; checksum: string | null }[]>`
+  expect(await migrate(db.ownerSql)).toMatchObject({ applied: [] });
+  const rows = await db.ownerSql<{ name: string; checksum: string | null }[]>`
     select name, checksum from schema_migrations order by name`;
   expect(rows.map((r) => r.name)).toEqual((await readdir(shipped)).sort());
   expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum ?? ''))).toBe(true);
@@ -41,7 +41,7 @@ it('refuses to start when an applied migration was edited, naming the file', asy
   await writeFile(join(dir, '0020_escrows.sql'), '-- someone "fixed" this in place\n', {
     flag: 'a',
   });
-  const run = migrate(db.sql, dir);
+  const run = migrate(db.ownerSql, dir);
   await expect(run).rejects.toThrow(MigrationMismatchError);
   await expect(run).rejects.toThrow(
     /migrations\/0020_escrows\.sql was edited after it was applied/,
@@ -51,7 +51,7 @@ it('refuses to start when an applied migration was edited, naming the file', asy
 it('refuses to start when an applied migration is missing, naming the file', async () => {
   const dir = await copyOfMigrations('deleted');
   await rm(join(dir, '0030_platforms.sql'));
-  await expect(migrate(db.sql, dir)).rejects.toThrow(
+  await expect(migrate(db.ownerSql, dir)).rejects.toThrow(
     /migrations\/0030_platforms\.sql applied to this database but missing on disk/,
   );
 });
@@ -59,15 +59,15 @@ it('refuses to start when an applied migration is missing, naming the file', asy
 it('a database migrated before checksums and the harness table were retired upgrades cleanly', async () => {
   const old = await createTestDatabase({ max: 1 });
   try {
-    await old.sql`update schema_migrations set checksum = null`;
-    await old.sql`delete from schema_migrations where name = '0050_drop_harness_pings.sql'`;
-    await old.sql`insert into schema_migrations (name) values ('0001_harness.sql')`;
-    await old.sql`create table harness_pings (id text primary key)`;
+    await old.ownerSql`update schema_migrations set checksum = null`;
+    await old.ownerSql`delete from schema_migrations where name = '0050_drop_harness_pings.sql'`;
+    await old.ownerSql`insert into schema_migrations (name) values ('0001_harness.sql')`;
+    await old.ownerSql`create table harness_pings (id text primary key)`;
 
-    expect(await migrate(old.sql)).toMatchObject({ applied: ['0050_drop_harness_pings.sql'] });
-    const [table] = await old.sql`select to_regclass('harness_pings') as t`;
+    expect(await migrate(old.ownerSql)).toMatchObject({ applied: ['0050_drop_harness_pings.sql'] });
+    const [table] = await old.ownerSql`select to_regclass('harness_pings') as t`;
     expect(table?.t).toBeNull();
-    const rows = await old.sql<{ name: string; checksum: string | null }[]>`
+    const rows = await old.ownerSql<{ name: string; checksum: string | null }[]>`
       select name, checksum from schema_migrations order by name`;
     expect(rows.map((r) => r.name)).not.toContain('0001_harness.sql');
     expect(rows.every((r) => r.checksum !== null)).toBe(true);
@@ -77,7 +77,7 @@ it('a database migrated before checksums and the harness table were retired upgr
 });
 
 it('`npm run migrate` exits non-zero with one line naming the edited file', async () => {
-  await db.sql`
+  await db.ownerSql`
     update schema_migrations set checksum = repeat('0', 64) where name = '0040_webhooks.sql'`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
     cwd: repoRoot,

@@ -1,322 +1,307 @@
-// Every rule the database enforces, attacked with raw SQL: the ledger's code is not in the way.
+// Every rule the database enforces, attacked with raw SQL as the application connects (its role,
+// escrow_app): the ledger's TypeScript is not in the way. The role can write the ledger's tables
+// only through the posting functions, and they check every request, whatever a client sends.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Tx } from '../../infra/db.js';
-import { accountBalance, createPendingEntry, postEntry } from '../../ledger/index.js';
+import type { Sql } from '../../infra/db.js';
+import { accountColumns } from '../../ledger/accounts.js';
+import {
+  type AccountRef,
+  accountBalance,
+  checkLedger,
+  createPendingEntry,
+} from '../../ledger/index.js';
 import { useTestDatabase } from '../support/db.js';
 import { fund, holding, PLATFORM, payable, psp, rejection } from './helpers.js';
 
 const db = useTestDatabase();
-let pspId: bigint;
-let holdingId: bigint;
-let usdHoldingId: bigint;
 
-async function accountId(ref: { kind: string; escrow_id?: string; currency: string }) {
-  const [row] = await db.sql<{ id: bigint }[]>`
-    select id from ledger_accounts
-     where kind = ${ref.kind} and currency = ${ref.currency}
-       and (${ref.escrow_id ?? null}::text is null or escrow_id = ${ref.escrow_id ?? null})
-     order by id limit 1`;
-  if (!row) throw new Error('no such account');
-  return row.id;
+const pgCode = (error: unknown): string | undefined => (error as { code?: string }).code;
+
+const leg = (account: AccountRef, amount: bigint | string): Leg => ({
+  ...accountColumns(account),
+  amount: String(amount),
+});
+
+type Leg = Record<string, string | undefined>;
+
+/** A ledger_post payload as a client could send it, valid unless a test changes it. */
+function payload(key: string, legs: Leg[], extra: Record<string, unknown> = {}) {
+  return {
+    platformId: PLATFORM,
+    idempotencyKey: key,
+    requestHash: '00'.repeat(32),
+    kind: 'adjustment',
+    phase: 'final',
+    escrowId: 'esc_rules',
+    metadata: {},
+    legs,
+    ...extra,
+  };
 }
 
-async function insertEntry(
-  tx: Tx,
-  key: string,
-  extra: { phase?: string; pending?: bigint; escrowId?: string } = {},
-) {
-  const [row] = await tx<{ id: bigint }[]>`
-    insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id, pending_entry_id)
-    values (${PLATFORM}, ${key}, sha256(${key}::bytea), 'adjustment', ${extra.phase ?? 'final'},
-            ${extra.escrowId ?? 'esc_rules'}, ${extra.pending === undefined ? null : String(extra.pending)}::int8)
-    returning id`;
-  if (!row) throw new Error('no entry');
-  return row.id;
-}
+const rawPost = (sql: Sql, body: Record<string, unknown>) =>
+  sql`select ledger_post(${sql.json(body as never)}) as result`;
 
-/** A posting that continues its account's history correctly, so only the rule under test can fail. */
-async function insertPosting(
-  tx: Tx,
-  entryId: bigint,
-  leg: number,
-  account: bigint,
-  amount: bigint,
-  currency?: string,
-) {
-  await tx`
-    insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-    select ${String(entryId)}::int8, ${leg}, id, coalesce(${currency ?? null}, currency), ${String(amount)}::int8,
-           version + 1, balance + ${String(amount)}::int8
-      from ledger_accounts where id = ${String(account)}::int8`;
-}
+const entryCount = async () => {
+  const [row] = await db.ownerSql<{ n: number }[]>`select count(*)::int as n from ledger_entries`;
+  return row?.n ?? 0;
+};
 
-function pgCode(error: unknown): string | undefined {
-  return (error as { code?: string }).code;
-}
+let holdingId = 0n;
 
 beforeAll(async () => {
   await fund(db.sql, 'esc_rules', 1000n);
   await fund(db.sql, 'esc_usd', 500n, { currency: 'USD' });
-  pspId = await accountId({ kind: 'psp_clearing', currency: 'VND' });
-  holdingId = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_rules', currency: 'VND' });
-  usdHoldingId = await accountId({ kind: 'escrow_holding', escrow_id: 'esc_usd', currency: 'USD' });
+  const [row] = await db.sql<{ id: bigint }[]>`
+    select id from ledger_accounts where escrow_id = 'esc_rules'`;
+  holdingId = row?.id ?? 0n;
 });
 
-describe('entries balance', () => {
-  it('rejects an entry whose postings do not sum to zero', async () => {
-    const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'unbalanced');
-        await insertPosting(tx, entry, 0, pspId, -10n);
-        await insertPosting(tx, entry, 1, holdingId, 9n);
-      }),
-    );
-    expect(pgCode(error)).toBe('LD103');
-    expect(String(error)).toMatch(/does not sum to zero: VND -1/);
+describe('the application role', () => {
+  it('cannot write the ledger tables: no INSERT, UPDATE, DELETE or TRUNCATE', async () => {
+    const before = await entryCount();
+    const attempts = [
+      db.sql`insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase)
+             values (${PLATFORM}, 'by-hand', sha256('x'), 'adjustment', 'final')`,
+      db.sql`insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
+             values (1, 9, ${String(holdingId)}::int8, 'VND', 1, 99, 99)`,
+      db.sql`insert into ledger_pending_legs (entry_id, leg, account_id, currency, amount)
+             values (1, 9, ${String(holdingId)}::int8, 'VND', 1)`,
+      db.sql`insert into ledger_accounts (kind, currency, platform_id, escrow_id, ref_key, may_go_negative)
+             values ('escrow_holding', 'VND', ${PLATFORM}, 'esc_rich', 'x', true)`,
+      db.sql`update ledger_accounts set balance = balance + 1000 where id = ${String(holdingId)}::int8`,
+      db.sql`update ledger_accounts set pending_out = 0`,
+      db.sql`update ledger_postings set amount = amount * 2`,
+      db.sql`update ledger_entries set kind = 'adjustment'`,
+      db.sql`delete from ledger_postings`,
+      db.sql`delete from ledger_entries`,
+      db.sql`delete from ledger_accounts`,
+      db.sql`truncate ledger_postings cascade`,
+      db.sql`insert into currencies (code, exponent) values ('XXX', 0)`,
+      db.sql`update currencies set exponent = 2 where code = 'VND'`,
+      db.sql`delete from schema_migrations`,
+    ];
+    for (const attempt of attempts) {
+      expect(pgCode(await rejection(() => attempt))).toBe('42501');
+    }
+    expect(await entryCount()).toBe(before);
+    expect((await accountBalance(db.sql, holding('esc_rules'))).balance).toBe(1000n);
   });
 
-  it('rejects a one-legged entry, and an entry without postings', async () => {
-    const oneLeg = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'one-leg');
-        await insertPosting(tx, entry, 0, pspId, 5n);
-      }),
+  it('cannot call the owner’s helpers that write without the checks', async () => {
+    const openAccount = await rejection(
+      () =>
+        db.sql`select ledger_account_for(${db.sql.json(leg(holding('esc_x'), 1n) as never)}, ${PLATFORM}, 0::int2)`,
     );
-    expect(pgCode(oneLeg)).toBe('LD103');
-    expect(String(oneLeg)).toMatch(/1 leg\(s\)/);
-    const none = await rejection(() => db.sql.begin((tx) => insertEntry(tx, 'no-legs')));
-    expect(pgCode(none)).toBe('LD103');
+    expect(pgCode(openAccount)).toBe('42501');
+    const writePostings = await rejection(
+      () =>
+        db.sql`select ledger_write_postings(1, array[${String(holdingId)}::int8], array['VND'], array[1000000::int8])`,
+    );
+    expect(pgCode(writePostings)).toBe('42501');
   });
 
-  it('balances per currency: a VND leg cannot pay for a USD leg', async () => {
-    const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'cross-currency');
-        await insertPosting(tx, entry, 0, holdingId, -5n);
-        await insertPosting(tx, entry, 1, usdHoldingId, 5n);
-      }),
-    );
-    expect(pgCode(error)).toBe('LD103');
-  });
-
-  it('rejects an unknown kind, and a resolution that names no pending entry', async () => {
-    const unknownKind = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const [row] = await tx<{ id: bigint }[]>`
-          insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id)
-          values (${PLATFORM}, 'gift', sha256('gift'), 'gift', 'final', 'esc_rules') returning id`;
-        await insertPosting(tx, row?.id ?? 0n, 0, pspId, 1n);
-        await insertPosting(tx, row?.id ?? 0n, 1, holdingId, -1n);
-      }),
-    );
-    expect(pgCode(unknownKind)).toBe('LD103');
-    const postOfNothing = await rejection(() =>
-      db.sql.begin((tx) => insertEntry(tx, 'post-nothing', { phase: 'void' })),
-    );
-    expect(pgCode(postOfNothing)).toBe('LD103');
-  });
-
-  it('accepts a balanced entry written by hand, and keeps the cached balance in step', async () => {
+  it('cannot stand a temporary table of its own in for a ledger table', async () => {
     await db.sql.begin(async (tx) => {
-      const entry = await insertEntry(tx, 'balanced-by-hand');
-      await insertPosting(tx, entry, 0, pspId, 7n);
-      await insertPosting(tx, entry, 1, holdingId, -7n);
+      await tx`create temporary table ledger_entries (like public.ledger_entries) on commit drop`;
+      await tx`select ledger_post(${tx.json(
+        payload('temp-shadow', [leg(holding('esc_rules'), -1n), leg(psp(), 1n)]) as never,
+      )})`;
+      const [shadow] = await tx<
+        { n: number }[]
+      >`select count(*)::int as n from pg_temp.ledger_entries`;
+      expect(shadow?.n).toBe(0);
     });
-    expect((await accountBalance(db.sql, holding('esc_rules'))).balance).toBe(993n);
+    const [real] = await db.ownerSql<{ n: number }[]>`
+      select count(*)::int as n from ledger_entries where idempotency_key = 'temp-shadow'`;
+    expect(real?.n).toBe(1);
   });
 });
 
-describe('postings', () => {
-  it('must be in their account currency', async () => {
-    const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'wrong-currency');
-        await insertPosting(tx, entry, 0, pspId, -3n, 'USD');
-        await insertPosting(tx, entry, 1, holdingId, 3n, 'USD');
+describe('ledger_post checks every request itself', () => {
+  const refused: [string, Record<string, unknown>, string, RegExp?][] = [
+    [
+      'postings that do not sum to zero',
+      payload('unbalanced', [leg(psp(), -10n), leg(holding('esc_rules'), 9n)]),
+      'LD103',
+      /does not sum to zero: VND -1/,
+    ],
+    ['one leg', payload('one-leg', [leg(psp(), 5n)]), 'LD103', /1 leg\(s\)/],
+    ['no legs', payload('no-legs', []), 'LD103'],
+    ['a zero leg', payload('zero-leg', [leg(psp(), 0n), leg(holding('esc_rules'), 0n)]), 'LD103'],
+    [
+      'a VND leg paying for a USD leg',
+      payload('cross-currency', [
+        leg(holding('esc_rules'), -5n),
+        leg(holding('esc_usd', 'USD'), 5n),
+      ]),
+      'LD103',
+    ],
+    [
+      'the holding account of another escrow',
+      payload('foreign-holding', [leg(holding('esc_usd', 'USD'), -5n), leg(psp('USD'), 5n)]),
+      'LD103',
+      /other than its own/,
+    ],
+    [
+      'an unknown entry kind',
+      payload('gift', [leg(psp(), 1n), leg(holding('esc_rules'), -1n)], { kind: 'gift' }),
+      'LD103',
+    ],
+    [
+      'an unknown account kind',
+      payload('vault', [
+        { kind: 'vault', currency: 'VND', platformId: PLATFORM, amount: '1' },
+        leg(holding('esc_rules'), -1n),
+      ]),
+      'LD101',
+    ],
+    [
+      'a seller account without a seller',
+      payload('no-seller', [
+        { kind: 'seller_payable', currency: 'VND', platformId: PLATFORM, amount: '1' },
+        leg(holding('esc_rules'), -1n),
+      ]),
+      'LD101',
+    ],
+    [
+      'a resolution phase',
+      payload('post-phase', [leg(psp(), 1n), leg(holding('esc_rules'), -1n)], { phase: 'post' }),
+      'LD009',
+    ],
+    [
+      'a reversal of an entry that does not exist',
+      payload('reverse-ghost', [leg(psp(), 1n), leg(holding('esc_rules'), -1n)], {
+        kind: 'reversal',
+        reversesEntryId: '987654321',
       }),
-    );
-    expect(pgCode(error)).toBe('LD004');
-  });
+      'LD102',
+    ],
+    [
+      'a reversal that is not of kind reversal',
+      payload('reverse-as-release', [leg(psp(), 1n), leg(holding('esc_rules'), -1n)], {
+        kind: 'release',
+        reversesEntryId: '1',
+      }),
+      'LD103',
+    ],
+    [
+      'an amount beyond int8',
+      payload('huge', [
+        leg(psp(), '-9223372036854775808'),
+        leg(holding('esc_rules'), '9223372036854775808'),
+      ]),
+      '22003',
+    ],
+  ];
 
-  it('must continue their account history: no skipped version, no made-up balance', async () => {
-    const skipped = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'skipped-version');
-        await tx`
-          insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-          select ${String(entry)}::int8, 0, id, currency, 1, version + 2, balance + 1
-            from ledger_accounts where id = ${String(holdingId)}::int8`;
-      }),
-    );
-    expect(pgCode(skipped)).toBe('LD102');
-    const madeUp = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'made-up-balance');
-        await tx`
-          insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-          select ${String(entry)}::int8, 0, id, currency, 1, version + 1, balance + 1000
-            from ledger_accounts where id = ${String(holdingId)}::int8`;
-      }),
-    );
-    expect(pgCode(madeUp)).toBe('LD102');
-  });
-
-  it('cannot be added to an entry committed earlier', async () => {
-    let entry = 0n;
-    await db.sql.begin(async (tx) => {
-      entry = await insertEntry(tx, 'committed');
-      await insertPosting(tx, entry, 0, pspId, 2n);
-      await insertPosting(tx, entry, 1, holdingId, -2n);
+  for (const [what, body, code, message] of refused) {
+    it(`refuses ${what}, and writes nothing`, async () => {
+      const before = await entryCount();
+      const error = await rejection(() => rawPost(db.sql, body));
+      expect(pgCode(error)).toBe(code);
+      if (message) expect(String(error)).toMatch(message);
+      expect(await entryCount()).toBe(before);
     });
-    const later = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        await insertPosting(tx, entry, 2, pspId, 1n);
-        await insertPosting(tx, entry, 3, holdingId, -1n);
-      }),
-    );
-    expect(pgCode(later)).toBe('LD102');
-  });
+  }
 
-  it('must name an existing account', async () => {
+  it('refuses a reversal of a pending entry', async () => {
+    await fund(db.sql, 'esc_pending_rev', 50n);
+    const pending = await createPendingEntry(db.sql, {
+      platformId: PLATFORM,
+      idempotencyKey: 'pending-to-reverse',
+      kind: 'payout',
+      postings: [
+        { account: holding('esc_pending_rev'), amount: -50n },
+        { account: psp(), amount: 50n },
+      ],
+    });
     const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'ghost-account');
-        await tx`
-          insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-          values (${String(entry)}::int8, 0, 987654321, 'VND', 1, 1, 1)`;
-      }),
+      rawPost(
+        db.sql,
+        payload('reverse-pending', [leg(psp(), -50n), leg(holding('esc_pending_rev'), 50n)], {
+          kind: 'reversal',
+          escrowId: 'esc_pending_rev',
+          reversesEntryId: pending.entryId,
+        }),
+      ),
     );
     expect(pgCode(error)).toBe('LD102');
   });
-});
 
-describe('append-only', () => {
-  it('refuses UPDATE, DELETE and TRUNCATE of postings, entries and currencies', async () => {
-    const attempts = [
-      db.sql`update ledger_postings set amount = amount * 2`,
-      db.sql`delete from ledger_postings`,
-      db.sql`update ledger_entries set kind = 'adjustment'`,
-      db.sql`delete from ledger_entries`,
-      db.sql`truncate ledger_postings cascade`,
-      db.sql`truncate ledger_entries cascade`,
-      db.sql`update currencies set exponent = 2 where code = 'VND'`,
-      db.sql`delete from ledger_accounts`,
-    ];
-    for (const attempt of attempts) {
-      expect(pgCode(await rejection(() => attempt))).toBe('LD100');
-    }
-    const [{ n } = { n: 0 }] = await db.sql<
-      { n: number }[]
-    >`select count(*)::int as n from ledger_postings`;
-    expect(n).toBeGreaterThan(0);
-  });
-});
-
-describe('cached balances', () => {
-  it('cannot be set directly', async () => {
-    for (const attempt of [
-      db.sql`update ledger_accounts set balance = balance + 1000 where id = ${String(holdingId)}::int8`,
-      db.sql`update ledger_accounts set version = version + 1 where id = ${String(holdingId)}::int8`,
-      db.sql`update ledger_accounts set pending_out = 0, pending_in = 5`,
-      db.sql`update ledger_accounts set kind = 'psp_clearing' where id = ${String(holdingId)}::int8`,
-    ]) {
-      expect(pgCode(await rejection(() => attempt))).toBe('LD101');
-    }
-    const opened = await rejection(
-      () => db.sql`
-        insert into ledger_accounts (kind, currency, platform_id, escrow_id, ref_key, may_go_negative, balance)
-        values ('escrow_holding', 'VND', ${PLATFORM}, 'esc_rich', 'x', true, 1000000)`,
-    );
-    expect(pgCode(opened)).toBe('LD101');
+  it('accepts a balanced entry sent by hand, and keeps the cached balance and history in step', async () => {
+    const before = (await accountBalance(db.sql, holding('esc_rules'))).balance;
+    await rawPost(db.sql, payload('by-hand', [leg(psp(), 7n), leg(holding('esc_rules'), -7n)]));
+    expect((await accountBalance(db.sql, holding('esc_rules'))).balance).toBe(before - 7n);
+    const [history] = await db.sql<{ version: bigint; balance: bigint; last: bigint }[]>`
+      select a.version, a.balance,
+             (select p.balance_after from ledger_postings p
+               where p.account_id = a.id order by p.account_version desc limit 1) as last
+        from ledger_accounts a where a.id = ${String(holdingId)}::int8`;
+    expect(history?.last).toBe(history?.balance);
   });
 });
 
 describe('no overdraft', () => {
-  it('refuses a hand-written entry that takes a holding account below zero', async () => {
+  it('refuses an entry sent by hand that takes a holding account below zero', async () => {
     const before = (await accountBalance(db.sql, holding('esc_rules'))).balance;
     const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'overdraft');
-        await insertPosting(tx, entry, 0, holdingId, -(before + 1n));
-        await insertPosting(tx, entry, 1, pspId, before + 1n);
-      }),
+      rawPost(
+        db.sql,
+        payload('overdraft', [leg(holding('esc_rules'), -(before + 1n)), leg(psp(), before + 1n)]),
+      ),
     );
-    expect(pgCode(error)).toBe('23514');
-    expect((error as { constraint_name?: string }).constraint_name).toBe(
-      'ledger_accounts_no_overdraft',
-    );
+    expect(pgCode(error)).toBe('LD001');
+    expect((await accountBalance(db.sql, holding('esc_rules'))).balance).toBe(before);
   });
 
-  it('holds under concurrent hand-written withdrawals of the whole balance', async () => {
+  it('holds under concurrent withdrawals of the whole balance', async () => {
     await fund(db.sql, 'esc_race', 100n);
-    const raceHolding = await accountId({
-      kind: 'escrow_holding',
-      escrow_id: 'esc_race',
-      currency: 'VND',
-    });
     const withdraw = (key: string) =>
-      db.sql.begin(async (tx) => {
-        const [entry] = await tx<{ id: bigint }[]>`
-          insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, escrow_id)
-          values (${PLATFORM}, ${key}, sha256(${key}::bytea), 'adjustment', 'final', 'esc_race') returning id`;
-        // Both read the same version and balance; neither locks first.
-        await tx`select pg_sleep(0.05)`;
-        await insertPosting(tx, entry?.id ?? 0n, 0, raceHolding, -100n);
-        await insertPosting(tx, entry?.id ?? 0n, 1, pspId, 100n);
-      });
+      rawPost(
+        db.sql,
+        payload(key, [leg(holding('esc_race'), -100n), leg(psp(), 100n)], { escrowId: 'esc_race' }),
+      );
     const results = await Promise.allSettled([withdraw('race-a'), withdraw('race-b')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(['23514', '23505', 'LD102']).toContain(pgCode(failure.reason));
+    expect(pgCode(failure.reason)).toBe('LD001');
     expect((await accountBalance(db.sql, holding('esc_race'))).balance).toBe(0n);
   });
 
   it('counts reservations: a pending payout cannot be spent twice', async () => {
     await fund(db.sql, 'esc_reserve', 300n);
-    await db.sql.begin(async (tx) => {
-      const entry = await insertEntry(tx, 'reserve-by-hand', {
+    await rawPost(
+      db.sql,
+      payload('reserve-by-hand', [leg(holding('esc_reserve'), -300n), leg(psp(), 300n)], {
         phase: 'pending',
+        kind: 'payout',
         escrowId: 'esc_reserve',
-      });
-      const escrowHolding = await accountId({
-        kind: 'escrow_holding',
-        escrow_id: 'esc_reserve',
-        currency: 'VND',
-      });
-      await tx`
-        insert into ledger_pending_legs (entry_id, leg, account_id, currency, amount)
-        values (${String(entry)}::int8, 0, ${String(escrowHolding)}::int8, 'VND', -300),
-               (${String(entry)}::int8, 1, ${String(pspId)}::int8, 'VND', 300)`;
-    });
-    expect((await accountBalance(db.sql, holding('esc_reserve'))).available).toBe(0n);
-    const error = await rejection(() =>
-      db.sql.begin(async (tx) => {
-        const entry = await insertEntry(tx, 'spend-reserved', { escrowId: 'esc_reserve' });
-        const escrowHolding = await accountId({
-          kind: 'escrow_holding',
-          escrow_id: 'esc_reserve',
-          currency: 'VND',
-        });
-        await insertPosting(tx, entry, 0, escrowHolding, -1n);
-        await insertPosting(tx, entry, 1, pspId, 1n);
       }),
     );
-    expect(pgCode(error)).toBe('23514');
+    expect((await accountBalance(db.sql, holding('esc_reserve'))).available).toBe(0n);
+    const error = await rejection(() =>
+      rawPost(
+        db.sql,
+        payload('spend-reserved', [leg(holding('esc_reserve'), -1n), leg(psp(), 1n)], {
+          escrowId: 'esc_reserve',
+        }),
+      ),
+    );
+    expect(pgCode(error)).toBe('LD001');
   });
 });
 
 describe('two-phase entries', () => {
   it('are resolved at most once, and never settle more than they reserved', async () => {
     await fund(db.sql, 'esc_pay', 400n);
-    await postEntry(db.sql, {
-      platformId: PLATFORM,
-      idempotencyKey: 'rules-release',
-      kind: 'release',
-      postings: [
-        { account: holding('esc_pay'), amount: -400n },
-        { account: payable('sel_rules'), amount: 400n },
-      ],
-    });
+    await rawPost(
+      db.sql,
+      payload('rules-release', [leg(holding('esc_pay'), -400n), leg(payable('sel_rules'), 400n)], {
+        kind: 'release',
+        escrowId: 'esc_pay',
+      }),
+    );
     const pending = await createPendingEntry(db.sql, {
       platformId: PLATFORM,
       idempotencyKey: 'rules-payout',
@@ -326,37 +311,50 @@ describe('two-phase entries', () => {
         { account: psp(), amount: 300n },
       ],
     });
-    const [legs] = await db.sql<{ payable: bigint; clearing: bigint }[]>`
-      select min(account_id) filter (where amount < 0) as payable, min(account_id) filter (where amount > 0) as clearing
-        from ledger_pending_legs where entry_id = ${pending.entryId}::int8`;
-    const resolve = (key: string, phase: 'post' | 'void', amount: bigint) =>
-      db.sql.begin(async (tx) => {
-        const [entry] = await tx<{ id: bigint }[]>`
-          insert into ledger_entries (platform_id, idempotency_key, request_hash, kind, phase, pending_entry_id)
-          values (${PLATFORM}, ${key}, sha256(${key}::bytea), 'payout', ${phase}, ${pending.entryId}::int8)
-          returning id`;
-        if (phase === 'post' && entry && legs) {
-          const rows = [
-            [0, legs.payable, -amount],
-            [1, legs.clearing, amount],
-          ] as const;
-          for (const [leg, account, value] of rows) {
-            await tx`
-              insert into ledger_postings (entry_id, leg, account_id, currency, amount, account_version, balance_after)
-              select ${String(entry.id)}::int8, ${leg}, id, currency, ${String(value)}::int8, version + 1,
-                     balance + ${String(value)}::int8
-                from ledger_accounts where id = ${String(account)}::int8`;
-          }
-        }
-      });
+    const resolve = (key: string, action: 'post' | 'void', amount?: bigint) =>
+      db.sql`select ledger_resolve(${db.sql.json({
+        pendingEntryId: pending.entryId,
+        idempotencyKey: key,
+        requestHash: '00'.repeat(32),
+        action,
+        ...(amount === undefined ? {} : { amount: String(amount) }),
+        metadata: {},
+      } as never)})`;
     expect(pgCode(await rejection(() => resolve('rules-post-too-much', 'post', 301n)))).toBe(
-      'LD103',
+      'LD007',
     );
-    await resolve('rules-void', 'void', 0n);
-    const again = await rejection(() => resolve('rules-post-after-void', 'post', 100n));
-    expect(pgCode(again)).toBe('23505');
-    expect((again as { constraint_name?: string }).constraint_name).toBe(
-      'ledger_entries_one_resolution',
+    await resolve('rules-void', 'void');
+    expect(pgCode(await rejection(() => resolve('rules-post-after-void', 'post', 100n)))).toBe(
+      'LD006',
     );
+    const payableNow = await accountBalance(db.sql, payable('sel_rules'));
+    expect(payableNow.balance).toBe(400n);
+    expect(payableNow.available).toBe(400n);
+  });
+});
+
+describe('append-only, even for the tables’ owner', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of postings, entries, accounts and currencies', async () => {
+    const owner = db.ownerSql;
+    const attempts = [
+      owner`update ledger_postings set amount = amount * 2`,
+      owner`delete from ledger_postings`,
+      owner`update ledger_entries set kind = 'adjustment'`,
+      owner`delete from ledger_entries`,
+      owner`truncate ledger_postings cascade`,
+      owner`truncate ledger_entries cascade`,
+      owner`update currencies set exponent = 2 where code = 'VND'`,
+      owner`delete from ledger_accounts`,
+    ];
+    for (const attempt of attempts) {
+      expect(pgCode(await rejection(() => attempt))).toBe('LD100');
+    }
+  });
+});
+
+describe('after every attack above', () => {
+  it('the ledger passes its invariant check', async () => {
+    const report = await checkLedger(db.sql);
+    expect(report.violations).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The invariant check must pass on an honest ledger and catch every kind of corruption. The
-// database refuses these corruptions, so they are made with its rules switched off.
+// application's role cannot write the ledger's tables, so the corruptions are made as their
+// owner, with its remaining rules switched off.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ const run = promisify(execFile);
 
 let clean: TestDatabase;
 let db: TestDatabase;
+/** The corrupted database, as its owner. */
 let sql: Sql;
 
 /** Runs statements with triggers and foreign keys off (CHECK constraints still apply). */
@@ -54,9 +56,9 @@ async function ledgerCheckScript(url: string) {
 let pendingId = '';
 beforeAll(async () => {
   [clean, db] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  sql = db.sql;
+  sql = db.ownerSql;
   await seed(clean.sql);
-  pendingId = await seed(sql);
+  pendingId = await seed(db.sql);
 });
 afterAll(async () => {
   await Promise.all([clean?.drop(), db?.drop()]);

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createSql, type Sql } from '../../infra/db.js';
+import { APP_ROLE, createSql, type Sql } from '../../infra/db.js';
 
 export interface TestDatabase {
+  /** As the application connects: the role that writes the ledger only through its functions. */
   sql: Sql;
+  /** As the tables' owner: for a test that changes the schema or corrupts data on purpose. */
+  ownerSql: Sql;
+  /** The owner's login: processes started on it migrate, then run as the application's role. */
   url: string;
   name: string;
   drop: () => Promise<void>;
@@ -17,13 +21,19 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
   await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`);
   await admin.end();
   const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
-  const sql = createSql(url, { max: options.max ?? 10, applicationName: 'escrow-test' });
+  const sql = createSql(url, {
+    max: options.max ?? 10,
+    applicationName: 'escrow-test',
+    role: APP_ROLE,
+  });
+  const ownerSql = createSql(url, { max: 2, applicationName: 'escrow-test-owner' });
   return {
     sql,
+    ownerSql,
     url,
     name,
     drop: async () => {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), ownerSql.end({ timeout: 5 })]);
       const dropper = createSql(adminUrl, { max: 1 });
       await dropper.unsafe(`drop database if exists ${name} with (force)`);
       await dropper.end();

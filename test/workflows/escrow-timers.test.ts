@@ -283,7 +283,7 @@ describe('a fact Postgres refuses for good', () => {
   it('ops are flagged, the rest is recorded, timers and actions go on, the seller is paid', async () => {
     const id = await fundedEscrow();
     // A rule of the database that this one event breaks (SQLSTATE 23514), however often retried.
-    await ctx.db.sql`
+    await ctx.db.ownerSql`
       alter table escrow_events add constraint refuses_one_carrier
         check (coalesce(data->>'carrier', '') <> 'REFUSED') not valid`;
     try {
@@ -312,7 +312,7 @@ describe('a fact Postgres refuses for good', () => {
       expect(events.map((e) => e.type)).not.toContain('shipped');
       expect(events.map((e) => e.type)).toContain('funds_released');
     } finally {
-      await ctx.db.sql`alter table escrow_events drop constraint refuses_one_carrier`;
+      await ctx.db.ownerSql`alter table escrow_events drop constraint refuses_one_carrier`;
     }
   });
 
