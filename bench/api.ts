@@ -68,17 +68,21 @@ async function startStack(
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
     PORT: String(port),
     PSP_SANDBOX_PORT: String(await freePort()),
+    WORKER_HEALTH_PORT: String(await freePort()),
   };
   const children: ChildProcess[] = [];
   const log = (name: string) => (line: string) => {
     if (/"level":(50|60)|error/i.test(line)) process.stderr.write(`${name}| ${line}\n`);
   };
-  children.push(spawnService('worker/main.ts', env, log('worker')));
+  const worker = spawnService('worker/main.ts', env, log('worker'));
+  children.push(worker);
   const api = spawnService('api/main.ts', env, log('api'));
   children.push(api);
   stops.unshift(() => Promise.all(children.map((child) => stopChild(child))));
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, 120_000, api);
+  // The worker bundles its workflows first: on a busy machine that outlasts a create's deadline.
+  await waitForHttp(`http://127.0.0.1:${env.WORKER_HEALTH_PORT}/healthz`, 180_000, worker);
   return { url, temporalAddress: temporal.address };
 }
 
