@@ -7,12 +7,14 @@ import type { PaymentProvider } from '../psp/types.js';
 
 /**
  * The adapter for an escrow's rail: its platform's own credentials, else the deployment's;
- * undefined when neither has the rail. Looked up by escrow id (or checkout id, for a checkout's
- * one payment), so workflow inputs stay as they were.
+ * undefined when neither has the rail. The platform is the one given (the workflow knows it),
+ * else looked up by escrow id (or checkout id, for a checkout's one payment), so older workflow
+ * inputs work as they did.
  */
 export type ProviderForEscrow = (
   escrowId: string,
   rail: Rail,
+  platformId?: string,
 ) => Promise<PaymentProvider | undefined>;
 
 export function providerForEscrow(deps: {
@@ -29,7 +31,8 @@ export function providerForEscrow(deps: {
     deployment: deps.providers,
     build: deps.buildProvider,
   });
-  return async (escrowId, rail) => {
+  return async (escrowId, rail, platformId) => {
+    if (platformId !== undefined) return platformProviders.providerFor(platformId, rail);
     // A checkout's payment link and status query name the checkout: its platform's credentials.
     const [row] = await deps.sql<{ platformId: string }[]>`
       select platform_id as "platformId" from escrows where id = ${escrowId}

@@ -15,6 +15,11 @@ import type { ProviderForEscrow } from './escrow-providers.js';
 export interface PaymentLinkInput {
   /** The escrow's rail (terms.rail); absent in histories from before rails: VNPay. */
   rail?: Rail;
+  /**
+   * The escrow's platform (terms.platformId), whose credentials make the link; absent in
+   * histories from before it was passed: read from the escrow's row.
+   */
+  platformId?: string;
   idempotencyKey: string;
   escrowId: string;
   amount: number;
@@ -90,8 +95,12 @@ export const STILL_PENDING = 'StillPending';
  */
 async function callPsp<T>(call: () => Promise<T>): Promise<T> {
   // Heartbeats while waiting on the PSP, so a worker that dies mid-call is noticed within the
-  // heartbeat timeout and the call is retried (same idempotency key) on another worker.
-  const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_EVERY_MS);
+  // heartbeat timeout and the call is retried (same idempotency key) on another worker. A local
+  // activity has none: its workflow task's timeout notices a dead worker.
+  const context = Context.current();
+  const heartbeat = context.info.isLocal
+    ? undefined
+    : setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await call();
   } catch (error) {
@@ -139,9 +148,10 @@ export function createPspActivities(
   const railOf = async (input: {
     rail?: Rail | undefined;
     escrowId: string;
+    platformId?: string | undefined;
   }): Promise<PaymentProvider> => {
     const name = input.rail ?? DEFAULT_RAIL;
-    const provider = await providerForEscrow(input.escrowId, name);
+    const provider = await providerForEscrow(input.escrowId, name, input.platformId);
     if (!provider) throw permanentFailure('misconfigured', `the ${name} rail is not enabled`);
     return provider;
   };

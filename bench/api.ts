@@ -2,10 +2,15 @@
 // with GET /healthz on the same server as the baseline, in one run. By default it starts its
 // own stack (temporary Postgres, Temporal dev server, and the real API and worker processes);
 // BENCH_API_URL=http://127.0.0.1:3000 measures a running `npm run dev` instead. Loopback only,
-// each phase runs for a bounded time, then a table and one JSON line are printed.
+// each phase runs for a bounded time, then a table and one JSON line are printed. On its own
+// stack it also says where a create's time goes: CPU per create of each process (API, worker,
+// Temporal, Postgres) and, from a sample of the created escrows' histories, the workflow's
+// tasks and activities up to the payment link.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { freePort } from '../devstack/ports.js';
 import { spawnService, waitForHttp } from '../devstack/services.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
@@ -13,10 +18,21 @@ import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
+import { escrowWorkflowId } from '../workflows/client.js';
+import { cpuMsByService } from './api/process-cpu.js';
+import { historyTiming, timingTable } from './lifecycle/history-timing.js';
 import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** How many of the created escrows' histories the breakdown reads. */
+const SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 40);
+const SERVICES = [
+  ['api', /api\/main\.ts/],
+  ['worker', /worker\/main\.ts/],
+  ['temporal', /temporal/],
+  ['postgres', /postgres/],
+] as const;
 const config = loadConfig();
 const OPS_KEY = config.OPS_API_KEY;
 
@@ -30,7 +46,9 @@ interface Phase {
 }
 
 /** Starts a throwaway stack: Postgres, Temporal, and the API and worker as real processes. */
-async function startStack(stops: Array<() => Promise<unknown>>): Promise<string> {
+async function startStack(
+  stops: Array<() => Promise<unknown>>,
+): Promise<{ url: string; temporalAddress: string }> {
   const servers = await startThrowawayServers('bench-api', { durable: true });
   const { postgres, temporal } = servers;
   stops.push(servers.stop);
@@ -50,18 +68,22 @@ async function startStack(stops: Array<() => Promise<unknown>>): Promise<string>
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
     PORT: String(port),
     PSP_SANDBOX_PORT: String(await freePort()),
+    WORKER_HEALTH_PORT: String(await freePort()),
   };
   const children: ChildProcess[] = [];
   const log = (name: string) => (line: string) => {
     if (/"level":(50|60)|error/i.test(line)) process.stderr.write(`${name}| ${line}\n`);
   };
-  children.push(spawnService('worker/main.ts', env, log('worker')));
+  const worker = spawnService('worker/main.ts', env, log('worker'));
+  children.push(worker);
   const api = spawnService('api/main.ts', env, log('api'));
   children.push(api);
   stops.unshift(() => Promise.all(children.map((child) => stopChild(child))));
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`, 120_000, api);
-  return url;
+  // The worker bundles its workflows first: on a busy machine that outlasts a create's deadline.
+  await waitForHttp(`http://127.0.0.1:${env.WORKER_HEALTH_PORT}/healthz`, 180_000, worker);
+  return { url, temporalAddress: temporal.address };
 }
 
 interface Target {
@@ -70,6 +92,8 @@ interface Target {
   headers?: (i: number) => Record<string, string>;
   body?: (i: number) => string;
   expect: number;
+  /** Sees each answer (its headers), e.g. to keep the ids of what was created. */
+  answered?: (res: IncomingMessage) => void;
 }
 
 /** `CONNECTIONS` keep-alive connections, each sending its next request when the last answered. */
@@ -98,6 +122,7 @@ async function load(base: string, name: string, target: Target, seconds: number)
           },
         },
         (res) => {
+          target.answered?.(res);
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
           res.on('error', reject);
@@ -154,9 +179,54 @@ const escrowBody = (i: number) =>
     payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'BENCH' },
   });
 
+type History = proto.temporal.api.history.v1.IHistory;
+const { EventType } = proto.temporal.api.enums.v1;
+
+/**
+ * A sample of the created escrows' histories, cut at the payment link's Update completing: how
+ * long the workflow took from its start to the link, and the spans (workflow tasks,
+ * activities, local activities) in that part of its history.
+ */
+async function createBreakdown(temporalAddress: string, ids: string[]) {
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    const client = new Client({ connection });
+    const step = Math.max(1, Math.floor(ids.length / SAMPLE));
+    const sample = ids.filter((_, i) => i % step === 0).slice(0, SAMPLE);
+    const histories = await Promise.all(
+      sample.map((id) => client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory()),
+    );
+    const toLink: number[] = [];
+    const cut: History[] = histories.map((history) => {
+      const events = history.events ?? [];
+      const done = events.findIndex(
+        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+      );
+      const end = done < 0 ? events.length : done + 1;
+      if (done >= 0) toLink.push(eventMs(events[done]) - eventMs(events[0]));
+      return { events: events.slice(0, end) };
+    });
+    toLink.sort((a, b) => a - b);
+    return {
+      sampled: histories.length,
+      toLinkP50: percentile(toLink, 50),
+      toLinkP99: percentile(toLink, 99),
+      spans: historyTiming(cut),
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+const eventMs = (event: proto.temporal.api.history.v1.IHistoryEvent | undefined): number => {
+  const t = event?.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Number.NaN;
+};
+
 const stops: Array<() => Promise<unknown>> = [];
 try {
-  const base = process.env.BENCH_API_URL?.replace(/\/+$/, '') ?? (await startStack(stops));
+  const own = process.env.BENCH_API_URL ? undefined : await startStack(stops);
+  const base = process.env.BENCH_API_URL?.replace(/\/+$/, '') ?? (own?.url as string);
   if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(base)) {
     throw new Error(`BENCH_API_URL must be a loopback http URL, got ${base}`);
   }
@@ -181,12 +251,17 @@ try {
     headers: () => auth,
     expect: 200,
   };
+  const created: string[] = [];
   const createTarget: Target = {
     method: 'POST',
     path: () => '/v1/escrows',
     headers: () => ({ ...auth, 'idempotency-key': randomUUID() }),
     body: escrowBody,
     expect: 201,
+    answered: (res) => {
+      const id = /^\/v1\/escrows\/(.+)$/.exec(String(res.headers.location ?? ''))?.[1];
+      if (id) created.push(id);
+    },
   };
   // Warm-up (JIT, connection pools, workflow bundle), then the measured phases.
   await load(base, 'warm-up', baselineTarget, 1);
@@ -194,7 +269,20 @@ try {
   await load(base, 'warm-up', createTarget, 2);
   const baseline = await load(base, 'GET /healthz (baseline)', baselineTarget, SECONDS);
   const get = await load(base, 'GET /v1/escrows/{id}', getTarget, SECONDS);
+  created.length = 0;
+  const cpuBefore = own ? cpuMsByService(process.pid, SERVICES) : undefined;
   const create = await load(base, 'POST /v1/escrows', createTarget, SECONDS);
+  const cpuAfter = own ? cpuMsByService(process.pid, SERVICES) : undefined;
+  const cpuPerCreate =
+    cpuBefore && cpuAfter
+      ? Object.fromEntries(
+          SERVICES.map(([name]) => [
+            name,
+            Math.round(((cpuAfter[name] ?? 0) - (cpuBefore[name] ?? 0)) / create.requests),
+          ]),
+        )
+      : undefined;
+  const breakdown = own ? await createBreakdown(own.temporalAddress, created) : undefined;
 
   process.stdout.write(
     `\n${base} · ${CONNECTIONS} connections · ${SECONDS} s per workload${process.env.BENCH_API_URL ? '' : ' · own stack (API and worker processes)'}\n\n`,
@@ -207,6 +295,21 @@ try {
       `| ${row.name} | ${row.requests} | ${row.perSec.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${row.errors} |\n`,
     );
   }
+  if (cpuPerCreate) {
+    process.stdout.write(
+      `\nCPU per create, ms (utime + stime from /proc, whole create phase / creates): ${Object.entries(
+        cpuPerCreate,
+      )
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(' · ')}\n`,
+    );
+  }
+  if (breakdown) {
+    process.stdout.write(
+      `\nCreate in the workflow (${breakdown.sampled} histories): started → payment link Update completed p50 ${breakdown.toLinkP50.toFixed(0)} ms, p99 ${breakdown.toLinkP99.toFixed(0)} ms\n\n`,
+    );
+    process.stdout.write(timingTable('Spans up to the payment link', breakdown.spans));
+  }
   const r = (n: number) => Math.round(n * 10) / 10;
   process.stdout.write(
     `\n${JSON.stringify({
@@ -215,6 +318,14 @@ try {
       baselinePerSec: r(baseline.perSec),
       getP99Ms: r(get.p99),
       createP99Ms: r(create.p99),
+      createP50Ms: r(create.p50),
+      ...(breakdown
+        ? {
+            createInWorkflowP50Ms: r(breakdown.toLinkP50),
+            createInWorkflowP99Ms: r(breakdown.toLinkP99),
+          }
+        : {}),
+      ...(cpuPerCreate ? { cpuMsPerCreate: cpuPerCreate } : {}),
     })}\n`,
   );
   if (create.errors + get.errors + baseline.errors > 0) process.exitCode = 1;

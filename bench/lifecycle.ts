@@ -234,10 +234,10 @@ try {
       ratio: round(escrows.perSec / baseline.perSec),
       escrowWorkflowTasks: perRun(escrowSpans, 'workflow task: started'),
       escrowActivities: perRun(escrowSpans, 'activity ', 'started → completed'),
-      escrowLocalActivities: perRun(escrowSpans, 'local activity '),
+      escrowLocalActivities: perRun(escrowSpans, 'local activity ', ': run'),
       baselineWorkflowTasks: perRun(baselineSpans, 'workflow task: started'),
       baselineActivities: perRun(baselineSpans, 'activity ', 'started → completed'),
-      baselineLocalActivities: perRun(baselineSpans, 'local activity '),
+      baselineLocalActivities: perRun(baselineSpans, 'local activity ', ': run'),
     })}\n`,
   );
 } finally {

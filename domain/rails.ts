@@ -9,3 +9,10 @@ export type Rail = (typeof RAILS)[number];
 export const DEFAULT_RAIL: Rail = 'vnpay';
 
 export const railOf = (terms: { rail?: Rail | undefined }): Rail => terms.rail ?? DEFAULT_RAIL;
+
+/**
+ * Rails whose callbacks name the payment by an order reference of their own (payOS's
+ * orderCode): it is kept on the escrow's row before the payment link is made, so that link
+ * waits for the escrow's first record. Every other rail's link needs nothing from Postgres.
+ */
+export const ORDER_REF_RAILS: ReadonlySet<Rail> = new Set<Rail>(['payos']);

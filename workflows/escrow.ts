@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { PaymentLinkInput } from '../activities/psp.js';
 import {
   type ActionInput,
   type Actor,
@@ -36,6 +37,7 @@ import {
 } from '../domain/escrow.js';
 import { PERMANENT_DATA_ERROR } from '../domain/failures.js';
 import { ACTIONS, type Action } from '../domain/lifecycle.js';
+import { ORDER_REF_RAILS, railOf } from '../domain/rails.js';
 import { type EscrowView, escrowView } from '../domain/view.js';
 import {
   type CheckoutPaymentInfo,
@@ -55,7 +57,7 @@ import {
   type ResumeEscrowInput,
   stateQuery,
 } from './messages.js';
-import { patientCheck, psp, quickCheck } from './psp-activities.js';
+import { createPaymentLinkLocally, patientCheck, psp, quickCheck } from './psp-activities.js';
 import {
   refundLaneGrantedSignal,
   refundLaneReleaseSignal,
@@ -96,6 +98,12 @@ const CHECKOUT_REFUND_LANE = 'checkout-refund-lane';
  * pending event in one of them (one transaction) instead of one activity per event.
  */
 const LOCAL_RECORDS = 'local-batched-records';
+/**
+ * Patch: a new escrow's payment link is a local activity of its first workflow task, made beside
+ * its first record (after it, for a rail that keeps its order reference on the escrow's row):
+ * the create answers at the end of that task, with no activity round trip and no second task.
+ */
+const LOCAL_PAYMENT_LINK = 'local-payment-link';
 
 // Writing to Postgres is retried until it works (ops see a failing attempt count in the UI):
 // the event log must not have holes and the escrow must not fail with money held. Only a write
@@ -462,6 +470,41 @@ export async function escrowWorkflow(
     }
   };
 
+  const linkRequest = (): PaymentLinkInput => {
+    const { returnUrl, clientIp } = input as EscrowWorkflowInput;
+    return {
+      ...rail,
+      idempotencyKey: `escrow:${escrowId}:payment`,
+      escrowId,
+      amount: terms.amount,
+      currency: terms.currency,
+      description: terms.description,
+      expiresAt: new Date(state.deadlines.paymentWindow ?? Date.now()).toISOString(),
+      returnUrl,
+      clientIp,
+    };
+  };
+  /**
+   * The first record and the payment link, side by side; the link fails the workflow only once
+   * the record is done, as when it came after it. A rail that keeps its order reference on the
+   * escrow's row makes its link once the row is there.
+   */
+  const recordAndLink = async (request: PaymentLinkInput): Promise<PaymentLink> => {
+    if (ORDER_REF_RAILS.has(railOf(terms))) {
+      await flush();
+      return createPaymentLinkLocally(request);
+    }
+    const recording = flush();
+    const linking = createPaymentLinkLocally(request).then(
+      (made) => ({ made }),
+      (error: unknown) => ({ error }),
+    );
+    await recording;
+    const linked = await linking;
+    if ('error' in linked) throw linked.error;
+    return linked.made;
+  };
+
   if (!closed) {
     upsertSearchAttributes([
       { key: PlatformId, value: terms.platformId },
@@ -470,22 +513,14 @@ export async function escrowWorkflow(
       { key: EscrowAmount, value: terms.amount },
       { key: EscrowCurrency, value: terms.currency },
     ]);
-    await flush();
-  }
-  // A checkout's escrow has no link of its own: the checkout's one payment funds it.
-  if (!closed && !terms.checkout) {
-    const input0 = input as EscrowWorkflowInput;
-    paymentLink = await psp.createPaymentLink({
-      ...rail,
-      idempotencyKey: `escrow:${escrowId}:payment`,
-      escrowId,
-      amount: terms.amount,
-      currency: terms.currency,
-      description: terms.description,
-      expiresAt: new Date(state.deadlines.paymentWindow ?? Date.now()).toISOString(),
-      returnUrl: input0.returnUrl,
-      clientIp: input0.clientIp,
-    });
+    // A checkout's escrow has no link of its own: the checkout's one payment funds it.
+    if (terms.checkout) await flush();
+    else if (patched(LOCAL_PAYMENT_LINK)) {
+      paymentLink = await recordAndLink({ ...linkRequest(), platformId: terms.platformId });
+    } else {
+      await flush();
+      paymentLink = await psp.createPaymentLink(linkRequest());
+    }
   }
 
   for (;;) {

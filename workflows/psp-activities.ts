@@ -1,19 +1,30 @@
 // How the workflows call the rails, written once for the escrow and the checkout workflows.
 // Workflow code: it imports only `@temporalio/workflow` and activity types.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 // PSP calls: transient failures retry with backoff under the same idempotency key; permanent
 // ones (declined, invalid destination) come back as non-retryable failures the workflow handles.
+const pspRetry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 minutes',
+  nonRetryableErrorTypes: ['PspPermanentError'],
+};
 export const psp = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: '10 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PspPermanentError'],
-  },
+  retry: pspRetry,
+});
+
+// A new escrow's payment link, as a local activity: one request to the rail (VNPay's is only
+// signed here), made in the escrow's first workflow task beside its first record, so the create
+// answers in one task with no activity round trip. The same timeout and retries as `psp`; a
+// backoff longer than the threshold waits in a server timer, not in a held workflow task.
+export const { createPaymentLink: createPaymentLinkLocally } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10 seconds',
+  retry: pspRetry,
 });
 
 // The last word before an unpaid escrow (or cart) expires: a few quick tries; if the rail

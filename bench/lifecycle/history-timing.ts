@@ -1,8 +1,9 @@
 // Where a workflow's time goes, read from its history's event timestamps: each workflow task
 // (scheduled → started: queueing for a worker; started → completed: the worker's work, local
 // activities included), each activity (scheduled → started: queueing; started → completed: the
-// work itself, a Postgres commit or a PSP call) per activity type, and each local activity
-// (scheduled → completed, inside its workflow task) as its marker tells.
+// work itself, a Postgres commit or a PSP call) per activity type, and each local activity as
+// its marker tells: how long after its workflow task started the workflow asked for it, and
+// how long it ran (from its dispatch to its result, retries included).
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
 import proto from '@temporalio/proto';
 import { percentile } from '../stats.js';
@@ -39,9 +40,11 @@ export function historyTiming(histories: History[]): Span[] {
     const events = history.events ?? [];
     const byId = new Map(events.map((e) => [Number(e.eventId), e]));
     const activityType = new Map<number, string>();
+    let taskStarted = Number.NaN;
     for (const event of events) {
       switch (event.eventType) {
         case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
+          taskStarted = millis(event);
           const scheduled = byId.get(
             Number(event.workflowTaskStartedEventAttributes?.scheduledEventId),
           );
@@ -75,7 +78,12 @@ export function historyTiming(histories: History[]): Span[] {
         }
         case EventType.EVENT_TYPE_MARKER_RECORDED: {
           const marker = localActivity(event);
-          if (marker) add(`local activity ${marker.type}: scheduled → completed`, marker.ms);
+          if (!marker) break;
+          add(
+            `local activity ${marker.type}: task started → scheduled`,
+            marker.scheduledAt - taskStarted,
+          );
+          add(`local activity ${marker.type}: run`, marker.completedAt - taskStarted);
           break;
         }
       }
@@ -98,14 +106,17 @@ export function historyTiming(histories: History[]): Span[] {
 }
 
 /**
- * A local activity's type and time from schedule to completion, as its marker's data says (the
- * SDK's core writes it as JSON, with the worker's clock at both ends).
+ * A local activity's type, when it was scheduled and when it completed, as its marker's data
+ * says (the SDK's core writes it as JSON). The schedule time is the worker's clock; the
+ * completion is workflow time: its task's start (the WorkflowTaskStarted event) plus the run.
  */
-function localActivity(event: HistoryEvent): { type: string; ms: number } | undefined {
+function localActivity(
+  event: HistoryEvent,
+): { type: string; scheduledAt: number; completedAt: number } | undefined {
   const attrs = event.markerRecordedEventAttributes;
   if (attrs?.markerName !== 'core_local_activity') return undefined;
   const data = attrs.details?.data?.payloads?.[0]?.data;
-  if (!data) return { type: '?', ms: Number.NaN };
+  if (!data) return { type: '?', scheduledAt: Number.NaN, completedAt: Number.NaN };
   const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
     activity_type?: string;
     complete_time?: CoreTime;
@@ -113,7 +124,8 @@ function localActivity(event: HistoryEvent): { type: string; ms: number } | unde
   };
   return {
     type: marker.activity_type ?? '?',
-    ms: coreMillis(marker.complete_time) - coreMillis(marker.original_schedule_time),
+    scheduledAt: coreMillis(marker.original_schedule_time),
+    completedAt: coreMillis(marker.complete_time),
   };
 }
 

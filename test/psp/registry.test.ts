@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RAILS } from '../../domain/rails.js';
+import { ORDER_REF_RAILS, RAILS } from '../../domain/rails.js';
 import { parseConfig } from '../../infra/config.js';
 import { createProviders } from '../../psp/from-config.js';
 import { callbackUrl, RAIL_REGISTRY } from '../../psp/registry.js';
@@ -19,6 +19,15 @@ describe('the rail registry', () => {
 
   it('only payOS cannot refund', () => {
     expect(RAILS.filter((rail) => !RAIL_REGISTRY[rail].refunds)).toEqual(['payos']);
+  });
+
+  it('ORDER_REF_RAILS are exactly the rails whose adapter keeps an order reference of its own', () => {
+    // The workflow makes the payment link before the escrow's row exists only for the others.
+    const config = parseConfig({});
+    for (const rail of RAILS) {
+      const keepsRef = RAIL_REGISTRY[rail].create(config).orderRefOf !== undefined;
+      expect({ rail, keepsRef }).toEqual({ rail, keepsRef: ORDER_REF_RAILS.has(rail) });
+    }
   });
 
   it('createProviders gives the enabled rails in PAYMENT_RAILS order', () => {

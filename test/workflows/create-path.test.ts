@@ -1,0 +1,53 @@
+import proto from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { escrowWorkflowId } from '../../workflows/client.js';
+import { useTimeSkippingStack } from '../support/time-skipping-stack.js';
+
+const { EventType } = proto.temporal.api.enums.v1;
+const ctx = useTimeSkippingStack('escrow-create');
+
+/** The create's part of the history (up to the payment link's Update), named per event. */
+async function createEvents(id: string): Promise<string[]> {
+  const history = await ctx.env.client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory();
+  const names: string[] = [];
+  for (const event of history.events ?? []) {
+    const type = EventType[event.eventType ?? 0] ?? '?';
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.details?.data?.payloads?.[0]?.data;
+    names.push(
+      marker?.markerName === 'core_local_activity' && data
+        ? `local ${(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type}`
+        : type,
+    );
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) break;
+  }
+  return names;
+}
+
+describe('the create path (local-payment-link)', () => {
+  it('answers after one workflow task, with no activity task, and the escrow already in Postgres', async () => {
+    const created = await ctx.stack.create();
+    const [row] = await ctx.db.sql`select status from escrows where id = ${created.id}`;
+    expect(row?.status).toBe('awaiting_payment');
+    const events = await createEvents(created.id);
+    expect(events.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
+    expect(events.filter((e) => e === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
+    expect(events.filter((e) => e.startsWith('EVENT_TYPE_ACTIVITY_'))).toEqual([]);
+    expect(events.filter((e) => e.startsWith('local ')).sort()).toEqual([
+      'local createPaymentLink',
+      'local recordTransitions',
+    ]);
+  });
+
+  it('on payOS makes the link once the row is there, and the row keeps its orderCode', async () => {
+    const refundDestination = { bankCode: 'TCB', accountNumber: '1903456789', accountName: 'B' };
+    const created = await ctx.stack.create({ rail: 'payos', refundDestination });
+    const events = await createEvents(created.id);
+    expect(events.filter((e) => e.startsWith('local '))).toEqual([
+      'local recordTransitions',
+      'local createPaymentLink',
+    ]);
+    const [row] = await ctx.db.sql`select order_ref from escrows where id = ${created.id}`;
+    expect(row?.order_ref).toMatch(/^\d+$/);
+  });
+});
