@@ -30,14 +30,19 @@ export const { createPaymentLink: createPaymentLinkLocally } = proxyLocalActivit
 // The last word before an unpaid escrow (or cart) expires: a few quick tries; if the rail
 // cannot answer, it expires and the rail is asked again, patiently, while a late payment may
 // still be booked (and refunded).
-export const quickCheck = proxyActivities<Activities>({
+const quickCheckOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     maximumAttempts: 3,
     nonRetryableErrorTypes: ['PspPermanentError'],
   },
-}).checkPayment;
+};
+export const quickCheck = proxyActivities<Activities>(quickCheckOptions).checkPayment;
+// The same last word as a local activity: asked inside the task the deadline woke, so an expiry
+// costs one workflow task and no activity task (a burst of deadlines drains faster). Its tries
+// are seconds apart, well under a workflow task's heartbeat, so they never hold one for long.
+export const quickCheckLocally = proxyLocalActivities<Activities>(quickCheckOptions).checkPayment;
 
 export const patientCheck = (withinMs: number) =>
   proxyActivities<Activities>({
