@@ -22,20 +22,11 @@ import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import { dataConverterFrom } from '../infra/temporal-client.js';
 import { workerTracing, workflowInterceptorModules } from '../infra/temporal-tracing.js';
-import { createPayosPayoutProvider } from '../psp/payos/payouts.js';
-import { createVnpayProvider } from '../psp/vnpay/adapter.js';
-import { startSandboxPsp } from '../sandbox/server.js';
 import { startEscrow } from '../workflows/client.js';
+import { startSandboxRails } from './sandbox-rails.js';
 import { runPool } from './stats.js';
 
 const N = Number(process.env.BENCH_CACHE_ESCROWS ?? 200);
-const TMN = 'BENCHMRC';
-const SECRET = 'bench-hash-secret-0123456789abcdef';
-const PAYOS_PAYOUT = {
-  clientId: 'bench-payout-client',
-  apiKey: 'bench-payout-api-key-0123456789',
-  checksumKey: 'bench-payout-checksum-key-0123456789abcdef',
-};
 const { gc } = globalThis as { gc?: () => void };
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:cache does)');
 const heap = () => {
@@ -51,25 +42,10 @@ try {
   const sql = createSql(postgres.url(), { max: 10 });
   stops.unshift(() => sql.end());
   await migrate(sql);
-  const sandbox = await startSandboxPsp({
-    port: 0,
-    tmnCode: TMN,
-    hashSecret: SECRET,
-    payosPayout: PAYOS_PAYOUT,
+  const { sandbox, provider, payouts } = await startSandboxRails({
     ipnUrl: 'http://127.0.0.1:9/none',
   });
   stops.unshift(sandbox.stop);
-  const provider = createVnpayProvider({
-    baseUrl: sandbox.url,
-    tmnCode: TMN,
-    hashSecret: SECRET,
-    timeoutMs: 10_000,
-  });
-  const payouts = createPayosPayoutProvider({
-    baseUrl: sandbox.url,
-    ...PAYOS_PAYOUT,
-    timeoutMs: 10_000,
-  });
   const connection = await Connection.connect({ address: temporal.address });
   stops.unshift(() => connection.close());
   const dataConverter = dataConverterFrom(configSchema.parse({}));

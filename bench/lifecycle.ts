@@ -23,25 +23,16 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
 import { dataConverterFrom } from '../infra/temporal-client.js';
-import { createPayosPayoutProvider } from '../psp/payos/payouts.js';
-import { createVnpayProvider } from '../psp/vnpay/adapter.js';
-import { startSandboxPsp } from '../sandbox/server.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { historyTiming, type Span, timingTable } from './lifecycle/history-timing.js';
+import { startSandboxRails } from './sandbox-rails.js';
 import { percentile, runPool } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_ESCROWS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
 /** How many histories of each workload the timing breakdown reads. */
 const SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 20);
-const TMN = 'BENCHMRC';
-const SECRET = 'bench-hash-secret-0123456789abcdef';
-const PAYOS_PAYOUT = {
-  clientId: 'bench-payout-client',
-  apiKey: 'bench-payout-api-key-0123456789',
-  checksumKey: 'bench-payout-checksum-key-0123456789abcdef',
-};
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -55,26 +46,15 @@ try {
   await migrate(sql);
 
   const apiPort = await freePort();
-  const sandbox = await startSandboxPsp({
-    port: 0,
-    tmnCode: TMN,
-    hashSecret: SECRET,
-    payosPayout: PAYOS_PAYOUT,
+  const {
+    sandbox,
+    provider,
+    payouts: payoutRail,
+  } = await startSandboxRails({
     ipnUrl: `http://127.0.0.1:${apiPort}/v1/psp/vnpay/callback`,
     ipnRetry: { initialDelayMs: 50, maxDelayMs: 500 },
   });
   stops.unshift(sandbox.stop);
-  const provider = createVnpayProvider({
-    baseUrl: sandbox.url,
-    tmnCode: TMN,
-    hashSecret: SECRET,
-    timeoutMs: 10_000,
-  });
-  const payoutRail = createPayosPayoutProvider({
-    baseUrl: sandbox.url,
-    ...PAYOS_PAYOUT,
-    timeoutMs: 10_000,
-  });
   const connection = await Connection.connect({ address: temporal.address });
   // Payloads encrypted as in production (the development key), for both workflows measured.
   const dataConverter = dataConverterFrom(configSchema.parse({}));
