@@ -16,14 +16,13 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
-import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { configSchema } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import { dataConverterFrom } from '../infra/temporal-client.js';
 import { workerTracing, workflowInterceptorModules } from '../infra/temporal-tracing.js';
 import { startEscrow } from '../workflows/client.js';
-import { startSandboxRails } from './sandbox-rails.js';
+import { benchEscrowInput, startSandboxRails } from './sandbox-rails.js';
 import { runPool } from './stats.js';
 
 const N = Number(process.env.BENCH_CACHE_ESCROWS ?? 200);
@@ -51,23 +50,11 @@ try {
   const dataConverter = dataConverterFrom(configSchema.parse({}));
   const client = new Client({ connection, dataConverter });
   const open = async (taskQueue: string, i: number) => {
-    await startEscrow(client, taskQueue, {
-      terms: {
-        escrowId: `esc_cache_${i}_${randomUUID().slice(0, 8)}`,
-        platformId: 'plt_bench',
-        reference: `order-${i}`,
-        buyerId: `buyer_${i}`,
-        sellerId: `seller_${i % 10}`,
-        amount: 1_500_000,
-        currency: 'VND',
-        fee: 30_000,
-        description: 'bench',
-        payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'BENCH' },
-        windows: DEFAULT_WINDOWS,
-      },
-      returnUrl: 'http://127.0.0.1/return',
-      clientIp: '127.0.0.1',
-    });
+    await startEscrow(
+      client,
+      taskQueue,
+      benchEscrowInput(`esc_cache_${i}_${randomUUID().slice(0, 8)}`, i),
+    );
   };
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   stops.unshift(() => nativeConnection.close());

@@ -17,7 +17,6 @@ import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { freePort } from '../devstack/ports.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
-import { DEFAULT_WINDOWS } from '../domain/lifecycle.js';
 import { configSchema } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
@@ -26,7 +25,7 @@ import { dataConverterFrom } from '../infra/temporal-client.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { historyTiming, type Span, timingTable } from './lifecycle/history-timing.js';
-import { startSandboxRails } from './sandbox-rails.js';
+import { benchEscrowInput, startSandboxRails } from './sandbox-rails.js';
 import { percentile, runPool } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_ESCROWS ?? 60);
@@ -100,23 +99,7 @@ try {
   const escrowRun = async (i: number) => {
     const escrowId = `esc_bench_${i}_${randomUUID().slice(0, 8)}`;
     ran.escrow.push(escrowWorkflowId(escrowId));
-    const created = await startEscrow(client, taskQueue, {
-      terms: {
-        escrowId,
-        platformId: 'plt_bench',
-        reference: `order-${i}`,
-        buyerId: `buyer_${i}`,
-        sellerId: `seller_${i % 10}`,
-        amount: 1_500_000,
-        currency: 'VND',
-        fee: 30_000,
-        description: 'bench',
-        payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'BENCH' },
-        windows: DEFAULT_WINDOWS,
-      },
-      returnUrl: 'http://127.0.0.1/return',
-      clientIp: '127.0.0.1',
-    });
+    const created = await startEscrow(client, taskQueue, benchEscrowInput(escrowId, i));
     const paid = await fetch(created.paymentLink.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
