@@ -5,7 +5,6 @@
 // V8 context as in production) so that one heap holds both the sandbox and the SDK's side.
 // worker/options.ts's CACHED_ESCROW_KIB comes from these figures and bench:scale's RSS.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -20,7 +19,8 @@ import { configSchema } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import { dataConverterFrom } from '../infra/temporal-client.js';
-import { workerTracing, workflowInterceptorModules } from '../infra/temporal-tracing.js';
+import { workerTracing } from '../infra/temporal-tracing.js';
+import { workflowBundleOptions } from '../infra/workflow-bundle.js';
 import { startEscrow } from '../workflows/client.js';
 import { benchEscrowInput, startSandboxRails } from './sandbox-rails.js';
 import { runPool } from './stats.js';
@@ -62,8 +62,7 @@ try {
   const measure = async (traced: boolean) => {
     const taskQueue = `bench-cache-${randomUUID()}`;
     const { code } = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-      workflowInterceptorModules: workflowInterceptorModules(traced),
+      ...workflowBundleOptions(traced),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
     });
     const worker = await Worker.create({

@@ -22,6 +22,7 @@ import { createSql } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { migrate } from '../infra/migrate.js';
 import { dataConverterFrom } from '../infra/temporal-client.js';
+import { workflowBundleOptions } from '../infra/workflow-bundle.js';
 import { escrowWorkflowId, performAction, queryEscrow, startEscrow } from '../workflows/client.js';
 import { baselineLink, baselinePaid, baselineStep } from './lifecycle/baseline-workflow.js';
 import { historyTiming, type Span, timingTable } from './lifecycle/history-timing.js';
@@ -68,7 +69,10 @@ try {
 
   const taskQueue = `bench-${randomUUID()}`;
   const { code } = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./lifecycle/workflows.ts', import.meta.url)),
+    ...workflowBundleOptions(
+      false,
+      fileURLToPath(new URL('./lifecycle/workflows.ts', import.meta.url)),
+    ),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
   });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../infra/config.js';
@@ -8,12 +7,13 @@ import {
   workflowInterceptorModules,
 } from '../infra/temporal-tracing.js';
 import type { Tracing } from '../infra/tracing.js';
+import { PRELOADED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../infra/workflow-bundle.js';
 
 /**
  * Memory one cached escrow workflow holds (KiB): the RSS it adds, rounded up, so the heap check
- * errs on the safe side. Measured: npm run bench:cache (plain bundle 136 KiB of heap, 250 KiB of
- * RSS; traced 586 / 915 KiB, its workflows hold their own OpenTelemetry modules) and
- * bench:scale (295 KiB of RSS per cached escrow, plain).
+ * errs on the safe side. Measured: npm run bench:cache (plain bundle 86 KiB of heap, 206-220 KiB
+ * of RSS; traced 609 / 949 KiB, its workflows hold their own OpenTelemetry modules) and
+ * bench:scale (295 KiB of RSS per cached escrow, plain, before the workflow code was shared).
  */
 export const CACHED_ESCROW_KIB = { plain: 300, traced: 1100 } as const;
 /** Heap the worker needs besides the cache: both threads' modules, tasks in flight, GC room. */
@@ -60,6 +60,7 @@ export function workerOptions(
   | 'taskQueue'
   | 'workflowBundle'
   | 'workflowsPath'
+  | 'bundlerOptions'
   | 'interceptors'
   | 'sinks'
   | 'maxCachedWorkflows'
@@ -79,7 +80,8 @@ export function workerOptions(
           interceptors: { ...traced.interceptors },
         }
       : {
-          workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
           interceptors: {
             ...traced.interceptors,
             workflowModules: workflowInterceptorModules(tracing !== undefined),

@@ -7,7 +7,8 @@ import { temporalTestServerPath } from '../../devstack/paths.js';
 import { startThrowawayServers } from '../../devstack/throwaway-servers.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
-import { tracedBundlePath, workflowInterceptorModules } from '../../infra/temporal-tracing.js';
+import { tracedBundlePath } from '../../infra/temporal-tracing.js';
+import { workflowBundleOptions } from '../../infra/workflow-bundle.js';
 
 export const TEMPLATE_DATABASE = 'escrow_template';
 
@@ -45,8 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const bundlePath = join(dir, 'workflow-bundle.js');
     for (const traced of [false, true]) {
       const { code } = await bundleWorkflowCode({
-        workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
-        workflowInterceptorModules: workflowInterceptorModules(traced),
+        ...workflowBundleOptions(traced, fileURLToPath(new URL('./workflows.ts', import.meta.url))),
         logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
       });
       await writeFile(traced ? tracedBundlePath(bundlePath) : bundlePath, code);
