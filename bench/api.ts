@@ -9,8 +9,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, type IncomingMessage, request } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { freePort } from '../devstack/ports.js';
 import { spawnService, waitForHttp } from '../devstack/services.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
@@ -18,9 +16,8 @@ import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
-import { escrowWorkflowId } from '../workflows/client.js';
 import { cpuMsByService } from './api/process-cpu.js';
-import { historyTiming, timingTable } from './lifecycle/history-timing.js';
+import { createBreakdown, timingTable } from './lifecycle/history-timing.js';
 import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -179,50 +176,6 @@ const escrowBody = (i: number) =>
     payoutDestination: { bankCode: 'VCB', accountNumber: '0123456789', accountName: 'BENCH' },
   });
 
-type History = proto.temporal.api.history.v1.IHistory;
-const { EventType } = proto.temporal.api.enums.v1;
-
-/**
- * A sample of the created escrows' histories, cut at the payment link's Update completing: how
- * long the workflow took from its start to the link, and the spans (workflow tasks,
- * activities, local activities) in that part of its history.
- */
-async function createBreakdown(temporalAddress: string, ids: string[]) {
-  const connection = await Connection.connect({ address: temporalAddress });
-  try {
-    const client = new Client({ connection });
-    const step = Math.max(1, Math.floor(ids.length / SAMPLE));
-    const sample = ids.filter((_, i) => i % step === 0).slice(0, SAMPLE);
-    const histories = await Promise.all(
-      sample.map((id) => client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory()),
-    );
-    const toLink: number[] = [];
-    const cut: History[] = histories.map((history) => {
-      const events = history.events ?? [];
-      const done = events.findIndex(
-        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
-      );
-      const end = done < 0 ? events.length : done + 1;
-      if (done >= 0) toLink.push(eventMs(events[done]) - eventMs(events[0]));
-      return { events: events.slice(0, end) };
-    });
-    toLink.sort((a, b) => a - b);
-    return {
-      sampled: histories.length,
-      toLinkP50: percentile(toLink, 50),
-      toLinkP99: percentile(toLink, 99),
-      spans: historyTiming(cut),
-    };
-  } finally {
-    await connection.close();
-  }
-}
-
-const eventMs = (event: proto.temporal.api.history.v1.IHistoryEvent | undefined): number => {
-  const t = event?.eventTime;
-  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Number.NaN;
-};
-
 const stops: Array<() => Promise<unknown>> = [];
 try {
   const own = process.env.BENCH_API_URL ? undefined : await startStack(stops);
@@ -282,7 +235,7 @@ try {
           ]),
         )
       : undefined;
-  const breakdown = own ? await createBreakdown(own.temporalAddress, created) : undefined;
+  const breakdown = own ? await createBreakdown(own.temporalAddress, created, SAMPLE) : undefined;
 
   process.stdout.write(
     `\n${base} · ${CONNECTIONS} connections · ${SECONDS} s per workload${process.env.BENCH_API_URL ? '' : ' · own stack (API and worker processes)'}\n\n`,

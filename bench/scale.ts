@@ -12,6 +12,7 @@ import { Connection } from '@temporalio/client';
 import { formatIsoDuration } from '../domain/durations.js';
 import { createSql, type Sql } from '../infra/db.js';
 import { escrowWorkflowId } from '../workflows/client.js';
+import { createBreakdown, expiryBreakdown, timingTable } from './lifecycle/history-timing.js';
 import { rssMiB } from './scale/process-memory.js';
 import { type ScaleStack, startScaleStack } from './scale/stack.js';
 import { percentile } from './stats.js';
@@ -31,6 +32,7 @@ const BURST_TIMEOUT_MS = 120_000;
 const HISTORY_SAMPLE = 20;
 
 interface Create {
+  id: string;
   startedAt: number;
   doneAt: number;
 }
@@ -117,8 +119,8 @@ async function openEscrows(stack: ScaleStack, sql: Sql, apiKey: string, startedA
       const { window, inBurst } = windowFor(now);
       try {
         const created = await post(stack.apiUrl, '/v1/escrows', apiKey, escrowBody(i, window));
-        creates.push({ startedAt: now, doneAt: Date.now() });
         const id = created.id as string;
+        creates.push({ id, startedAt: now, doneAt: Date.now() });
         openIds.push(id);
         if (inBurst) {
           const deadlines = created.deadlines as Record<string, string>;
@@ -204,6 +206,24 @@ try {
   const before = window(deadline - BEFORE_MS, deadline);
   const inBurst = window(deadline, deadline + during);
 
+  // Where a create's time goes before and during the burst, and an expiry's (from its timer).
+  const startedIn = (from: number, to: number) =>
+    creates.filter((c) => c.startedAt >= from && c.startedAt < to).map((c) => c.id);
+  const createsBefore = await createBreakdown(
+    stack.temporalAddress,
+    startedIn(deadline - BEFORE_MS, deadline),
+    HISTORY_SAMPLE,
+  );
+  const createsDuring = await createBreakdown(
+    stack.temporalAddress,
+    startedIn(deadline, deadline + during),
+    HISTORY_SAMPLE,
+  );
+  const expirySpans = await expiryBreakdown(
+    stack.temporalAddress,
+    burst.map((b) => b.id),
+  );
+
   // History size of a sample of the long-window escrows (still open) and of expired ones.
   const connection = await Connection.connect({ address: stack.temporalAddress });
   stops.unshift(() => connection.close());
@@ -269,6 +289,13 @@ try {
   );
   out('');
   out(
+    `create in the workflow (started → payment link): before p50 ${createsBefore.toLinkP50} ms, p99 ${createsBefore.toLinkP99} ms; during the burst p50 ${createsDuring.toLinkP50} ms, p99 ${createsDuring.toLinkP99} ms`,
+  );
+  out('');
+  out(timingTable('Spans of a create before the deadline', createsBefore.spans));
+  out(timingTable('Spans of a create during the burst', createsDuring.spans));
+  out(timingTable("Spans of a burst escrow's expiry (from its timer)", expirySpans));
+  out(
     JSON.stringify({
       openEscrows: openIds.length,
       workerRssMiB: Math.round(rssEndMiB),
@@ -283,6 +310,8 @@ try {
       createsPerSecDuring: r1(inBurst.perSec),
       createP99MsBefore: before.p99,
       createP99MsDuring: inBurst.p99,
+      createInWorkflowP50MsBefore: createsBefore.toLinkP50,
+      createInWorkflowP50MsDuring: createsDuring.toLinkP50,
       workerRssMiBAt1k: rssAt1k.map(Math.round),
       workerRssMaxBurstMiB: Math.round(run.rssDuringBurstMiB),
       rssPerCachedEscrowKiB: Math.round(rssPerCachedKiB),

@@ -5,7 +5,9 @@
 // its marker tells: how long after its workflow task started the workflow asked for it, and
 // how long it ran (from its dispatch to its result, retries included).
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
+import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { escrowWorkflowId } from '../../workflows/client.js';
 import { percentile } from '../stats.js';
 
 type History = proto.temporal.api.history.v1.IHistory;
@@ -143,4 +145,61 @@ export function timingTable(title: string, spans: Span[]): string {
       `| ${s.name} | ${s.perRun.toFixed(1)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.totalMsPerRun.toFixed(0)} |`,
   );
   return `${title}\n\n| span | per run | p50 ms | p99 ms | ms per run |\n| --- | ---: | ---: | ---: | ---: |\n${rows.join('\n')}\n`;
+}
+
+/**
+ * A sample of created escrows' histories, cut at the payment link's Update completing: how long
+ * the workflow took from its start to the link, and the spans (workflow tasks, activities,
+ * local activities) in that part of its history.
+ */
+export async function createBreakdown(temporalAddress: string, ids: string[], sampleSize: number) {
+  const histories = await sampleHistories(temporalAddress, ids, sampleSize);
+  const toLink: number[] = [];
+  const cut: History[] = histories.map((history) => {
+    const events = history.events ?? [];
+    const done = events.findIndex(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    );
+    const end = done < 0 ? events.length : done + 1;
+    if (done >= 0) toLink.push(millis(events[done]) - millis(events[0]));
+    return { events: events.slice(0, end) };
+  });
+  toLink.sort((a, b) => a - b);
+  return {
+    sampled: histories.length,
+    toLinkP50: percentile(toLink, 50),
+    toLinkP99: percentile(toLink, 99),
+    spans: historyTiming(cut),
+  };
+}
+
+/** The spans of a sample of expired escrows' histories, from their first timer firing on. */
+export async function expiryBreakdown(temporalAddress: string, ids: string[], sampleSize = 20) {
+  const histories = await sampleHistories(temporalAddress, ids, sampleSize);
+  return historyTiming(
+    histories.map((history) => {
+      const events = history.events ?? [];
+      const fired = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED);
+      return { events: events.slice(Math.max(0, fired)) };
+    }),
+  );
+}
+
+/** Every n-th escrow's history, `sampleSize` of them at most. */
+async function sampleHistories(
+  temporalAddress: string,
+  ids: string[],
+  sampleSize: number,
+): Promise<History[]> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    const client = new Client({ connection });
+    const step = Math.max(1, Math.floor(ids.length / sampleSize));
+    const sample = ids.filter((_, i) => i % step === 0).slice(0, sampleSize);
+    return await Promise.all(
+      sample.map((id) => client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory()),
+    );
+  } finally {
+    await connection.close();
+  }
 }
