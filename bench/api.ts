@@ -16,20 +16,17 @@ import { stopChild } from '../devstack/watchdog.js';
 import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
-import { cpuMsByService } from './api/process-cpu.js';
+import { workerNodeOptions } from '../worker/options.js';
 import { createBreakdown, timingTable } from './lifecycle/history-timing.js';
+import { cpuMsByService, STACK_SERVICES } from './process-cpu.js';
 import { percentile } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** How many of the created escrows' histories the breakdown reads. */
 const SAMPLE = Number(process.env.BENCH_HISTORY_SAMPLE ?? 40);
-const SERVICES = [
-  ['api', /api\/main\.ts/],
-  ['worker', /worker\/main\.ts/],
-  ['temporal', /temporal/],
-  ['postgres', /postgres/],
-] as const;
+// This bench runs no sandbox PSP process of its own.
+const SERVICES = STACK_SERVICES.filter(([name]) => name !== 'psp');
 const config = loadConfig();
 const OPS_KEY = config.OPS_API_KEY;
 
@@ -71,7 +68,11 @@ async function startStack(
   const log = (name: string) => (line: string) => {
     if (/"level":(50|60)|error/i.test(line)) process.stderr.write(`${name}| ${line}\n`);
   };
-  const worker = spawnService('worker/main.ts', env, log('worker'));
+  const worker = spawnService(
+    'worker/main.ts',
+    { ...env, NODE_OPTIONS: workerNodeOptions(config.WORKER_HEAP_MIB, env.NODE_OPTIONS) },
+    log('worker'),
+  );
   children.push(worker);
   const api = spawnService('api/main.ts', env, log('api'));
   children.push(api);

@@ -81,6 +81,11 @@ export const configSchema = z.object({
   // The worker's memory bound and its share-out (worker/main.ts; why these defaults: README).
   /** Escrows whose workflow state the worker keeps in memory; others replay from history. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(10).max(100_000).default(500),
+  /**
+   * The worker's V8 heap (old space, MiB): what starts the worker passes it as node's
+   * --max-old-space-size (worker/options.ts, workerNodeOptions); the worker checks its cache fits.
+   */
+  WORKER_HEAP_MIB: z.coerce.number().int().min(128).max(65_536).default(448),
   /** Workflow tasks (activations) the worker runs at once. */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(20),
   /** Activities the worker runs at once (Postgres writes, PSP calls). */

@@ -13,6 +13,7 @@ import { loadConfig } from '../infra/config.js';
 import { createSql } from '../infra/db.js';
 import { MigrationMismatchError, migrate } from '../infra/migrate.js';
 import { temporalTarget } from '../infra/temporal-client.js';
+import { workerNodeOptions } from '../worker/options.js';
 import { prefixedWriter } from './lib/log-prefix.js';
 
 // The whole stack on one machine: embedded Postgres, Temporal dev server (with UI), the
@@ -153,7 +154,10 @@ try {
       PSP_SANDBOX_DATA_FILE: config.PSP_SANDBOX_DATA_FILE ?? join(dataDir, 'psp-sandbox.json'),
     });
   }
-  startService('worker', 'worker/main.ts', env);
+  startService('worker', 'worker/main.ts', {
+    ...env,
+    NODE_OPTIONS: workerNodeOptions(config.WORKER_HEAP_MIB, env.NODE_OPTIONS),
+  });
   const api = startService('api', 'api/main.ts', env);
   await waitForHttp(`${apiUrl}/readyz`, 120_000, api);
 

@@ -22,7 +22,7 @@ import { providerBuilder } from '../psp/registry.js';
 import { dispatcherSettings, startWebhookDispatcher } from '../webhooks/dispatcher.js';
 import { ensureReconciliationSchedule } from '../workflows/reconciliation-schedule.js';
 import { startWorkerHealth } from './health.js';
-import { cacheMisfit, heapLimitMiB, workerOptions } from './options.js';
+import { cacheMisfit, heapLimitMiB, heapUnbounded, workerOptions } from './options.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY, name: 'worker' });
@@ -46,6 +46,8 @@ if (misfit) {
   logger.fatal(misfit);
   process.exit(78);
 }
+const unbounded = heapUnbounded(config);
+if (unbounded) logger.warn(unbounded);
 
 // Migrations run at start-up, as the login (the tables' owner), under an advisory lock, so
 // replicas starting together wait in turn. Everything else runs as the application's role.

@@ -33,6 +33,28 @@ type SizedConfig = Pick<
 export const heapLimitMiB = (): number => Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
 
 /**
+ * NODE_OPTIONS for the worker's process: its heap bounded to WORKER_HEAP_MIB, unless the options
+ * given already bound it. V8's own choice follows the machine's memory (4 GiB here), and a heap
+ * that far from full is collected lazily: the worker's RSS then drifts up with each burst.
+ */
+export function workerNodeOptions(heapMiB: number, nodeOptions = ''): string {
+  if (/--max-old-space-size\b/.test(nodeOptions)) return nodeOptions;
+  return `${nodeOptions} --max-old-space-size=${heapMiB}`.trim();
+}
+
+/**
+ * A warning when this process's heap is not the one WORKER_HEAP_MIB asks for (started without
+ * workerNodeOptions, say by hand); the limit V8 reports adds the young generation, under 128 MiB.
+ */
+export function heapUnbounded(
+  config: Pick<Config, 'WORKER_HEAP_MIB'>,
+  limitMiB = heapLimitMiB(),
+): string | undefined {
+  if (limitMiB <= config.WORKER_HEAP_MIB + 128) return undefined;
+  return `the worker's heap limit is ${limitMiB} MiB, not WORKER_HEAP_MIB=${config.WORKER_HEAP_MIB}: start it with NODE_OPTIONS=--max-old-space-size=${config.WORKER_HEAP_MIB} to keep its memory bounded`;
+}
+
+/**
  * Why the cache cannot fit the heap, or undefined when it does. Both V8 heaps of the worker (the
  * main thread and the workflow thread that holds the cache) get the same limit.
  */
@@ -45,7 +67,7 @@ export function cacheMisfit(
   const cacheMiB = Math.ceil((config.WORKER_MAX_CACHED_WORKFLOWS * perEscrowKiB) / 1024);
   if (cacheMiB + HEAP_RESERVE_MIB <= limitMiB) return undefined;
   const fits = Math.floor(((limitMiB - HEAP_RESERVE_MIB) * 1024) / perEscrowKiB);
-  return `WORKER_MAX_CACHED_WORKFLOWS=${config.WORKER_MAX_CACHED_WORKFLOWS} needs about ${cacheMiB + HEAP_RESERVE_MIB} MiB of heap (${perEscrowKiB} KiB per cached escrow${traced ? ', traced' : ''}, plus ${HEAP_RESERVE_MIB} MiB) but the heap limit is ${limitMiB} MiB: lower it to ${Math.max(0, fits)} or give node a larger --max-old-space-size`;
+  return `WORKER_MAX_CACHED_WORKFLOWS=${config.WORKER_MAX_CACHED_WORKFLOWS} needs about ${cacheMiB + HEAP_RESERVE_MIB} MiB of heap (${perEscrowKiB} KiB per cached escrow${traced ? ', traced' : ''}, plus ${HEAP_RESERVE_MIB} MiB) but the heap limit is ${limitMiB} MiB: lower it to ${Math.max(0, fits)} or raise WORKER_HEAP_MIB (node's --max-old-space-size)`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { stopChild } from '../../devstack/watchdog.js';
 import { type Config, parseConfig } from '../../infra/config.js';
 import { createSql } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
+import { workerNodeOptions } from '../../worker/options.js';
 import { childProcessOf } from './process-memory.js';
 
 export interface ScaleStack {
@@ -63,9 +64,14 @@ export async function startScaleStack(stops: Array<() => Promise<unknown>>): Pro
   };
   const psp = spawnService('sandbox/main.ts', env, log('psp'));
   children.push(psp);
+  const workerConfig = parseConfig(env);
   const worker = spawnService(
     'worker/main.ts',
-    { ...env, WORKER_HEALTH_PORT: String(healthPort) },
+    {
+      ...env,
+      WORKER_HEALTH_PORT: String(healthPort),
+      NODE_OPTIONS: workerNodeOptions(workerConfig.WORKER_HEAP_MIB, env.NODE_OPTIONS),
+    },
     log('worker'),
   );
   children.push(worker);
@@ -85,6 +91,6 @@ export async function startScaleStack(stops: Array<() => Promise<unknown>>): Pro
     temporalAddress: temporal.address,
     taskQueue,
     workerPid,
-    workerConfig: parseConfig(env),
+    workerConfig,
   };
 }

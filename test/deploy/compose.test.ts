@@ -127,6 +127,18 @@ it.skipIf(!hasDockerCompose)(
   },
 );
 
+it.skipIf(!hasDockerCompose)(
+  "the worker's heap is bounded to WORKER_HEAP_MIB, the API's is not",
+  () => {
+    expect(services.worker?.environment?.NODE_OPTIONS).toBe('--max-old-space-size=448');
+    expect(services.api?.environment?.NODE_OPTIONS).toBeUndefined();
+    const result = compose(['config'], { ...withoutSecrets, ...SECRETS, WORKER_HEAP_MIB: '1024' });
+    const worker = (parse(result.stdout) as { services: Record<string, Service> }).services.worker;
+    expect(worker?.environment?.NODE_OPTIONS).toBe('--max-old-space-size=1024');
+    expect(worker?.environment?.WORKER_HEAP_MIB).toBe('1024');
+  },
+);
+
 it.skipIf(!hasDockerCompose)('the Temporal UI decodes payloads through the API codec route', () => {
   const ui = services['temporal-ui']?.environment ?? {};
   expect(ui.TEMPORAL_CODEC_ENDPOINT).toMatch(/:3000\/codec$/);

@@ -9,6 +9,8 @@ import {
   CACHED_ESCROW_KIB,
   cacheMisfit,
   HEAP_RESERVE_MIB,
+  heapUnbounded,
+  workerNodeOptions,
   workerOptions,
 } from '../../worker/options.js';
 import { connectTestTemporal, type TestTemporal } from '../support/temporal.js';
@@ -32,6 +34,26 @@ describe('the cache against the heap', () => {
 
   it('counts a traced worker’s escrows at their traced size', () => {
     expect(cacheMisfit(cache(1000), true, 1024)).toContain('traced');
+  });
+});
+
+describe("the worker's heap", () => {
+  it('is bounded to WORKER_HEAP_MIB in the options the worker starts with', () => {
+    expect(workerNodeOptions(448)).toBe('--max-old-space-size=448');
+    expect(workerNodeOptions(448, '--enable-source-maps')).toBe(
+      '--enable-source-maps --max-old-space-size=448',
+    );
+  });
+
+  it('keeps a bound the options already give', () => {
+    expect(workerNodeOptions(448, '--max-old-space-size=2048')).toBe('--max-old-space-size=2048');
+  });
+
+  it('warns when the process runs on a heap V8 chose instead', () => {
+    const config = { WORKER_HEAP_MIB: 448 };
+    // V8 reports the old space plus the young generation (48 MiB here).
+    expect(heapUnbounded(config, 496)).toBeUndefined();
+    expect(heapUnbounded(config, 4144)).toContain('NODE_OPTIONS=--max-old-space-size=448');
   });
 });
 

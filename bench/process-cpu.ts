@@ -7,6 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
+/** The stack's services by what their command lines name (the watchdog shells name them too). */
+export const STACK_SERVICES = [
+  ['api', /api\/main\.ts/],
+  ['worker', /worker\/main\.ts/],
+  ['psp', /sandbox\/main\.ts/],
+  ['temporal', /temporal/],
+  ['postgres', /postgres/],
+] as const;
+
 interface Proc {
   ppid: number;
   ticks: number;
