@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { configSchema } from '../../infra/config.js';
 
 const composeFile = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
@@ -130,7 +131,11 @@ it.skipIf(!hasDockerCompose)(
 it.skipIf(!hasDockerCompose)(
   "the worker's heap is bounded to WORKER_HEAP_MIB, the API's is not",
   () => {
-    expect(services.worker?.environment?.NODE_OPTIONS).toBe('--max-old-space-size=448');
+    // The file's default is the configuration's: YAML cannot read infra/config.ts.
+    const { WORKER_HEAP_MIB } = configSchema.parse({});
+    expect(services.worker?.environment?.NODE_OPTIONS).toBe(
+      `--max-old-space-size=${WORKER_HEAP_MIB}`,
+    );
     expect(services.api?.environment?.NODE_OPTIONS).toBeUndefined();
     const result = compose(['config'], { ...withoutSecrets, ...SECRETS, WORKER_HEAP_MIB: '1024' });
     const worker = (parse(result.stdout) as { services: Record<string, Service> }).services.worker;
