@@ -9,6 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { Connection } from '@temporalio/client';
 import { freePort } from '../devstack/ports.js';
 import { spawnService, waitForHttp } from '../devstack/services.js';
 import { startThrowawayServers } from '../devstack/throwaway-servers.js';
@@ -236,7 +237,11 @@ try {
           ]),
         )
       : undefined;
-  const breakdown = own ? await createBreakdown(own.temporalAddress, created, SAMPLE) : undefined;
+  const breakdown = own
+    ? await Connection.connect({ address: own.temporalAddress }).then((connection) =>
+        createBreakdown(connection, created, SAMPLE).finally(() => connection.close()),
+      )
+    : undefined;
 
   process.stdout.write(
     `\n${base} · ${CONNECTIONS} connections · ${SECONDS} s per workload${process.env.BENCH_API_URL ? '' : ' · own stack (API and worker processes)'}\n\n`,

@@ -263,26 +263,26 @@ try {
     1000;
 
   // Where a create's time goes before and during the burst, and an expiry's (from its timer).
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  stops.unshift(() => connection.close());
   const startedIn = (from: number, to: number) =>
     creates.filter((c) => c.startedAt >= from && c.startedAt < to).map((c) => c.id);
   const createsBefore = await createBreakdown(
-    stack.temporalAddress,
+    connection,
     startedIn(deadline - BEFORE_MS, deadline),
     HISTORY_SAMPLE,
   );
   const createsDuring = await createBreakdown(
-    stack.temporalAddress,
+    connection,
     startedIn(deadline, deadline + during),
     HISTORY_SAMPLE,
   );
   const expirySpans = await expiryBreakdown(
-    stack.temporalAddress,
+    connection,
     burst.map((b) => b.id),
   );
 
   // History size of a sample of the long-window escrows (still open) and of expired ones.
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  stops.unshift(() => connection.close());
   const burstIds = new Set(burst.map((b) => b.id));
   const open = openIds.filter((id) => !burstIds.has(id));
   const history = async (ids: string[]) => {

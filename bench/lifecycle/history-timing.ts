@@ -5,7 +5,7 @@
 // its marker tells: how long after its workflow task started the workflow asked for it, and
 // how long it ran (from its dispatch to its result, retries included).
 // @temporalio/proto is CommonJS: Node's ESM loader only sees its default export.
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { escrowWorkflowId } from '../../workflows/client.js';
 import { percentile } from '../stats.js';
@@ -152,8 +152,8 @@ export function timingTable(title: string, spans: Span[]): string {
  * the workflow took from its start to the link, and the spans (workflow tasks, activities,
  * local activities) in that part of its history.
  */
-export async function createBreakdown(temporalAddress: string, ids: string[], sampleSize: number) {
-  const histories = await sampleHistories(temporalAddress, ids, sampleSize);
+export async function createBreakdown(connection: Connection, ids: string[], sampleSize: number) {
+  const histories = await sampleHistories(connection, ids, sampleSize);
   const toLink: number[] = [];
   const cut: History[] = histories.map((history) => {
     const events = history.events ?? [];
@@ -174,8 +174,8 @@ export async function createBreakdown(temporalAddress: string, ids: string[], sa
 }
 
 /** The spans of a sample of expired escrows' histories, from their first timer firing on. */
-export async function expiryBreakdown(temporalAddress: string, ids: string[], sampleSize = 20) {
-  const histories = await sampleHistories(temporalAddress, ids, sampleSize);
+export async function expiryBreakdown(connection: Connection, ids: string[], sampleSize = 20) {
+  const histories = await sampleHistories(connection, ids, sampleSize);
   return historyTiming(
     histories.map((history) => {
       const events = history.events ?? [];
@@ -186,20 +186,15 @@ export async function expiryBreakdown(temporalAddress: string, ids: string[], sa
 }
 
 /** Every n-th escrow's history, `sampleSize` of them at most. */
-async function sampleHistories(
-  temporalAddress: string,
+function sampleHistories(
+  connection: Connection,
   ids: string[],
   sampleSize: number,
 ): Promise<History[]> {
-  const connection = await Connection.connect({ address: temporalAddress });
-  try {
-    const client = new Client({ connection });
-    const step = Math.max(1, Math.floor(ids.length / sampleSize));
-    const sample = ids.filter((_, i) => i % step === 0).slice(0, sampleSize);
-    return await Promise.all(
-      sample.map((id) => client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory()),
-    );
-  } finally {
-    await connection.close();
-  }
+  const client = new Client({ connection });
+  const step = Math.max(1, Math.floor(ids.length / sampleSize));
+  const sample = ids.filter((_, i) => i % step === 0).slice(0, sampleSize);
+  return Promise.all(
+    sample.map((id) => client.workflow.getHandle(escrowWorkflowId(id)).fetchHistory()),
+  );
 }
