@@ -330,6 +330,8 @@ const summary = {
   previousDistinctPerSec: perSec('distinct-old'),
   previousCpuUsPerEntry: at32('distinct-old')?.cpuUs ?? null,
   previousRatio: ratio(perSec('distinct'), perSec('distinct-old')),
+  previousHotPerSec: perSec('hot-old'),
+  previousHotRatio: ratio(perSec('hot'), perSec('hot-old')),
   previousCpuRatio: ratio(at32('distinct')?.cpuUs, at32('distinct-old')?.cpuUs),
   ungroupedPreviousCpuRatio: ratio(at32('distinct-1')?.cpuUs, at32('distinct-old')?.cpuUs),
   rawInsertPerSec: perSec('insert'),
