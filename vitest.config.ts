@@ -6,7 +6,7 @@ export default defineConfig({
     // The Temporal SDK is a native addon: worker threads crash it, child processes don't.
     pool: 'forks',
     // Most of a file's time is spent waiting on its servers, not on a core: two files at a time
-    // even on 2 cores (vitest's default there is one), which took a quiet run from 413 s to 276 s.
+    // even on 2 cores, where vitest's default is one (the README has the figures).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['test/support/global-setup.ts'],
     include: ['test/**/*.test.ts'],
