@@ -116,6 +116,21 @@ describe('the application role', () => {
       select count(*)::int as n from ledger_entries where idempotency_key = 'temp-shadow'`;
     expect(real?.n).toBe(1);
   });
+
+  // CREATE OR REPLACE drops the settings of the function it replaces: a later migration that
+  // redefines an entry point must fix its search path again.
+  it('finds every function that runs as the owner with its search path fixed', async () => {
+    const definers = await db.ownerSql<{ name: string; config: string[] | null }[]>`
+      select p.oid::regprocedure::text as name, p.proconfig as config
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where p.prosecdef and n.nspname = current_schema() order by 1`;
+    expect(definers.map((d) => d.name)).toEqual(
+      expect.arrayContaining(['ledger_post(jsonb)', 'ledger_post_group(jsonb)']),
+    );
+    for (const { name, config } of definers) {
+      expect(config, name).toContainEqual(expect.stringMatching(/^search_path=.*pg_temp$/));
+    }
+  });
 });
 
 describe('ledger_post checks every request itself', () => {
