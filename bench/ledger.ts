@@ -153,8 +153,18 @@ async function fundEscrows(
   }
 }
 
+/**
+ * Untimed set-up: the dead rows of earlier cells vacuumed and a checkpoint taken, so that every
+ * cell starts alike instead of paying for another's autovacuum or first writes after a checkpoint.
+ */
+async function settle(owner: Sql): Promise<void> {
+  await owner`vacuum (analyze) ledger_accounts, ledger_entries, ledger_postings`;
+  await owner`checkpoint`;
+}
+
 async function releaseCell(
   sql: Sql,
+  owner: Sql,
   writer: LedgerWriter,
   scenario: 'distinct' | 'hot',
   grouping: 'grouped' | 'ungrouped' | 'direct',
@@ -165,6 +175,7 @@ async function releaseCell(
   const platformOf = (worker: number) =>
     scenario === 'hot' ? `plt_${runId}_hot` : `plt_${runId}_${cell}_${worker}`;
   await fundEscrows(sql, cell, concurrency, platformOf);
+  await settle(owner);
   const perWorker = ESCROWS_PER_WORKER(concurrency);
   const name = { grouped: scenario, ungrouped: `${scenario}-1`, direct: `${scenario}-old` }[
     grouping
@@ -201,7 +212,8 @@ async function releaseCell(
   });
 }
 
-async function baselineCell(sql: Sql, concurrency: number): Promise<CellResult> {
+async function baselineCell(sql: Sql, owner: Sql, concurrency: number): Promise<CellResult> {
+  await settle(owner);
   return runCell('insert', concurrency, async (worker, i) => {
     await sql`insert into ledger_bench_baseline (k, amount) values (${`${worker}:${i}`}, ${String(FEE)}::int8)`;
     return true;
@@ -279,11 +291,13 @@ const results = await withDatabase(async (url) => {
     };
     const cells: CellResult[] = [];
     for (const concurrency of CONCURRENCIES) {
-      cells.push(await baselineCell(sql, concurrency));
+      cells.push(await baselineCell(sql, owner, concurrency));
       for (const scenario of ['distinct', 'hot'] as const) {
-        cells.push(await releaseCell(previousSql, direct, scenario, 'direct', concurrency));
-        cells.push(await releaseCell(sql, ungrouped, scenario, 'ungrouped', concurrency));
-        cells.push(await releaseCell(sql, grouped, scenario, 'grouped', concurrency));
+        cells.push(
+          await releaseCell(previousSql, previousSql, direct, scenario, 'direct', concurrency),
+        );
+        cells.push(await releaseCell(sql, owner, ungrouped, scenario, 'ungrouped', concurrency));
+        cells.push(await releaseCell(sql, owner, grouped, scenario, 'grouped', concurrency));
       }
     }
     const [settings] = await sql<{ fsync: string; synchronous_commit: string }[]>`

@@ -60,6 +60,34 @@ describe('a group', () => {
     expect((await accountBalance(db.sql, payable('sel_group'))).balance).toBe(160n);
   });
 
+  // The fast path (migrations/0140): the whole group in one subtransaction, so its entries share
+  // one xmin; entry by entry, each would have its own.
+  it('posts a group of ordinary entries in one pass, and one refused entry sends it entry by entry', async () => {
+    const xmins = async (keys: string[]) => {
+      const [row] = await db.sql<{ n: number }[]>`
+        select count(distinct xmin::text)::int as n from ledger_entries
+         where platform_id = ${PLATFORM} and idempotency_key = any (${keys})`;
+      return row?.n;
+    };
+    for (const id of ['esc_p1', 'esc_p2', 'esc_p3', 'esc_p4']) await fund(db.sql, id, 100n);
+    const whole = await postEntries(db.sql, [
+      releaseOf('esc_p1', 100n),
+      releaseOf('esc_p2', 50n),
+      releaseOf('esc_p2', 50n, 'release:esc_p2:rest'),
+    ]);
+    expect(whole.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await xmins(['release:esc_p1', 'release:esc_p2', 'release:esc_p2:rest'])).toBe(1);
+
+    const refused = await postEntries(db.sql, [
+      releaseOf('esc_p3', 100n),
+      releaseOf('esc_p4', 60n),
+      releaseOf('esc_p4', 60n, 'release:esc_p4:again'),
+    ]);
+    expect(refused.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(await xmins(['release:esc_p3', 'release:esc_p4'])).toBe(2);
+    expect((await checkLedger(db.sql)).violations).toEqual([]);
+  });
+
   it('replays the same key twice in one group: the second sees the first', async () => {
     await fund(db.sql, 'esc_twice', 50n);
     const writer = createLedgerWriter(db.sql, { windowMs: 5, maxUnits: 8 });
